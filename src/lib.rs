@@ -2,6 +2,8 @@
 pub mod error;
 pub mod event;
 pub mod query;
+pub mod table;
 pub mod value;
+pub mod view;
 
 pub use error::{Error, Result};

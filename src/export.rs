@@ -383,6 +383,7 @@ fn nt_escape(s: &str) -> String {
             '"' => o.push_str("\\\""),
             '\n' => o.push_str("\\n"),
             '\r' => o.push_str("\\r"),
+            '\t' => o.push_str("\\t"),
             c => o.push(c),
         }
     }

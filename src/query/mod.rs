@@ -1,5 +1,11 @@
 //! The annals query language: syntax tree, parser, diagnostics, planner and executor.
 pub mod ast;
+pub mod compile;
+pub mod exec;
+pub mod plan;
+pub mod session;
+
+pub use session::{Output, Session};
 
 use crate::error::Result;
 use crate::event::{Commit, Event, Tx};

@@ -503,11 +503,31 @@ impl<'a, 'v> Exec<'a, 'v> {
         row: &mut Row,
         k: &mut Cont<'_, 'a, 'v>,
     ) {
-        let (from, to, forward, starts) = match (known(row, &p.s), known(row, &p.o)) {
-            (Some(ss), _) => (&p.s, &p.o, true, ss),
-            (None, Some(os)) => (&p.o, &p.s, false, os),
-            (None, None) => (&p.s, &p.o, true, self.path_starts(p, edge)),
+        // A constant starts a walk from the entity it names, else from its literal; a
+        // value the view never saw has no edges and is no node.
+        let nodes = |vals: Vec<Val>| -> Vec<Val> {
+            let terms: Vec<Val> = vals
+                .into_iter()
+                .filter(|v| matches!(v, Val::Term(_)))
+                .collect();
+            if terms.len() > 1 {
+                let entities: Vec<Val> = terms
+                    .iter()
+                    .copied()
+                    .filter(|v| matches!(v, Val::Term(t) if self.snap.is_entity(*t)))
+                    .collect();
+                if !entities.is_empty() {
+                    return entities;
+                }
+            }
+            terms
         };
+        let (from, to, forward, starts) =
+            match (known(row, &p.s).map(nodes), known(row, &p.o).map(nodes)) {
+                (Some(ss), _) => (&p.s, &p.o, true, ss),
+                (None, Some(os)) => (&p.o, &p.s, false, os),
+                (None, None) => (&p.s, &p.o, true, self.path_starts(p, edge)),
+            };
         for start in starts {
             if self.halted() {
                 return;

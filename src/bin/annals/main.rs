@@ -4,6 +4,7 @@
 //! the library; this file only wires it to a terminal.
 
 mod render;
+mod statements;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -171,6 +172,7 @@ struct Ctx {
     quiet: bool,
     timer: bool,
     wait: Option<Duration>,
+    timeout: Option<Duration>,
 }
 
 impl Ctx {
@@ -210,6 +212,15 @@ impl Ctx {
                 t.rows.len()
             );
         }
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::new(stdout.lock());
+        render::render(t, format, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| Error::io("writing to standard output", e))
+    }
+
+    /// Renders a table on standard output.
+    fn print(&self, t: &Table, format: OutFormat) -> Result<()> {
         let stdout = std::io::stdout();
         let mut w = std::io::BufWriter::new(stdout.lock());
         render::render(t, format, &mut w)
@@ -288,6 +299,7 @@ fn run(cli: Cli) -> Result<()> {
         quiet: cli.quiet,
         timer: cli.timer,
         wait: cli.wait,
+        timeout: cli.timeout,
     };
     let command = match cli.command {
         Some(c) => c,
@@ -471,17 +483,34 @@ fn run(cli: Cli) -> Result<()> {
                 ctx.emit(&t, format, started)?;
             }
         }
-        Command::Query { .. } => return Err(not_in_this_build("query")),
-        Command::Run { .. } => return Err(not_in_this_build("run")),
+        Command::Query {
+            statement,
+            params,
+            out,
+        } => statements::query(&ctx, &statement, &params, ctx.format(&out))?,
+        Command::Run {
+            files,
+            params,
+            keep_going,
+            out,
+        } => statements::run(&ctx, &files, &params, keep_going, ctx.format(&out))?,
         Command::Ingest { .. } => return Err(not_in_this_build("ingest")),
         Command::Repl => return Err(not_in_this_build("repl")),
     }
-    let _ = cli.timeout;
     Ok(())
 }
 
 fn is_broken_pipe(e: &Error) -> bool {
     matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Prints an error on standard error. Statement errors are already rendered with their
+/// `error:` line, location and caret.
+pub(crate) fn report_error(e: &Error) {
+    match e {
+        Error::Statement(text) => eprintln!("{text}"),
+        other => eprintln!("error: {other}"),
+    }
 }
 
 fn main() -> ExitCode {
@@ -494,7 +523,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            report_error(&e);
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
         }
     }

@@ -247,9 +247,7 @@ pub fn compare_values(a: &Value, b: &Value) -> Ordering {
         }
     }
     match (a, b) {
-        (Value::Str(x) | Value::Entity(x), Value::Str(y) | Value::Entity(y)) => {
-            compare_text(x, y)
-        }
+        (Value::Str(x) | Value::Entity(x), Value::Str(y) | Value::Entity(y)) => compare_text(x, y),
         (Value::Date(x), Value::Date(y)) => x.cmp(y),
         (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
         (Value::Date(x), Value::DateTime(y)) => date_start(x).cmp(y).then(Ordering::Less),

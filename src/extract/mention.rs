@@ -239,6 +239,11 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
                 i += 1;
                 continue;
             }
+            // A lone demonym ("German minister", "Chinese giant") is an adjective.
+            if known.is_none() && len == 1 && r.demonyms.contains_key(&folded(i)) {
+                i += 1;
+                continue;
+            }
             if known.is_none() && initial {
                 let f0 = folded(i);
                 if words.lower.contains(&f0) {

@@ -103,6 +103,8 @@ pub struct Detailed {
     pub literals: Vec<String>,
     /// each sentence's template, as the rules see it (for debugging rules)
     pub templates: Vec<String>,
+    /// line numbers (in `rules/relations.tsv`) of the rules that produced a fact
+    pub fired_rules: Vec<usize>,
 }
 
 /// One sentence after stages 2–4.
@@ -293,9 +295,13 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
     let mut implicit: Vec<String> = Vec::new();
     let mut last_speaker: Option<usize> = None;
     let mut last_main: Option<usize> = None;
+    // The last person named before the current sentence: "Il a ajouté" without an
+    // earlier quotation refers to them.
+    let mut last_person: Option<usize> = None;
     let mut intro_speaker: Option<usize> = None;
     let mut literal_surfaces = Vec::new();
     let mut templates = Vec::new();
+    let mut fired_rules: Vec<usize> = Vec::new();
     let text = doc.norm.text.as_str();
     let mut m_idx = 0;
     for (si, s) in doc.sents.iter().enumerate() {
@@ -475,7 +481,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 };
                 subject = match rule.predicate.as_str() {
                     "reported_by" => main_entity(m.start, m.end, not).map(Ref::Ent),
-                    "said" => last_speaker.map(Ref::Ent),
+                    "said" => last_speaker.or(last_person).map(Ref::Ent),
                     _ => None,
                 };
             }
@@ -561,6 +567,9 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 if let Some(d) = &date_q {
                     qualifiers.push(("date".to_string(), d.clone()));
                 }
+                if !fired_rules.contains(&rule.line) {
+                    fired_rules.push(rule.line);
+                }
                 if let Some(&i) = seen.get(&key) {
                     // Keep the most confident reading of a fact stated twice.
                     if let Some(f) = facts.get_mut(i) {
@@ -638,6 +647,13 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
         if let Some(e) = sentence_main.or(first_agent) {
             last_main = Some(e);
         }
+        if let Some(m) = sent_mentions
+            .iter()
+            .rev()
+            .find(|m| m.etype == EntityType::Person)
+        {
+            last_person = Some(m.entity);
+        }
     }
     // Entities: every entity of the article, then countries known only by a demonym.
     let mut entities: Vec<(String, EntityType)> =
@@ -672,6 +688,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
         surfaces,
         literals: literal_surfaces,
         templates,
+        fired_rules,
     }
 }
 
@@ -687,6 +704,13 @@ fn titles_to_predicates(
     let r = resources::get();
     let words = role.split_whitespace().count();
     if words == 0 || words > 6 {
+        return Vec::new();
+    }
+    // "patron d'une société française" describes a company, not a title held there.
+    if fold(role)
+        .split_whitespace()
+        .any(|w| matches!(w, "un" | "une" | "a" | "an" | "des"))
+    {
         return Vec::new();
     }
     let mut out: Vec<(String, Option<String>)> = Vec::new();

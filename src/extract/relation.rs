@@ -153,6 +153,9 @@ pub struct Rules {
 
 /// Folds a literal pattern word the way templates fold text tokens.
 fn fold_words(s: &str) -> String {
+    if s == "'s" {
+        return s.to_string(); // the possessive is a token of its own in templates
+    }
     let s = s.replace('_', " ");
     let toks = tokenize(&s, 0, s.len());
     let mut out = String::new();

@@ -361,7 +361,7 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         v[1] += 1.0;
     }
     if ntok > 1 && r.firstnames.contains(&first) {
-        v[0] += 3.0;
+        v[0] += 4.0;
     }
     // Neighbours before the name, up to a comma or another clause mark.
     let mut k = m.tok_start;
@@ -372,6 +372,10 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         let t = &toks[k];
         let word = w(k);
         if t.kind == Kind::Punct && matches!(word.as_str(), "," | ";" | ":" | "(" | ")" | ".") {
+            break;
+        }
+        // Another name ends the window: its words describe it, not this one.
+        if t.text(text).starts_with(char::is_uppercase) && k + 1 < m.tok_start {
             break;
         }
         if dist == 1 && PRODUCT_PREV.contains(&word.as_str()) {

@@ -13,8 +13,11 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::error::Result;
 use crate::event::Event;
 use crate::extract::{self, ArticleInput, Extraction, Gazetteer};
+use crate::kb::Kb;
+use crate::log::NewCommit;
 use crate::value::{fold, EntityType};
 use crate::view::Snapshot;
 
@@ -122,9 +125,12 @@ pub fn plan_commits(
             continue;
         }
         seen.insert(hash, id);
-        report
-            .notices
-            .extend(extraction.notices.iter().map(|n| format!("{}: {n}", input.origin)));
+        report.notices.extend(
+            extraction
+                .notices
+                .iter()
+                .map(|n| format!("{}: {n}", input.origin)),
+        );
         report.articles_added += 1;
         report.facts += extraction.facts.len();
         // Types are compared with what was known before this article, so learn after.
@@ -138,4 +144,34 @@ pub fn plan_commits(
         commits.push(events);
     }
     commits
+}
+
+/// Articles per durable batch: each batch is one atomic append and one fsync, so a
+/// killed ingest keeps every batch it acknowledged and none of the one in flight.
+const BATCH: usize = 256;
+
+/// `annals ingest`: extracts every input and appends one commit per new article.
+/// `progress(done, total)` is called as articles are extracted.
+pub fn ingest(
+    kb: &mut Kb,
+    inputs: &[ArticleInput],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<IngestReport> {
+    let mut report = IngestReport::default();
+    let total = inputs.len();
+    for (b, batch) in inputs.chunks(BATCH).enumerate() {
+        let commits = plan_commits(batch, kb.view().snapshot(None), &mut report, |i| {
+            progress(b * BATCH + i, total)
+        });
+        if !commits.is_empty() {
+            kb.commit_many(
+                commits
+                    .into_iter()
+                    .map(|events| NewCommit { time: None, events })
+                    .collect(),
+            )?;
+        }
+    }
+    progress(total, total);
+    Ok(report)
 }

@@ -95,12 +95,12 @@ impl Zipf {
 const FIRST: &[&str] = &[
     "Élodie",
     "Elon",
-    "Elena",
-    "Éloïse",
-    "Eliza",
-    "Elías",
-    "Elsa",
-    "Élise",
+    "Margaux",
+    "Bérénice",
+    "Kwame",
+    "Ngozi",
+    "Håkon",
+    "Océane",
     "Jürgen",
     "Søren",
     "Zoë",
@@ -191,10 +191,40 @@ const FIRST: &[&str] = &[
     "Maëlle",
     "Loïc",
     "Adèle",
+    "Bruno",
+    "Camille",
+    "Damien",
+    "Estelle",
+    "Florian",
+    "Gisèle",
+    "Henri",
+    "Irène",
+    "Julien",
+    "Karin",
+    "Lars",
+    "Mathilde",
+    "Nathan",
+    "Odile",
+    "Pascal",
+    "Quentin",
+    "Rosalie",
+    "Simon",
+    "Tomás",
+    "Ulrich",
+    "Victor",
+    "Wanda",
+    "Yves",
+    "Zacharie",
+    "Ana",
+    "Bao",
+    "Chen",
+    "Dmitri",
+    "Eun-ji",
+    "Farid",
 ];
 
 const SYL: &[&str] = &[
-    "ba", "ber", "cha", "da", "del", "dé", "el", "fa", "gar", "gué", "ha", "ja", "ka", "ker", "la",
+    "ba", "ber", "cha", "da", "del", "dé", "ol", "fa", "gar", "gué", "ha", "ja", "ka", "ker", "la",
     "lé", "lo", "ma", "mar", "mé", "mi", "mu", "na", "né", "no", "pa", "per", "ra", "ré", "ri",
     "ro", "sa", "sé", "son", "ta", "té", "to", "va", "vé", "wa", "zi", "zu", "ün", "øs", "bru",
     "cor", "dan", "fer", "gon", "hel", "lin", "mont", "nor", "quin", "rich", "stein", "tal",
@@ -456,7 +486,7 @@ impl Pred {
 
 /// Predicates with relative weights (per 1000 fresh triples).
 const PRED_WEIGHTS: &[(Pred, u32)] = &[
-    (Pred::CeoOf, 45),
+    (Pred::CeoOf, 100),
     (Pred::FounderOf, 15),
     (Pred::WorksFor, 90),
     (Pred::MemberOf, 20),
@@ -537,8 +567,8 @@ impl Entities {
             ranges: Vec::new(),
             folded: HashSet::new(),
         };
-        e.add_kind(rng, Kind::Person, scale(20, 50), 0.82);
-        e.add_kind(rng, Kind::Org, scale(27, 40), 0.88);
+        e.add_kind(rng, Kind::Person, scale(20, 50), 0.86);
+        e.add_kind(rng, Kind::Org, scale(27, 40), 0.84);
         e.add_kind(rng, Kind::Outlet, OUTLETS.len(), 1.0);
         e.add_kind(rng, Kind::Country, COUNTRIES.len(), 1.1);
         e.add_kind(rng, Kind::Place, scale(400, 10), 0.9);
@@ -618,6 +648,11 @@ impl Entities {
         0
     }
 
+    fn uniform(&self, rng: &mut Rng, kind: Kind) -> u32 {
+        let (first, n) = self.range(kind);
+        (first + rng.below(n.max(1))) as u32
+    }
+
     fn range(&self, kind: Kind) -> (usize, usize) {
         for (k, first, n, _) in &self.ranges {
             if *k == kind {
@@ -631,10 +666,10 @@ impl Entities {
     /// popular orgs' CEOs are re-reported).
     fn ceo_for(&self, rng: &mut Rng, org: u32) -> u32 {
         let (first, n) = self.range(Kind::Person);
-        let k = if rng.chance(0.8) {
+        let k = if rng.chance(0.4) {
             0
         } else {
-            rng.below(3) as u64
+            rng.below(4) as u64
         };
         (first + (mix(org as u64, k) % n as u64) as usize) as u32
     }
@@ -699,7 +734,7 @@ fn fresh_triple(
     loop {
         let (s, o) = match p {
             Pred::CeoOf => {
-                let org = ents.sample(rng, Kind::Org);
+                let org = ents.uniform(rng, Kind::Org);
                 (ents.ceo_for(rng, org), Obj::Ent(org))
             }
             Pred::FounderOf | Pred::WorksFor | Pred::MemberOf | Pred::AdvisorTo => (
@@ -784,9 +819,17 @@ fn fresh_triple(
                 };
                 (ents.sample(rng, s), Obj::Ent(ents.sample(rng, o)))
             }
+            Pred::SellsTo => {
+                // Many small suppliers, popular customers.
+                let s = if rng.chance(0.6) {
+                    ents.uniform(rng, Kind::Org)
+                } else {
+                    ents.sample(rng, Kind::Org)
+                };
+                (s, Obj::Ent(ents.sample(rng, Kind::Org)))
+            }
             Pred::PartnerOf
             | Pred::CompetitorOf
-            | Pred::SellsTo
             | Pred::BuysFrom
             | Pred::InvestsIn
             | Pred::Acquires
@@ -900,7 +943,7 @@ const REASONS: [&str; 5] = [
     "démenti officiel",
 ];
 const RING: usize = 1 << 16;
-const HOT_SHARE: f64 = 0.012;
+const HOT_SHARE: f64 = 0.014;
 const RECENT_SHARE: f64 = 0.29;
 const RECENT_RING: usize = 1 << 13;
 const MISSPELL_USE: f64 = 0.3;

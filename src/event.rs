@@ -51,9 +51,18 @@ pub enum Event {
     ArticleAdded(Article),
     FactAsserted(FactAsserted),
     FactRetracted(FactRetracted),
-    ArticleRetracted { id: String, reason: Option<String> },
-    AliasAdded { alias: String, canonical: String },
-    EntityTyped { name: String, entity_type: EntityType },
+    ArticleRetracted {
+        id: String,
+        reason: Option<String>,
+    },
+    AliasAdded {
+        alias: String,
+        canonical: String,
+    },
+    EntityTyped {
+        name: String,
+        entity_type: EntityType,
+    },
 }
 
 impl Event {
@@ -187,7 +196,12 @@ impl Commit {
         let corrupt = |what: String| Error::Corrupt { tx: Some(tx), what };
         let (header, payload) = match bytes.split_at_checked(HEADER_LEN) {
             Some(parts) => parts,
-            None => return Err(corrupt(format!("commit is {} bytes, too short", bytes.len()))),
+            None => {
+                return Err(corrupt(format!(
+                    "commit is {} bytes, too short",
+                    bytes.len()
+                )))
+            }
         };
         let version = u16::from_be_bytes([header[0], header[1]]);
         let crc = u32::from_be_bytes([header[2], header[3], header[4], header[5]]);

@@ -36,7 +36,10 @@ pub struct Statement {
 pub enum StatementKind {
     Find(Find),
     /// `history "G42" [as of ..]`: every event touching the entity, oldest first.
-    History { target: Term, as_of: Option<AsOf> },
+    History {
+        target: Term,
+        as_of: Option<AsOf>,
+    },
     /// `why S P O [as of ..]`: every support of the triple.
     Why {
         subject: Term,
@@ -45,7 +48,10 @@ pub enum StatementKind {
         as_of: Option<AsOf>,
     },
     /// `entity "Elon Mask" [as of ..]`: the entity card.
-    Entity { name: Term, as_of: Option<AsOf> },
+    Entity {
+        name: Term,
+        as_of: Option<AsOf>,
+    },
     /// `suggest aliases [for "name"] [limit N]`: likely duplicates, never merged.
     SuggestAliases {
         target: Option<Term>,
@@ -67,11 +73,20 @@ pub enum StatementKind {
         reason: Option<Term>,
     },
     /// `retract article "id" [because "…"]`.
-    RetractArticle { id: Term, reason: Option<Term> },
+    RetractArticle {
+        id: Term,
+        reason: Option<Term>,
+    },
     /// `alias "Elon Mask" as "Elon Musk"`.
-    Alias { alias: Term, canonical: Term },
+    Alias {
+        alias: Term,
+        canonical: Term,
+    },
     /// `let $name = literal`.
-    Let { name: Name, value: Term },
+    Let {
+        name: Name,
+        value: Term,
+    },
     /// `explain [analyze] statement`.
     Explain {
         analyze: bool,

@@ -395,10 +395,29 @@ fn run(cli: Cli) -> Result<()> {
             verify,
             out,
         } => {
-            if reextract {
-                return Err(not_in_this_build("rematerialize --reextract"));
-            }
             let mut kb = ctx.open(false)?;
+            if reextract {
+                let bar = progress_bar(&ctx, "reextract");
+                let report = annals::ingest::reextract(&mut kb, &mut |done, total| {
+                    if let Some(b) = &bar {
+                        b.set_length(total as u64);
+                        b.set_position(done as u64);
+                    }
+                });
+                if let Some(b) = bar {
+                    b.finish_and_clear();
+                }
+                let report = report?;
+                ctx.say(&format!(
+                    "reextracted: {} articles, {} changed, {} facts asserted, {} retracted ({} {})",
+                    report.articles,
+                    report.changed,
+                    report.asserted,
+                    report.retracted,
+                    annals::extract::EXTRACTOR_NAME,
+                    annals::extract::extractor_version()
+                ));
+            }
             let bar = progress_bar(&ctx, "rematerialize");
             let report = kb.rematerialize(verify, &mut |done, total| {
                 if let Some(b) = &bar {

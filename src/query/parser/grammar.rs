@@ -249,44 +249,88 @@ fn column_name(i: &str) -> PResult<'_, Name> {
 }
 
 /// `clause_list = clause { "," clause } ;`
-fn clause_list(i: &str) -> PResult<'_, Vec<Clause>> {
-    list1(",", clause)(i)
+///
+/// This and the next three functions are the recursive path of nested `not (` and
+/// `optional (`; they are written without nom combinators, whose closures take several
+/// KB of stack per level in debug builds, so that 256 levels fit a 2 MB thread.
+fn clause_list(mut i: &str) -> PResult<'_, Vec<Clause>> {
+    let (rest, first) = clause(i)?;
+    let mut out = vec![first];
+    i = rest;
+    loop {
+        match punct(",")(i) {
+            Ok((rest, _)) => {
+                let (rest, c) = clause(rest).map_err(commit)?;
+                out.push(c);
+                i = rest;
+            }
+            Err(Err::Error(_)) => return Ok((i, out)),
+            Err(e) => return Err(e),
+        }
+    }
 }
 
-/// `clause = not_clause | optional_clause | term ( filter_tail | pattern_tail ) ;`
+/// Turns a backtracking error into a committed one, as `cut` does.
+fn commit(e: Err<Fail>) -> Err<Fail> {
+    match e {
+        Err::Error(f) => Err::Failure(f),
+        other => other,
+    }
+}
+
+/// `clause = not_clause | optional_clause | term_clause ;`
 fn clause(i: &str) -> PResult<'_, Clause> {
-    labelled(
-        "a clause",
-        &["not", "optional"],
-        alt((not_clause, optional_clause, |i| {
-            let (i, left) = term(i)?;
-            alt((
-                |i| filter_tail(i, left.clone()),
-                |i| pattern_tail(i, left.clone()).map(|(r, p)| (r, Clause::Pattern(p))),
-            ))
-            .parse(i)
-        })),
-    )(i)
+    let t = ws(i);
+    let at = offset(t);
+    let before = super::lexical::snapshot();
+    let (w, _) = take_while(t, super::lexical::is_ident_char);
+    let r = if w.eq_ignore_ascii_case("not") {
+        not_clause(t)
+    } else if w.eq_ignore_ascii_case("optional") {
+        optional_clause(t)
+    } else {
+        term_clause(t)
+    };
+    if let Err(Err::Error(_)) = &r {
+        super::lexical::relabel(at, before, "a clause", &["not", "optional"]);
+    }
+    r
+}
+
+/// `term_clause = term ( filter_tail | pattern_tail ) ;`
+#[inline(never)]
+fn term_clause(i: &str) -> PResult<'_, Clause> {
+    let (i, left) = term(i)?;
+    alt((
+        |i| filter_tail(i, left.clone()),
+        |i| pattern_tail(i, left.clone()).map(|(r, p)| (r, Clause::Pattern(p))),
+    ))
+    .parse(i)
 }
 
 /// `not_clause = "not" ( group | pattern ) ;`
 fn not_clause(i: &str) -> PResult<'_, Clause> {
     let (i, kw) = keyword("not")(i)?;
     if ws(i).starts_with('(') {
-        let (rest, clauses) = cut(group).parse(i)?;
+        let (rest, clauses) = group(i).map_err(commit)?;
         return Ok((rest, Clause::Not(clauses, span_from(kw.start, rest))));
     }
+    not_pattern(i, kw.start)
+}
+
+#[inline(never)]
+fn not_pattern(i: &str, start: usize) -> PResult<'_, Clause> {
     let (rest, p) = cut(pattern).parse(i)?;
     Ok((
         rest,
-        Clause::Not(vec![Clause::Pattern(p)], span_from(kw.start, rest)),
+        Clause::Not(vec![Clause::Pattern(p)], span_from(start, rest)),
     ))
 }
 
 /// `optional_clause = "optional" group ;`
 fn optional_clause(i: &str) -> PResult<'_, Clause> {
     let (i, kw) = keyword("optional")(i)?;
-    let (rest, clauses) = cut(group).parse(i)?;
+    let (rest, clauses) = group(i).map_err(commit)?;
     Ok((rest, Clause::Optional(clauses, span_from(kw.start, rest))))
 }
 

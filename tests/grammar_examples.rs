@@ -84,7 +84,7 @@ fn columns(find: &Find) -> Vec<String> {
                 }
             };
             fn walk(clauses: &[Clause], add: &mut dyn FnMut(&Var)) {
-                let mut term = |t: &Term, add: &mut dyn FnMut(&Var)| {
+                let term = |t: &Term, add: &mut dyn FnMut(&Var)| {
                     if let Term::Var(v) = t {
                         add(v)
                     }

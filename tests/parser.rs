@@ -306,6 +306,18 @@ fn diagnostic_custom_messages() {
 }
 
 #[test]
+fn diagnostic_as_of_comes_last() {
+    assert_eq!(
+        err("find ?x where ?x p ?y as of #1 limit 3"),
+        "error: `as of` comes last: move `limit` before it
+ --> script.aq:1:32
+  |
+1 | find ?x where ?x p ?y as of #1 limit 3
+  |                                ^^^^^"
+    );
+}
+
+#[test]
 fn diagnostic_filter_operator() {
     let e = parse_script("find ?x where ?x ~ 3").unwrap_err();
     assert_eq!(
@@ -747,5 +759,30 @@ mod props {
                 last = s.end;
             }
         }
+    }
+}
+
+#[test]
+fn every_span_points_into_the_source() {
+    let src = "-- q\nfind ?p, count(distinct ?o) as n where ?p ^ceo_of+ ?o in ?a, \
+               not (?o partner_of _, ?o = \"é\"), optional (?o amount ?m), ?m in [1, 2.5] \
+               order by n desc, ?p as of 2025-05-14;\nhistory $org as of #3;";
+    let script = parse_script(src).unwrap();
+    let debug = format!("{script:?}");
+    let spans = regex::Regex::new(r"Span \{ start: (\d+), end: (\d+) \}").unwrap();
+    let mut n = 0;
+    for c in spans.captures_iter(&debug) {
+        let (s, e): (usize, usize) = (c[1].parse().unwrap(), c[2].parse().unwrap());
+        assert!(s < e && e <= src.len(), "{s}..{e}");
+        assert!(src.is_char_boundary(s) && src.is_char_boundary(e));
+        n += 1;
+    }
+    assert!(n > 30, "{n} spans");
+    let vars =
+        regex::Regex::new(r#"Var \{ name: "(\w+)", span: Span \{ start: (\d+), end: (\d+) \}"#)
+            .unwrap();
+    for c in vars.captures_iter(&debug) {
+        let (s, e): (usize, usize) = (c[2].parse().unwrap(), c[3].parse().unwrap());
+        assert_eq!(&src[s..e], format!("?{}", &c[1]));
     }
 }

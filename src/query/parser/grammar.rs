@@ -46,7 +46,9 @@ fn labelled<'a, T>(
     }
 }
 
-/// `item { sep item }`, committed after each separator.
+/// `item { sep item }`, committed after each separator. nom's `separated_list1` instead
+/// backtracks over a separator whose item fails, ending the list early and leaving the
+/// caller to stumble on the stray `,`.
 fn list1<'a, T>(
     sep: &'static str,
     mut item: impl FnMut(&'a str) -> PResult<'a, T>,
@@ -157,6 +159,9 @@ fn find_stmt(i: &str) -> PResult<'_, StatementKind> {
     let (i, limit) = opt(preceded(keyword("limit"), cut(uint))).parse(i)?;
     let (i, offset) = opt(preceded(keyword("offset"), cut(uint))).parse(i)?;
     let (i, as_of) = opt(as_of).parse(i)?;
+    if as_of.is_some() {
+        misplaced_after_as_of(i)?;
+    }
     Ok((
         i,
         StatementKind::Find(Find {
@@ -168,6 +173,22 @@ fn find_stmt(i: &str) -> PResult<'_, StatementKind> {
             as_of,
         }),
     ))
+}
+
+/// SPEC §6 puts `as of` last; say so rather than "expected `;`" when a clause follows.
+fn misplaced_after_as_of(i: &str) -> PResult<'_, ()> {
+    let t = ws(i);
+    let (w, _) = take_while(t, super::lexical::is_ident_char);
+    for kw in ["order", "limit", "offset"] {
+        if w.eq_ignore_ascii_case(kw) {
+            let at = offset(t);
+            return fail_with(
+                Span::new(at, at + w.len()),
+                format!("`as of` comes last: move `{kw}` before it"),
+            );
+        }
+    }
+    Ok((i, ()))
 }
 
 /// `projection = "*" | proj_item { "," proj_item } ;`

@@ -396,7 +396,12 @@ fn input_status_cases() {
         ("entity \"a\"; entity", Incomplete),
         ("fnd ?p;", Invalid),
         ("fnd ?p", Invalid),
-        ("find ?p wher", Invalid),
+        ("find ?p wher", Incomplete), // may become `where`
+        ("fin", Incomplete),
+        ("find ?p where ?p x ?o lmit", Invalid),
+        ("find ?p where ?p published 2025-0", Incomplete),
+        ("find ?p where ?p x ?o, ?p !", Incomplete),
+        ("find \"x\"", Invalid),
         ("entity \"a\" x; entity \"b\"", Invalid),
         ("find ?p where not (?p ceo_of ?o;", Invalid),
     ] {

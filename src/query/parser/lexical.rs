@@ -399,7 +399,7 @@ pub(crate) fn uint(i: &str) -> PResult<'_, (u64, Span)> {
     }
 }
 
-/// What a [`Tok`] is, for syntax highlighting and for naming what was found.
+/// What a token is, for syntax highlighting and for naming what was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
     Keyword,

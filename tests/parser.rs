@@ -463,6 +463,8 @@ mod props {
     use chrono::{DateTime, NaiveDate};
     use proptest::prelude::*;
 
+    const CASES_PREFIX: u32 = 48;
+
     fn sp() -> Span {
         Span::default()
     }
@@ -763,6 +765,25 @@ mod props {
                 prop_assert!(src.is_char_boundary(s.start) && src.is_char_boundary(s.end));
                 last = s.end;
             }
+        }
+    }
+
+    proptest! {
+        // Each case parses every prefix of a statement: fewer cases keep it fast.
+        #![proptest_config(ProptestConfig::with_cases(CASES_PREFIX))]
+
+        #[test]
+        fn every_prefix_of_a_statement_is_incomplete(st in statement()) {
+            let text = st.to_string();
+            prop_assert_eq!(input_status(&format!("{text};")), InputStatus::Complete);
+            for (n, _) in text.char_indices().skip(1) {
+                let prefix = &text[..n];
+                if prefix.trim().is_empty() {
+                    continue;
+                }
+                prop_assert_eq!(input_status(prefix), InputStatus::Incomplete, "{:?}", prefix);
+            }
+            prop_assert_eq!(input_status(&text), InputStatus::Incomplete);
         }
     }
 }

@@ -258,7 +258,7 @@ fn aggregate(i: &str) -> PResult<'_, Aggregate> {
 fn column_name(i: &str) -> PResult<'_, Name> {
     let (rest, (name, span)) = ident("a column name")(i)?;
     if super::is_keyword(name) {
-        return expect(ws(i), Expected::Thing("a column name (not a keyword)"));
+        return expect(ws(i), Expected::Ident("a column name (not a keyword)"));
     }
     Ok((
         rest,
@@ -467,7 +467,7 @@ fn predicate(i: &str) -> PResult<'_, Name> {
         .iter()
         .any(|r| r.eq_ignore_ascii_case(name))
     {
-        return expect(ws(i), Expected::Thing("a predicate"));
+        return expect(ws(i), Expected::Ident("a predicate"));
     }
     Ok((
         rest,
@@ -582,6 +582,10 @@ pub(crate) fn literal(i: &str) -> PResult<'_, (Literal, Span)> {
     }
     if let Some(frac) = after.strip_prefix('.') {
         let (fdigits, rest) = take_while(frac, |c| c.is_ascii_digit());
+        if frac.is_empty() {
+            // `12.` at the very end: a decimal still being typed.
+            return expect(frac, Expected::Thing("a digit after the decimal point"));
+        }
         if !fdigits.is_empty() {
             let text = i.get(..i.len() - rest.len()).unwrap_or("");
             let span = span_from(start, rest);

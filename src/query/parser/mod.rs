@@ -203,10 +203,14 @@ fn could_continue(text: &str, state: &State) -> bool {
     match kind {
         TokenKind::Keyword | TokenKind::Identifier => state.expected.iter().any(|e| match e {
             Expected::Keyword(k) | Expected::Hidden(k) => k.starts_with(&token),
+            Expected::Ident(_) => true,
             _ => false,
         }),
         TokenKind::Number => true,
-        TokenKind::Punctuation => matches!(token.as_str(), "?" | "$" | "!" | "<" | ">" | "#" | "-"),
+        TokenKind::Punctuation => matches!(
+            token.as_str(),
+            "?" | "$" | "!" | "<" | ">" | "#" | "-" | "."
+        ),
         _ => false,
     }
 }
@@ -269,7 +273,7 @@ fn build_error(src: &str, state: State) -> ParseError {
         .iter()
         .filter_map(|e| match e {
             Expected::Keyword(k) | Expected::Punct(k) => Some(format!("`{k}`")),
-            Expected::Thing(t) => Some((*t).to_string()),
+            Expected::Thing(t) | Expected::Ident(t) => Some((*t).to_string()),
             Expected::Hidden(_) => None,
         })
         .collect();

@@ -1,0 +1,1128 @@
+//! The materialized view: the log folded into indexes that answer queries.
+//!
+//! 1. [`View::apply`] folds one commit in, deterministically: the same log always gives
+//!    the same view, which is what makes `rematerialize` and `verify` possible.
+//! 2. Names are folded ([`crate::value::fold`]) and interned as [`TermId`]s; literals are
+//!    interned too, so a triple is three integers.
+//! 3. A triple is stored once; each of its supports keeps the tx that asserted it and the
+//!    tx that retracted it, so whether it was live at any tx is known exactly.
+//!    Symmetric triples are stored in one direction and indexed in both.
+//! 4. Aliases do not rewrite anything: facts stay under the name they were asserted with,
+//!    and reads go through the alias classes of the tx asked about ([`alias::AliasMap`]).
+//! 5. Readers take a [`Snapshot`] at a tx; every scan it offers is by entity (alias class),
+//!    live as of that tx, with symmetric facts in both directions.
+//!
+//! Evidence sentences, extractor names and qualifiers are not kept here: each support
+//! records where its event sits in the log (tx, index), and `why`/`export` read it back.
+
+pub mod alias;
+
+use std::sync::OnceLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
+
+use crate::error::{Error, Result};
+use crate::event::{Commit, Event, Source, Tx};
+use crate::value::{fold, fold_into, EntityType, Value};
+use alias::{AliasEdge, AliasMap};
+
+/// An interned entity name or literal.
+pub type TermId = u32;
+/// An interned predicate name.
+pub type PredId = u32;
+/// A stored triple.
+pub type TripleId = u32;
+
+/// "Still live": the retraction tx of a support nobody retracted.
+pub const LIVE: Tx = Tx::MAX;
+
+/// The predicates of SPEC §2 that answer both ways.
+pub const SYMMETRIC_PREDICATES: [&str; 3] = ["partner_of", "agreement_with", "competitor_of"];
+
+/// Predicates answered from entity and article records, never stored as facts.
+pub const VIRTUAL_PREDICATES: [&str; 8] = [
+    "type",
+    "name",
+    "alias",
+    "title",
+    "url",
+    "published",
+    "language",
+    "mentions",
+];
+
+/// The bit marking an adjacency entry as the mirror of a symmetric triple.
+const MIRROR: u32 = 1 << 31;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum TermData {
+    /// An entity name as first written, and its folded form.
+    Name {
+        display: Box<str>,
+        folded: Box<str>,
+    },
+    Literal(Value),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PredInfo {
+    pub name: Box<str>,
+    pub symmetric: bool,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Triple {
+    pub s: TermId,
+    pub p: PredId,
+    pub o: TermId,
+}
+
+/// One support of a triple.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportRec {
+    pub asserted: Tx,
+    pub retracted: Tx,
+    /// The article or note term, if any.
+    pub source: Option<TermId>,
+    /// Where the `FactAsserted` event sits: its commit's tx and its index in the commit.
+    pub event: (Tx, u32),
+}
+
+impl SupportRec {
+    #[inline]
+    pub fn live_at(&self, at: Tx) -> bool {
+        self.asserted <= at && at < self.retracted
+    }
+}
+
+/// Article metadata, for the virtual predicates and duplicate detection.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ArticleMeta {
+    pub added: Tx,
+    pub retracted: Option<Tx>,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<chrono::NaiveDate>,
+    pub language: Option<String>,
+    pub content_hash: String,
+    pub mentions: Vec<TermId>,
+}
+
+/// Counts for `stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub events: u64,
+    pub commits: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct View {
+    /// Last applied tx: the watermark, stored with the view in every checkpoint.
+    watermark: Tx,
+    counters: Counters,
+    terms: Vec<TermData>,
+    /// Tx at which each term was first seen.
+    first_seen: Vec<Tx>,
+    names: FxHashMap<Box<str>, TermId>,
+    literals: FxHashMap<Value, TermId>,
+    preds: Vec<PredInfo>,
+    pred_ids: FxHashMap<Box<str>, PredId>,
+    triples: Vec<Triple>,
+    triple_ids: FxHashMap<(TermId, PredId, TermId), TripleId>,
+    /// Most triples have one support: kept inline, without an allocation.
+    supports: Vec<SmallVec<[SupportRec; 1]>>,
+    /// Whether each triple is live now (at the watermark).
+    live: Vec<bool>,
+    live_count: u64,
+    /// Adjacency by subject and by object: triple ids, with [`MIRROR`] set on the
+    /// reverse entry of a symmetric triple.
+    out: Vec<Vec<u32>>,
+    inc: Vec<Vec<u32>>,
+    by_pred: Vec<Vec<TripleId>>,
+    /// Type history of each entity name: (tx, type), in log order.
+    types: FxHashMap<TermId, Vec<(Tx, EntityType)>>,
+    alias_edges: Vec<AliasEdge>,
+    articles: FxHashMap<TermId, ArticleMeta>,
+    article_by_hash: FxHashMap<String, TermId>,
+    /// Triples each article or note supports.
+    supported_by: FxHashMap<TermId, Vec<TripleId>>,
+    #[serde(skip)]
+    current_aliases: AliasMap,
+    #[serde(skip)]
+    last_source: Option<(Box<str>, TermId)>,
+    #[serde(skip)]
+    sorted_names: OnceLock<Vec<(Box<str>, TermId)>>,
+}
+
+impl View {
+    pub fn new() -> View {
+        let mut view = View::default();
+        for name in SYMMETRIC_PREDICATES {
+            view.intern_pred(name);
+        }
+        view
+    }
+
+    /// The last applied tx.
+    pub fn watermark(&self) -> Tx {
+        self.watermark
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Folds one commit in. Commits must come in tx order with no gaps.
+    pub fn apply(&mut self, commit: &Commit) -> Result<()> {
+        if commit.tx != self.watermark + 1 {
+            return Err(Error::Corrupt {
+                tx: Some(commit.tx),
+                what: format!(
+                    "commit {} applied to a view whose watermark is {}",
+                    commit.tx, self.watermark
+                ),
+            });
+        }
+        let tx = commit.tx;
+        let mut fold_buf = String::new();
+        for (index, event) in commit.events.iter().enumerate() {
+            self.apply_event(tx, index as u32, event, &mut fold_buf);
+        }
+        self.watermark = tx;
+        self.counters.commits += 1;
+        self.counters.events += commit.events.len() as u64;
+        Ok(())
+    }
+
+    fn apply_event(&mut self, tx: Tx, index: u32, event: &Event, buf: &mut String) {
+        match event {
+            Event::ArticleAdded(a) => {
+                let term = self.intern_name(&a.id, tx, buf);
+                self.push_type(term, tx, EntityType::Article);
+                let mentions = a
+                    .mentions
+                    .iter()
+                    .map(|m| self.intern_name(m, tx, buf))
+                    .collect();
+                self.article_by_hash.insert(a.content_hash.clone(), term);
+                self.articles.insert(
+                    term,
+                    ArticleMeta {
+                        added: tx,
+                        retracted: None,
+                        title: a.title.clone(),
+                        url: a.url.clone(),
+                        published: a.published,
+                        language: a.language.clone(),
+                        content_hash: a.content_hash.clone(),
+                        mentions,
+                    },
+                );
+            }
+            Event::FactAsserted(f) => {
+                let s = self.intern_name(&f.subject, tx, buf);
+                let p = self.intern_pred(&f.predicate);
+                let o = self.intern_value(&f.object, tx, buf);
+                let source = match &f.support.source {
+                    // The facts of one article follow each other: skip the fold and the
+                    // lookup when the source repeats.
+                    Source::Article(id) => match &self.last_source {
+                        Some((last, t)) if **last == **id => Some(*t),
+                        _ => {
+                            let t = self.intern_name(id, tx, buf);
+                            self.last_source = Some((id.as_str().into(), t));
+                            Some(t)
+                        }
+                    },
+                    Source::Note(text) => {
+                        let t = self.intern_name(text, tx, buf);
+                        if !self.types.contains_key(&t) {
+                            self.push_type(t, tx, EntityType::Note);
+                        }
+                        Some(t)
+                    }
+                    Source::None => None,
+                };
+                let triple = self.intern_triple(s, p, o);
+                let idx = triple as usize;
+                if let Some(supports) = self.supports.get_mut(idx) {
+                    supports.push(SupportRec {
+                        asserted: tx,
+                        retracted: LIVE,
+                        source,
+                        event: (tx, index),
+                    });
+                }
+                self.set_live(triple, true);
+                if let Some(src) = source {
+                    let list = self.supported_by.entry(src).or_default();
+                    if list.last() != Some(&triple) {
+                        list.push(triple);
+                    }
+                }
+            }
+            Event::FactRetracted(r) => {
+                let source = match &r.article {
+                    Some(id) => match self.lookup_name(id, buf) {
+                        Some(t) => Some(t),
+                        None => return,
+                    },
+                    None => None,
+                };
+                for triple in self.matching_triples(&r.subject, &r.predicate, &r.object, buf) {
+                    self.retract_supports(triple, tx, |s| source.is_none() || s.source == source);
+                }
+            }
+            Event::ArticleRetracted { id, .. } => {
+                let Some(term) = self.lookup_name(id, buf) else {
+                    return;
+                };
+                if let Some(meta) = self.articles.get_mut(&term) {
+                    meta.retracted.get_or_insert(tx);
+                }
+                let triples = self.supported_by.get(&term).cloned().unwrap_or_default();
+                for triple in triples {
+                    self.retract_supports(triple, tx, |s| s.source == Some(term));
+                }
+            }
+            Event::AliasAdded { alias, canonical } => {
+                let a = self.intern_name(alias, tx, buf);
+                let c = self.intern_name(canonical, tx, buf);
+                self.alias_edges.push(AliasEdge {
+                    tx,
+                    alias: a,
+                    canonical: c,
+                });
+                self.current_aliases.add(a, c);
+            }
+            Event::EntityTyped { name, entity_type } => {
+                let t = self.intern_name(name, tx, buf);
+                self.push_type(t, tx, *entity_type);
+            }
+        }
+    }
+
+    fn push_type(&mut self, term: TermId, tx: Tx, ty: EntityType) {
+        let history = self.types.entry(term).or_default();
+        if history.last().map(|(_, t)| *t) != Some(ty) {
+            history.push((tx, ty));
+        }
+    }
+
+    fn retract_supports(&mut self, triple: TripleId, tx: Tx, pick: impl Fn(&SupportRec) -> bool) {
+        let Some(supports) = self.supports.get_mut(triple as usize) else {
+            return;
+        };
+        let mut any_live = false;
+        for s in supports.iter_mut() {
+            if s.retracted == LIVE && pick(s) {
+                s.retracted = tx;
+            }
+            any_live |= s.retracted == LIVE;
+        }
+        self.set_live(triple, any_live);
+    }
+
+    fn set_live(&mut self, triple: TripleId, live: bool) {
+        if let Some(flag) = self.live.get_mut(triple as usize) {
+            if *flag != live {
+                *flag = live;
+                if live {
+                    self.live_count += 1;
+                } else {
+                    self.live_count -= 1;
+                }
+            }
+        }
+    }
+
+    /// Every stored triple that denotes the entity-level triple (s, p, o) under the
+    /// current aliases, both directions for a symmetric predicate.
+    fn matching_triples(
+        &self,
+        subject: &str,
+        predicate: &str,
+        object: &Value,
+        buf: &mut String,
+    ) -> Vec<TripleId> {
+        let Some(&p) = self.pred_ids.get(predicate) else {
+            return Vec::new();
+        };
+        let Some(s) = self.lookup_name(subject, buf) else {
+            return Vec::new();
+        };
+        let o = match object {
+            Value::Entity(name) => self.lookup_name(name, buf),
+            literal => self.literals.get(literal).copied(),
+        };
+        let Some(o) = o else {
+            return Vec::new();
+        };
+        let snap = self.snapshot(None);
+        snap.stored_triples(snap.root(s), p, snap.root(o))
+    }
+
+    // ---- interning -------------------------------------------------------------------
+
+    fn new_term(&mut self, data: TermData, tx: Tx) -> TermId {
+        let id = self.terms.len() as TermId;
+        self.terms.push(data);
+        self.first_seen.push(tx);
+        self.out.push(Vec::new());
+        self.inc.push(Vec::new());
+        id
+    }
+
+    fn intern_name(&mut self, name: &str, tx: Tx, buf: &mut String) -> TermId {
+        fold_into(name, buf);
+        if let Some(&t) = self.names.get(buf.as_str()) {
+            return t;
+        }
+        let folded: Box<str> = buf.as_str().into();
+        let display: Box<str> = collapse_spaces(name).into();
+        let id = self.new_term(
+            TermData::Name {
+                display,
+                folded: folded.clone(),
+            },
+            tx,
+        );
+        self.names.insert(folded, id);
+        self.sorted_names = OnceLock::new();
+        id
+    }
+
+    fn intern_value(&mut self, value: &Value, tx: Tx, buf: &mut String) -> TermId {
+        match value {
+            Value::Entity(name) => self.intern_name(name, tx, buf),
+            literal => {
+                if let Some(&t) = self.literals.get(literal) {
+                    return t;
+                }
+                let id = self.new_term(TermData::Literal(literal.clone()), tx);
+                self.literals.insert(literal.clone(), id);
+                id
+            }
+        }
+    }
+
+    fn intern_pred(&mut self, name: &str) -> PredId {
+        if let Some(&p) = self.pred_ids.get(name) {
+            return p;
+        }
+        let id = self.preds.len() as PredId;
+        self.preds.push(PredInfo {
+            name: name.into(),
+            symmetric: SYMMETRIC_PREDICATES.contains(&name),
+        });
+        self.pred_ids.insert(name.into(), id);
+        self.by_pred.push(Vec::new());
+        id
+    }
+
+    fn intern_triple(&mut self, s: TermId, p: PredId, o: TermId) -> TripleId {
+        let symmetric = self.preds.get(p as usize).is_some_and(|i| i.symmetric);
+        // A symmetric triple is stored once, smaller term first, so `A p B` and `B p A`
+        // are one triple with one list of supports.
+        let (s, o) = if symmetric && o < s { (o, s) } else { (s, o) };
+        if let Some(&t) = self.triple_ids.get(&(s, p, o)) {
+            return t;
+        }
+        let id = self.triples.len() as TripleId;
+        self.triples.push(Triple { s, p, o });
+        self.triple_ids.insert((s, p, o), id);
+        self.supports.push(SmallVec::new());
+        self.live.push(false);
+        if let Some(l) = self.out.get_mut(s as usize) {
+            l.push(id);
+        }
+        if let Some(l) = self.inc.get_mut(o as usize) {
+            l.push(id);
+        }
+        if symmetric && s != o {
+            if let Some(l) = self.out.get_mut(o as usize) {
+                l.push(id | MIRROR);
+            }
+            if let Some(l) = self.inc.get_mut(s as usize) {
+                l.push(id | MIRROR);
+            }
+        }
+        if let Some(l) = self.by_pred.get_mut(p as usize) {
+            l.push(id);
+        }
+        id
+    }
+
+    fn lookup_name(&self, name: &str, buf: &mut String) -> Option<TermId> {
+        fold_into(name, buf);
+        self.names.get(buf.as_str()).copied()
+    }
+
+    // ---- checkpoints ------------------------------------------------------------------
+
+    /// Rebuilds what checkpoints do not store.
+    pub fn after_load(&mut self) {
+        self.current_aliases = AliasMap::build(&self.alias_edges, self.watermark);
+    }
+
+    /// Compares two views by what they answer (used by `verify` and tests): the same
+    /// watermark, names, triples with the same supports, aliases, types and articles.
+    pub fn same_as(&self, other: &View) -> std::result::Result<(), String> {
+        if self.watermark != other.watermark {
+            return Err(format!(
+                "watermark {} vs {}",
+                self.watermark, other.watermark
+            ));
+        }
+        if self.counters != other.counters {
+            return Err(format!(
+                "counters {:?} vs {:?}",
+                self.counters, other.counters
+            ));
+        }
+        if self.terms.len() != other.terms.len() || self.triples.len() != other.triples.len() {
+            return Err(format!(
+                "{} terms and {} triples vs {} terms and {} triples",
+                self.terms.len(),
+                self.triples.len(),
+                other.terms.len(),
+                other.triples.len()
+            ));
+        }
+        for (i, (a, b)) in self.terms.iter().zip(&other.terms).enumerate() {
+            let same = match (a, b) {
+                (TermData::Name { display: x, .. }, TermData::Name { display: y, .. }) => x == y,
+                (TermData::Literal(x), TermData::Literal(y)) => x == y,
+                _ => false,
+            };
+            if !same {
+                return Err(format!("term {i} differs"));
+            }
+        }
+        for (i, (a, b)) in self.triples.iter().zip(&other.triples).enumerate() {
+            if (a.s, a.p, a.o) != (b.s, b.p, b.o) {
+                return Err(format!("triple {i} differs"));
+            }
+        }
+        if self.supports != other.supports {
+            return Err("supports differ".to_string());
+        }
+        if self.live != other.live || self.live_count != other.live_count {
+            return Err("liveness differs".to_string());
+        }
+        if self.alias_edges != other.alias_edges {
+            return Err("aliases differ".to_string());
+        }
+        if self.types != other.types {
+            return Err("entity types differ".to_string());
+        }
+        if self.articles.len() != other.articles.len() {
+            return Err("articles differ".to_string());
+        }
+        for (k, a) in &self.articles {
+            let Some(b) = other.articles.get(k) else {
+                return Err("articles differ".to_string());
+            };
+            if a.added != b.added || a.retracted != b.retracted || a.content_hash != b.content_hash
+            {
+                return Err(format!("article {k} differs"));
+            }
+        }
+        Ok(())
+    }
+
+    // ---- reading ---------------------------------------------------------------------
+
+    /// A reader of the view as of `at` (`None`: now).
+    pub fn snapshot(&self, at: Option<Tx>) -> Snapshot<'_> {
+        match at {
+            Some(t) if t < self.watermark => Snapshot {
+                view: self,
+                at: t,
+                aliases: std::borrow::Cow::Owned(AliasMap::build(&self.alias_edges, t)),
+                current: false,
+            },
+            _ => Snapshot {
+                view: self,
+                at: self.watermark,
+                aliases: std::borrow::Cow::Borrowed(&self.current_aliases),
+                current: true,
+            },
+        }
+    }
+
+    /// The article term whose content hash is `hash`, for duplicate detection.
+    pub fn article_by_hash(&self, hash: &str) -> Option<TermId> {
+        self.article_by_hash.get(hash).copied()
+    }
+
+    pub fn pred_id(&self, name: &str) -> Option<PredId> {
+        self.pred_ids.get(name).copied()
+    }
+
+    pub fn pred(&self, p: PredId) -> Option<&PredInfo> {
+        self.preds.get(p as usize)
+    }
+
+    /// Every predicate that has stored facts.
+    pub fn predicates(&self) -> impl Iterator<Item = (PredId, &PredInfo)> {
+        self.preds
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i as PredId, p))
+            .filter(|(i, _)| self.by_pred.get(*i as usize).is_some_and(|l| !l.is_empty()))
+    }
+
+    pub fn term(&self, t: TermId) -> Option<&TermData> {
+        self.terms.get(t as usize)
+    }
+
+    pub fn term_count(&self) -> usize {
+        self.terms.len()
+    }
+
+    pub fn triple(&self, id: TripleId) -> Option<Triple> {
+        self.triples.get(id as usize).copied()
+    }
+
+    pub fn supports(&self, id: TripleId) -> &[SupportRec] {
+        self.supports.get(id as usize).map_or(&[], |s| s.as_slice())
+    }
+
+    /// Number of stored triples, live or not.
+    pub fn triple_count(&self) -> usize {
+        self.triples.len()
+    }
+
+    pub fn live_triple_count(&self) -> u64 {
+        self.live_count
+    }
+
+    pub fn article(&self, t: TermId) -> Option<&ArticleMeta> {
+        self.articles.get(&t)
+    }
+
+    pub fn articles(&self) -> impl Iterator<Item = (TermId, &ArticleMeta)> {
+        self.articles.iter().map(|(k, v)| (*k, v))
+    }
+
+    /// Estimated number of facts with `t` as subject (symmetric ones both ways).
+    pub fn out_degree(&self, t: TermId) -> usize {
+        self.out.get(t as usize).map_or(0, Vec::len)
+    }
+
+    /// Estimated number of facts with `t` as object (symmetric ones both ways).
+    pub fn in_degree(&self, t: TermId) -> usize {
+        self.inc.get(t as usize).map_or(0, Vec::len)
+    }
+
+    /// Number of stored triples with predicate `p`.
+    pub fn pred_count(&self, p: PredId) -> usize {
+        self.by_pred.get(p as usize).map_or(0, Vec::len)
+    }
+
+    /// The folded names in order, for prefix search and completion.
+    fn sorted_names(&self) -> &[(Box<str>, TermId)] {
+        self.sorted_names.get_or_init(|| {
+            let mut v: Vec<(Box<str>, TermId)> =
+                self.names.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            v.sort_unstable();
+            v
+        })
+    }
+
+    /// Number of distinct entities now (alias classes count once).
+    pub fn entity_count(&self) -> usize {
+        let merged: usize = self
+            .current_aliases
+            .classes()
+            .map(|(_, m)| m.len() - 1)
+            .sum();
+        self.names.len().saturating_sub(merged)
+    }
+}
+
+fn collapse_spaces(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A term as a reader sees it: an entity (by its canonical term) or a literal.
+#[derive(Clone, Copy, Debug)]
+pub enum TermRef<'v> {
+    Entity { root: TermId, name: &'v str },
+    Literal(&'v Value),
+}
+
+/// A fact as scans yield it: entity-level (terms are canonical), live as of the
+/// snapshot's tx. `triple` is one stored triple behind it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FactRef {
+    pub s: TermId,
+    pub p: PredId,
+    pub o: TermId,
+    pub triple: TripleId,
+}
+
+/// The view as of one tx.
+pub struct Snapshot<'v> {
+    view: &'v View,
+    at: Tx,
+    aliases: std::borrow::Cow<'v, AliasMap>,
+    current: bool,
+}
+
+impl<'v> Snapshot<'v> {
+    pub fn view(&self) -> &'v View {
+        self.view
+    }
+
+    /// The tx this snapshot answers as of.
+    pub fn at(&self) -> Tx {
+        self.at
+    }
+
+    /// True when the term exists as of this snapshot.
+    #[inline]
+    pub fn exists(&self, t: TermId) -> bool {
+        self.view
+            .first_seen
+            .get(t as usize)
+            .is_some_and(|&tx| tx <= self.at)
+    }
+
+    /// The canonical term of an entity name (folded), if it exists as of this tx.
+    pub fn resolve_name(&self, name: &str) -> Option<TermId> {
+        let t = self.view.names.get(fold(name).as_str()).copied()?;
+        self.exists(t).then(|| self.root(t))
+    }
+
+    /// The term of a literal value, if it exists as of this tx.
+    pub fn resolve_literal(&self, value: &Value) -> Option<TermId> {
+        let t = self.view.literals.get(value).copied()?;
+        self.exists(t).then_some(t)
+    }
+
+    #[inline]
+    pub fn root(&self, t: TermId) -> TermId {
+        self.aliases.root(t)
+    }
+
+    /// Every name of the class whose canonical term is `root`.
+    pub fn members(&self, root: TermId) -> alias::Members<'_> {
+        self.aliases.members(root)
+    }
+
+    pub fn is_entity(&self, t: TermId) -> bool {
+        matches!(self.view.terms.get(t as usize), Some(TermData::Name { .. }))
+    }
+
+    /// A term for display: entities by their canonical name.
+    pub fn term(&self, t: TermId) -> Option<TermRef<'v>> {
+        match self.view.terms.get(t as usize)? {
+            TermData::Name { .. } => {
+                let root = self.root(t);
+                match self.view.terms.get(root as usize)? {
+                    TermData::Name { display, .. } => Some(TermRef::Entity {
+                        root,
+                        name: display,
+                    }),
+                    TermData::Literal(_) => None,
+                }
+            }
+            TermData::Literal(v) => Some(TermRef::Literal(v)),
+        }
+    }
+
+    /// The canonical name of an entity term.
+    pub fn name(&self, t: TermId) -> Option<&'v str> {
+        match self.term(t)? {
+            TermRef::Entity { name, .. } => Some(name),
+            TermRef::Literal(_) => None,
+        }
+    }
+
+    /// The folded canonical name, for ordering.
+    pub fn folded_name(&self, t: TermId) -> Option<&'v str> {
+        match self.view.terms.get(self.root(t) as usize)? {
+            TermData::Name { folded, .. } => Some(folded),
+            TermData::Literal(_) => None,
+        }
+    }
+
+    /// The other names of an entity's class (aliases), as written.
+    pub fn alias_names(&self, root: TermId) -> Vec<&'v str> {
+        let view = self.view;
+        self.members(root)
+            .iter()
+            .filter(|&&m| m != root)
+            .filter_map(|&m| match view.terms.get(m as usize) {
+                Some(TermData::Name { display, .. }) => Some(&**display),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The entity's type as of this tx: the latest `EntityTyped` of any of its names.
+    pub fn entity_type(&self, root: TermId) -> Option<EntityType> {
+        self.members(root)
+            .iter()
+            .filter_map(|m| {
+                self.view
+                    .types
+                    .get(m)?
+                    .iter()
+                    .rev()
+                    .find(|(tx, _)| *tx <= self.at)
+                    .copied()
+            })
+            .max_by_key(|(tx, _)| *tx)
+            .map(|(_, t)| t)
+    }
+
+    /// Article metadata, if `t` names an article added by this tx.
+    pub fn article(&self, t: TermId) -> Option<&'v ArticleMeta> {
+        self.members(self.root(t))
+            .iter()
+            .filter_map(|m| self.view.articles.get(m))
+            .find(|a| a.added <= self.at)
+    }
+
+    /// Entities an article mentions: its extractor's mentions and every entity in a fact
+    /// it supports (live or not: the article still mentions them).
+    pub fn mentions(&self, article: TermId) -> Vec<TermId> {
+        let mut out: Vec<TermId> = Vec::new();
+        for m in self.members(self.root(article)).iter() {
+            if let Some(meta) = self.view.articles.get(m) {
+                if meta.added <= self.at {
+                    out.extend(meta.mentions.iter().map(|&t| self.root(t)));
+                }
+            }
+            for &triple in self.view.supported_by.get(m).map_or(&[][..], |v| v) {
+                let asserted_by_then = self
+                    .view
+                    .supports(triple)
+                    .iter()
+                    .any(|s| s.source == Some(*m) && s.asserted <= self.at);
+                if let (true, Some(t)) = (asserted_by_then, self.view.triple(triple)) {
+                    out.push(self.root(t.s));
+                    if self.is_entity(t.o) {
+                        out.push(self.root(t.o));
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// True when the triple has a support live as of this tx.
+    #[inline]
+    pub fn triple_live(&self, triple: TripleId) -> bool {
+        if self.current {
+            return self
+                .view
+                .live
+                .get(triple as usize)
+                .copied()
+                .unwrap_or(false);
+        }
+        self.view
+            .supports(triple)
+            .iter()
+            .any(|s| s.live_at(self.at))
+    }
+
+    /// Supports of a stored triple live as of this tx.
+    pub fn live_supports(&self, triple: TripleId) -> impl Iterator<Item = &'v SupportRec> + '_ {
+        let at = self.at;
+        self.view
+            .supports(triple)
+            .iter()
+            .filter(move |s| s.live_at(at))
+    }
+
+    /// Every stored triple (live or not) that denotes entity-level (s, p, o), with `s`
+    /// and `o` canonical terms; both directions for a symmetric predicate.
+    pub fn stored_triples(&self, s: TermId, p: PredId, o: TermId) -> Vec<TripleId> {
+        let symmetric = self.view.pred(p).is_some_and(|i| i.symmetric);
+        let mut out = Vec::new();
+        for &sm in self.members(s).iter() {
+            for &om in self.members(o).iter() {
+                if let Some(&t) = self.view.triple_ids.get(&(sm, p, om)) {
+                    out.push(t);
+                }
+                if symmetric {
+                    if let Some(&t) = self.view.triple_ids.get(&(om, p, sm)) {
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Live facts with subject `s` (a canonical term), optionally of predicate `p`.
+    /// Each entity-level fact is yielded once.
+    pub fn facts_from(&self, s: TermId, p: Option<PredId>, f: &mut dyn FnMut(FactRef)) {
+        self.scan_adjacency(&self.view.out, s, p, true, f)
+    }
+
+    /// Live facts with object `o` (a canonical term), optionally of predicate `p`.
+    pub fn facts_to(&self, o: TermId, p: Option<PredId>, f: &mut dyn FnMut(FactRef)) {
+        self.scan_adjacency(&self.view.inc, o, p, false, f)
+    }
+
+    fn scan_adjacency(
+        &self,
+        lists: &[Vec<u32>],
+        anchor: TermId,
+        p: Option<PredId>,
+        outgoing: bool,
+        f: &mut dyn FnMut(FactRef),
+    ) {
+        let members = self.members(anchor);
+        let mut seen: Option<FxHashSet<(PredId, TermId)>> = None;
+        if members.len() > 1 {
+            seen = Some(FxHashSet::default());
+        }
+        for &m in members.iter() {
+            let Some(list) = lists.get(m as usize) else {
+                continue;
+            };
+            for &entry in list {
+                let id = entry & !MIRROR;
+                let Some(t) = self.view.triples.get(id as usize) else {
+                    continue;
+                };
+                if p.is_some_and(|p| p != t.p) || !self.triple_live(id) {
+                    continue;
+                }
+                let mirrored = entry & MIRROR != 0;
+                // The far end of the edge from the anchor's side.
+                let other = if outgoing != mirrored { t.o } else { t.s };
+                let other_root = self.root(other);
+                if seen.is_none() && self.aliases.is_merged(other) {
+                    // Two names of one entity can carry the same fact: from here on,
+                    // yield each (predicate, entity) once.
+                    seen = Some(FxHashSet::default());
+                }
+                if let Some(seen) = seen.as_mut() {
+                    if !seen.insert((t.p, other_root)) {
+                        continue;
+                    }
+                }
+                let (s, o) = if outgoing {
+                    (anchor, other_root)
+                } else {
+                    (other_root, anchor)
+                };
+                f(FactRef {
+                    s,
+                    p: t.p,
+                    o,
+                    triple: id,
+                });
+            }
+        }
+    }
+
+    /// Every live fact, optionally of predicate `p`, each entity-level fact once and
+    /// symmetric ones in both directions.
+    pub fn facts(&self, p: Option<PredId>, f: &mut dyn FnMut(FactRef)) {
+        let ids: Box<dyn Iterator<Item = TripleId>> = match p {
+            Some(p) => Box::new(
+                self.view
+                    .by_pred
+                    .get(p as usize)
+                    .map_or(&[][..], |v| v.as_slice())
+                    .iter()
+                    .copied(),
+            ),
+            None => Box::new(0..self.view.triples.len() as TripleId),
+        };
+        let mut seen: FxHashSet<(TermId, PredId, TermId)> = FxHashSet::default();
+        let merged_any = !self.aliases.is_empty();
+        for id in ids {
+            let Some(t) = self.view.triples.get(id as usize) else {
+                continue;
+            };
+            if !self.triple_live(id) {
+                continue;
+            }
+            let symmetric = self.view.pred(t.p).is_some_and(|i| i.symmetric);
+            let (s, o) = (self.root(t.s), self.root(t.o));
+            let mut emit = |s: TermId, o: TermId, f: &mut dyn FnMut(FactRef)| {
+                if merged_any
+                    && (self.aliases.is_merged(t.s) || self.aliases.is_merged(t.o))
+                    && !seen.insert((s, t.p, o))
+                {
+                    return;
+                }
+                f(FactRef {
+                    s,
+                    p: t.p,
+                    o,
+                    triple: id,
+                })
+            };
+            emit(s, o, f);
+            if symmetric && s != o {
+                emit(o, s, f);
+            }
+        }
+    }
+
+    /// Articles and notes supporting entity-level (s, p, o) as of this tx.
+    pub fn sources(&self, s: TermId, p: PredId, o: TermId) -> Vec<TermId> {
+        let mut out: Vec<TermId> = self
+            .stored_triples(s, p, o)
+            .into_iter()
+            .flat_map(|t| self.live_supports(t).filter_map(|s| s.source))
+            .map(|src| self.root(src))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Canonical terms of entities with a name or alias whose folded form starts with
+    /// `prefix` (folded by the caller), existing as of this tx.
+    pub fn names_with_prefix(&self, folded_prefix: &str) -> Vec<TermId> {
+        let names = self.view.sorted_names();
+        let start = names.partition_point(|(n, _)| &**n < folded_prefix);
+        let mut out: Vec<TermId> = names
+            .get(start..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|(n, _)| n.starts_with(folded_prefix))
+            .filter(|(_, t)| self.exists(*t))
+            .map(|(_, t)| self.root(*t))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Every entity name existing as of this tx, as canonical terms, each once.
+    pub fn entities(&self) -> Vec<TermId> {
+        let mut out: Vec<TermId> = self
+            .view
+            .names
+            .values()
+            .filter(|&&t| self.exists(t))
+            .map(|&t| self.root(t))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+impl View {
+    /// Triples an article or note term supports (live or not).
+    pub fn supported_triples(&self, source: TermId) -> Vec<TripleId> {
+        self.supported_by.get(&source).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{FactAsserted, FactRetracted, Support};
+
+    fn fact(s: &str, p: &str, o: &str, article: &str) -> Event {
+        Event::FactAsserted(FactAsserted {
+            subject: s.into(),
+            predicate: p.into(),
+            object: Value::Entity(o.into()),
+            support: Support::from_source(Source::Article(article.into())),
+        })
+    }
+
+    fn commit(view: &mut View, events: Vec<Event>) {
+        let c = Commit {
+            tx: view.watermark() + 1,
+            time: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            events,
+        };
+        view.apply(&c).unwrap();
+    }
+
+    fn names_from(snap: &Snapshot, s: &str) -> Vec<String> {
+        let root = snap.resolve_name(s).unwrap();
+        let mut out = Vec::new();
+        snap.facts_from(root, None, &mut |f| {
+            out.push(format!(
+                "{} {}",
+                snap.view().pred(f.p).unwrap().name,
+                snap.name(f.o).unwrap()
+            ))
+        });
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn symmetric_aliases_and_retractions() {
+        let mut v = View::new();
+        commit(&mut v, vec![fact("G42", "partner_of", "OpenAI", "a1")]);
+        commit(&mut v, vec![fact("OpenAI", "partner_of", "G42", "a2")]);
+        commit(&mut v, vec![fact("Elon Mask", "ceo_of", "X Corp", "a2")]);
+        commit(
+            &mut v,
+            vec![Event::AliasAdded {
+                alias: "Elon Mask".into(),
+                canonical: "Elon Musk".into(),
+            }],
+        );
+        commit(&mut v, vec![fact("Elon Musk", "ceo_of", "X Corp", "a3")]);
+        let now = v.snapshot(None);
+        assert_eq!(names_from(&now, "openai"), vec!["partner_of G42"]);
+        assert_eq!(names_from(&now, "ELON MASK"), vec!["ceo_of X Corp"]);
+        assert_eq!(
+            now.name(now.resolve_name("elon mask").unwrap()),
+            Some("Elon Musk")
+        );
+        let then = v.snapshot(Some(3));
+        assert_eq!(
+            then.name(then.resolve_name("elon mask").unwrap()),
+            Some("Elon Mask")
+        );
+        assert!(then.resolve_name("Elon Musk").is_none());
+
+        commit(
+            &mut v,
+            vec![Event::FactRetracted(FactRetracted {
+                subject: "G42".into(),
+                predicate: "partner_of".into(),
+                object: Value::Entity("OpenAI".into()),
+                article: Some("a1".into()),
+                reason: None,
+            })],
+        );
+        assert_eq!(
+            names_from(&v.snapshot(None), "G42"),
+            vec!["partner_of OpenAI"]
+        );
+        commit(
+            &mut v,
+            vec![Event::ArticleRetracted {
+                id: "a2".into(),
+                reason: None,
+            }],
+        );
+        assert!(names_from(&v.snapshot(None), "G42").is_empty());
+        assert_eq!(
+            names_from(&v.snapshot(Some(5)), "G42"),
+            vec!["partner_of OpenAI"]
+        );
+        let mut all = Vec::new();
+        v.snapshot(Some(2)).facts(None, &mut |f| all.push(f));
+        assert_eq!(all.len(), 2, "a symmetric fact answers both ways");
+    }
+}

@@ -2,10 +2,10 @@
 //! The examples of `grammar/README.md` and the productions of `grammar/annals.ebnf`.
 //!
 //! Each example is a fenced block holding a statement, a line `-->`, and the expected
-//! rows as TSV under a header. Until the executor lands this checks what the front end
-//! alone can: every statement parses, prints back to itself, and projects exactly the
-//! header's columns; every row has as many cells as the header. Running the rows against
-//! `tests/fixtures/grammar_dataset.jsonl` is the next step (see `Example::rows`).
+//! rows as TSV under a header. The front end checks that every statement parses, prints
+//! back to itself, and projects exactly the header's columns; then the `annals` binary
+//! imports `tests/fixtures/grammar_dataset.jsonl` into a fresh database and runs each
+//! example, whose TSV output must be the expected text exactly.
 
 use std::path::Path as FsPath;
 
@@ -145,6 +145,46 @@ fn every_example_parses_and_projects_its_header() {
         }
         assert!(!ex.rows.is_empty(), "{at}: no rows");
     }
+}
+
+#[test]
+fn every_example_gives_its_rows() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("examples.db");
+    let annals = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_annals"))
+            .arg("--db")
+            .arg(&db)
+            .args(["--format", "tsv"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let dataset = root().join("tests/fixtures/grammar_dataset.jsonl");
+    let (code, _, err) = annals(&["import", dataset.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "import: {err}");
+    let mut failures = Vec::new();
+    for ex in examples() {
+        let (code, out, err) = annals(&["query", &ex.statement]);
+        let mut expected = ex.header.join("\t");
+        for row in &ex.rows {
+            expected.push('\n');
+            expected.push_str(&row.join("\t"));
+        }
+        if code != Some(0) || out.trim_end_matches('\n') != expected {
+            failures.push(format!(
+                "grammar/README.md:{}: {}\n--- expected\n{expected}\n--- got (exit {code:?})\n{out}{err}",
+                ex.line, ex.statement
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 #[test]

@@ -306,6 +306,26 @@ fn diagnostic_custom_messages() {
 }
 
 #[test]
+fn diagnostic_bare_words() {
+    assert_eq!(
+        err("find ?p where ?p ceo_of OpenAI;"),
+        "error: expected a term (`?var`, `_`, `$param`, a string, number or date), found `OpenAI`
+ --> script.aq:1:25
+  |
+1 | find ?p where ?p ceo_of OpenAI;
+  |                         ^^^^^^
+  = help: names and other strings go in double quotes: `\"OpenAI\"`"
+    );
+    let e = parse_script("find p where ?p ceo_of ?o").unwrap_err();
+    assert_eq!(e.help.as_deref(), Some("variables start with `?`: `?p`"));
+    let e = parse_script("entity G42").unwrap_err();
+    assert_eq!(
+        e.help.as_deref(),
+        Some("names and other strings go in double quotes: `\"G42\"`")
+    );
+}
+
+#[test]
 fn diagnostic_as_of_comes_last() {
     assert_eq!(
         err("find ?x where ?x p ?y as of #1 limit 3"),

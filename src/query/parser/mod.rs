@@ -303,9 +303,11 @@ fn build_error(src: &str, state: State) -> ParseError {
         Expected::Keyword(k) | Expected::Hidden(k) => Some(*k),
         _ => None,
     });
-    let help = word
-        .and_then(|w| closest(w, keywords))
-        .map(|k| format!("did you mean `{k}`?"));
+    let help = word.and_then(|w| {
+        closest(w, keywords)
+            .map(|k| format!("did you mean `{k}`?"))
+            .or_else(|| bare_word_help(w, &state.expected))
+    });
     let message = if shown.is_empty() {
         format!("unexpected {found}")
     } else {
@@ -320,6 +322,25 @@ fn build_error(src: &str, state: State) -> ParseError {
         found,
         message,
         help,
+    }
+}
+
+/// The two commonest slips with a bare word: a name without quotes where a term was
+/// expected, and a variable without its `?`.
+fn bare_word_help(word: &str, expected: &[Expected]) -> Option<String> {
+    let wants = |prefix: &str| {
+        expected
+            .iter()
+            .any(|e| matches!(e, Expected::Thing(t) if t.starts_with(prefix)))
+    };
+    if wants("a variable") {
+        Some(format!("variables start with `?`: `?{word}`"))
+    } else if wants("a term") || wants("a string") {
+        Some(format!(
+            "names and other strings go in double quotes: `\"{word}\"`"
+        ))
+    } else {
+        None
     }
 }
 

@@ -191,10 +191,12 @@ impl Kb {
                          creates one; or give --db PATH)",
                     ));
                 }
-                std::fs::create_dir_all(path)
-                    .map_err(|e| Error::io(format!("creating {display}"), e))?;
+                std::fs::create_dir_all(path).map_err(|e| Error::CannotOpen {
+                    path: display.clone(),
+                    reason: format!("it cannot be created ({e})"),
+                })?;
             }
-            Err(e) => return Err(Error::io(format!("opening {display}"), e)),
+            Err(e) => return Err(cannot(&e.to_string())),
         }
         let mut notices = Vec::new();
         let log = Log::open(path, &display, options.create, options.wait, &mut notices)?;
@@ -350,7 +352,7 @@ impl Kb {
         let mut view = View::new();
         let (mut commits, mut events) = (0u64, 0u64);
         progress(0, total);
-        self.log.scan(1, &mut |c| {
+        self.log.scan_pipelined(1, &mut |c| {
             view.apply(c)?;
             commits += 1;
             events += c.events.len() as u64;
@@ -388,27 +390,21 @@ impl Kb {
     pub fn verify(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<VerifyReport> {
         let total = self.log.last_tx();
         let mut fresh = View::new();
-        let (mut commits, mut events, mut expect) = (0u64, 0u64, 1u64);
+        let (mut commits, mut events) = (0u64, 0u64);
         progress(0, total);
-        self.log.scan_raw(&mut |tx, bytes| {
-            if tx != expect {
-                return Err(Error::Corrupt {
-                    tx: Some(expect),
-                    what: format!("commit missing from the log (the next one is tx {tx})"),
-                });
-            }
-            expect += 1;
-            let commit = Commit::decode(tx, bytes)?;
-            fresh.apply(&commit)?;
+        // `scan` checks each checksum, that each key is its payload's tx, and that the
+        // keys run from 1 without a gap.
+        self.log.scan_pipelined(1, &mut |commit| {
+            fresh.apply(commit)?;
             commits += 1;
             events += commit.events.len() as u64;
-            if tx % 256 == 0 {
-                progress(tx, total);
+            if commit.tx % 256 == 0 {
+                progress(commit.tx, total);
             }
             Ok(true)
         })?;
         progress(total, total);
-        let last = expect - 1;
+        let last = fresh.watermark();
         let acked = log::read_acked(&self.dir)?.unwrap_or(0);
         if last < acked {
             return Err(Error::Corrupt {

@@ -71,12 +71,51 @@ pub struct ImportReport {
     pub last_tx: Option<u64>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ArticleField {
-    Id(String),
-    Meta(ArticleLine),
+/// A field that is either a string or an object: the article of a fact line (an id) or
+/// of an article line (its metadata), an evidence sentence or `{sentence, start, end}`,
+/// an extractor `"name/version"` or `{name, version}`.
+///
+/// Deserialized by hand: serde's `untagged` buffers every value into an intermediate
+/// tree and tries each variant in turn, which made parsing twice as slow.
+enum TextOr<T> {
+    Text(String),
+    Full(T),
 }
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for TextOr<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = TextOr<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an object")
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                v: &str,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(TextOr::Text(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(
+                self,
+                v: String,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(TextOr::Text(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(TextOr::Full)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+type ArticleField = TextOr<ArticleLine>;
+type EvidenceField = TextOr<EvidenceObject>;
+type ExtractorField = TextOr<Extractor>;
 
 #[derive(Deserialize)]
 struct ArticleLine {
@@ -92,23 +131,12 @@ struct ArticleLine {
 }
 
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum EvidenceField {
-    Sentence(String),
-    Full {
-        sentence: String,
-        #[serde(default)]
-        start: u32,
-        #[serde(default)]
-        end: u32,
-    },
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ExtractorField {
-    Text(String),
-    Full { name: String, version: String },
+struct EvidenceObject {
+    sentence: String,
+    #[serde(default)]
+    start: u32,
+    #[serde(default)]
+    end: u32,
 }
 
 #[derive(Deserialize)]
@@ -118,11 +146,37 @@ struct TypedQualifier {
     kind: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// Qualifiers as `{"role": "président"}` or as `[{"name", "value", "kind"}]`.
 enum QualifiersField {
     Map(serde_json::Map<String, serde_json::Value>),
     List(Vec<TypedQualifier>),
+}
+
+impl<'de> Deserialize<'de> for QualifiersField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = QualifiersField;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of qualifiers or a list of {name, value, kind}")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(QualifiersField::Map)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(QualifiersField::List)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -409,8 +463,8 @@ impl Builder<'_> {
             return self.fact(line, restoring, out);
         }
         match line.article {
-            Some(ArticleField::Meta(a)) => self.article(a, out),
-            Some(ArticleField::Id(_)) => {
+            Some(TextOr::Full(a)) => self.article(a, out),
+            Some(TextOr::Text(_)) => {
                 Err("a fact line needs `subject`, `predicate` and `object`".to_string())
             }
             None => Err(
@@ -466,7 +520,7 @@ impl Builder<'_> {
         let object = line.object.ok_or("`object` is missing")?;
         let object = object_value(&predicate, &object, line.object_kind.as_deref())?;
         let source = match (line.article, line.note) {
-            (Some(ArticleField::Id(id)), None) if !id.trim().is_empty() => {
+            (Some(TextOr::Text(id)), None) if !id.trim().is_empty() => {
                 if !restoring && !self.article_known(&id) {
                     let published = line.published.as_deref().map(parse_date).transpose()?;
                     self.articles.insert(fold(&id));
@@ -484,8 +538,8 @@ impl Builder<'_> {
                 }
                 Source::Article(id)
             }
-            (Some(ArticleField::Id(_)), None) => return Err("`article` is empty".to_string()),
-            (Some(ArticleField::Meta(_)), _) => {
+            (Some(TextOr::Text(_)), None) => return Err("`article` is empty".to_string()),
+            (Some(TextOr::Full(_)), _) => {
                 return Err("on a fact line, `article` is the article's id (a string)".to_string())
             }
             (None, Some(note)) => Source::Note(note),
@@ -503,16 +557,16 @@ impl Builder<'_> {
         }
         let mut evidence = match line.evidence {
             None => None,
-            Some(EvidenceField::Sentence(sentence)) => Some(Evidence {
+            Some(TextOr::Text(sentence)) => Some(Evidence {
                 sentence,
                 start: 0,
                 end: 0,
             }),
-            Some(EvidenceField::Full {
+            Some(TextOr::Full(EvidenceObject {
                 sentence,
                 start,
                 end,
-            }) => Some(Evidence {
+            })) => Some(Evidence {
                 sentence,
                 start,
                 end,
@@ -524,8 +578,8 @@ impl Builder<'_> {
         }
         let extractor = match line.extractor {
             None => None,
-            Some(ExtractorField::Full { name, version }) => Some(Extractor { name, version }),
-            Some(ExtractorField::Text(s)) => {
+            Some(TextOr::Full(x)) => Some(x),
+            Some(TextOr::Text(s)) => {
                 let (name, version) = s.split_once('/').unwrap_or((&s, ""));
                 Some(Extractor {
                     name: name.to_string(),

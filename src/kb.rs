@@ -304,11 +304,13 @@ impl Kb {
     }
 
     /// Imports JSON-lines files (SPEC §4): all files or nothing. See `import.rs`.
+    /// The files are dropped once parsed, before the commits are written.
     pub fn import(
         &mut self,
-        files: &[crate::import::ImportFile],
+        files: Vec<crate::import::ImportFile>,
     ) -> Result<crate::import::ImportReport> {
-        let (commits, mut report) = crate::import::build_commits(files, &self.view)?;
+        let (commits, mut report) = crate::import::build_commits(&files, &self.view)?;
+        drop(files);
         let txs = self.commit_many(commits)?;
         report.first_tx = txs.first().copied();
         report.last_tx = txs.last().copied();

@@ -255,8 +255,7 @@ impl Log {
             encoded.push((tx, commit.encode()?));
             out.push(commit);
         }
-        self.store.put_commits(&encoded)?;
-        drop(encoded);
+        self.store.put_commits(encoded)?;
         let durable = self
             .store
             .sync()

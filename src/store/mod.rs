@@ -218,10 +218,11 @@ impl Store {
 
     /// Stores encoded commits in one atomic sled batch: all of them or none. Not durable
     /// until [`Store::sync`].
-    pub fn put_commits(&self, commits: &[(Tx, Vec<u8>)]) -> Result<()> {
+    /// Takes the buffers by value: sled keeps them without a copy.
+    pub fn put_commits(&self, commits: Vec<(Tx, Vec<u8>)>) -> Result<()> {
         let mut batch = sled::Batch::default();
         for (tx, bytes) in commits {
-            batch.insert(Key::Commit(*tx).encode(), bytes.as_slice());
+            batch.insert(Key::Commit(tx).encode(), bytes);
         }
         self.db
             .apply_batch(batch)

@@ -306,7 +306,7 @@ fn run(cli: Cli) -> Result<()> {
                 .map(|p| read_input(p))
                 .collect::<Result<Vec<_>>>()?;
             let mut kb = ctx.open(true)?;
-            let report = kb.import(&inputs)?;
+            let report = kb.import(inputs)?;
             if report.duplicates > 0 {
                 ctx.say(&format!(
                     "notice: {} duplicate article(s) skipped",

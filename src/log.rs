@@ -141,10 +141,18 @@ impl Log {
             reason,
         };
         let fresh = !dir.exists();
-        if fresh && !create {
-            return Err(cannot(
-                "it is not an annals database (no log folder inside)".to_string(),
-            ));
+        if fresh {
+            // Creating a database inside a folder that holds something else (`--db .` by
+            // mistake) would scatter files among the user's own: only an empty folder is
+            // taken.
+            let empty = std::fs::read_dir(db)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
+            if !create || !empty {
+                return Err(cannot(
+                    "it is not an annals database (no log folder inside)".to_string(),
+                ));
+            }
         }
         let store = Store::open(&dir, display, wait)?;
         let version = match store.get_meta(MetaKey::FormatVersion)? {
@@ -159,6 +167,9 @@ impl Log {
                 store.set_meta(MetaKey::FormatVersion, &DB_FORMAT.to_be_bytes())?;
                 store.set_meta(MetaKey::DbId, &new_db_id(db))?;
                 store.sync()?;
+                // ACKED exists from the start, so that a missing one later means it was
+                // lost, not that nothing was ever acknowledged.
+                write_atomically(&acked_path(db), b"0\n")?;
                 if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
                     store::sync_path(parent)?;
                 }
@@ -174,7 +185,19 @@ impl Log {
         }
         let db_id = store.get_meta(MetaKey::DbId)?.unwrap_or_default();
         let last = store.last_tx()?.unwrap_or(0);
-        let acked = read_acked(db)?.unwrap_or(0);
+        let acked = match read_acked(db)? {
+            Some(tx) => tx,
+            None if last == 0 => 0,
+            None => {
+                // Lost (a copy without it, a manual deletion): trust the log as it is.
+                write_atomically(&acked_path(db), format!("{last}\n").as_bytes())?;
+                notices.push(format!(
+                    "{} was missing; the log's last commit (tx {last}) is taken as acknowledged",
+                    acked_path(db).display()
+                ));
+                last
+            }
+        };
         let mut log = Log {
             store,
             dir: db.to_path_buf(),

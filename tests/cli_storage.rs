@@ -366,3 +366,20 @@ fn commit_v1_fixture_decodes() {
         ]
     );
 }
+
+#[test]
+fn a_lost_acked_file_trusts_the_log_and_a_foreign_folder_is_refused() {
+    let (dir, db) = loaded();
+    std::fs::remove_file(db.join("ACKED")).unwrap();
+    let out = annals(&db, &["stats"]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("was missing"), "{}", stderr(&out));
+    assert!(ok(&db, &["verify"]).contains("log ends at tx 6"));
+    let foreign = dir.path().join("docs");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let out = annals(&foreign, &["import", DATASET]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("not an annals database"));
+    assert!(!foreign.join("log").exists());
+}

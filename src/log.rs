@@ -164,6 +164,18 @@ impl Log {
                 if store.last_tx()?.is_some() {
                     return Err(cannot("it has commits but no format version".to_string()));
                 }
+                // No meta data. A new database, unless ACKED says commits were
+                // acknowledged: then sled lost its contents (a damaged data file reads as
+                // an empty database), and starting afresh would hide the loss.
+                if let Some(acked) = read_acked(db)?.filter(|&t| t > 0) {
+                    return Err(Error::Corrupt {
+                        tx: Some(1),
+                        what: format!(
+                            "the log is empty but tx {acked} was acknowledged (ACKED): sled lost \
+                             its contents; restore from `annals export events`"
+                        ),
+                    });
+                }
                 store.set_meta(MetaKey::FormatVersion, &DB_FORMAT.to_be_bytes())?;
                 store.set_meta(MetaKey::DbId, &new_db_id(db))?;
                 store.sync()?;

@@ -383,3 +383,22 @@ fn a_lost_acked_file_trusts_the_log_and_a_foreign_folder_is_refused() {
     assert!(stderr(&out).contains("not an annals database"));
     assert!(!foreign.join("log").exists());
 }
+
+#[test]
+fn a_damaged_sled_file_is_never_taken_for_an_empty_database() {
+    let (_dir, db) = loaded();
+    let path = db.join("log").join("db");
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in bytes.iter_mut().skip(100).take(64) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let out = annals(&db, &["verify"]);
+    assert!(
+        matches!(out.status.code(), Some(3) | Some(4)),
+        "{:?} {}",
+        out.status,
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("export events"), "{}", stderr(&out));
+}

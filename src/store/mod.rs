@@ -146,6 +146,12 @@ impl Store {
                     }
                     std::thread::sleep(Duration::from_millis(25));
                 }
+                Err(sled::Error::Io(io)) if io.kind() == std::io::ErrorKind::StorageFull => {
+                    return Err(Error::CannotOpen {
+                        path: display.to_string(),
+                        reason: format!("{io}: sled needs some free space to open it"),
+                    })
+                }
                 Err(e) => {
                     return Err(Error::CannotOpen {
                         path: display.to_string(),

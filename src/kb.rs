@@ -248,7 +248,7 @@ impl Kb {
         }
         let view = &mut self.view;
         let mut applied = 0u64;
-        self.log.scan(view.watermark() + 1, &mut |c| {
+        self.log.scan_pipelined(view.watermark() + 1, &mut |c| {
             view.apply(c)?;
             applied += c.events.len() as u64;
             Ok(true)

@@ -259,51 +259,74 @@ impl Log {
     }
 
     /// Appends commits, numbered `last + 1, …`, all or nothing, and returns once they are
-    /// durable (module doc, steps 1–4).
+    /// durable (module doc, steps 1–4). Same as [`Log::number`] then [`Log::write`].
+    pub fn append(&mut self, commits: Vec<NewCommit>) -> Result<Vec<Commit>> {
+        let commits = self.number(commits);
+        self.write(&commits)?;
+        Ok(commits)
+    }
+
+    /// Gives new commits their tx numbers (`last + 1, …`) and times, without writing
+    /// anything: the result must go to [`Log::write`] before any other commit.
+    pub fn number(&self, commits: Vec<NewCommit>) -> Vec<Commit> {
+        let mut tx = self.last;
+        let mut last_time = self.last_time;
+        commits
+            .into_iter()
+            .map(|c| {
+                tx += 1;
+                let time = match c.time {
+                    Some(t) => t,
+                    None => {
+                        let now = Utc::now();
+                        last_time.map_or(now, |l| now.max(l))
+                    }
+                };
+                last_time = Some(time);
+                Commit {
+                    tx,
+                    time,
+                    events: c.events,
+                }
+            })
+            .collect()
+    }
+
+    /// Writes numbered commits (from [`Log::number`]) all or nothing, and returns once
+    /// they are durable.
     ///
     /// If sled took the batch but syncing or `ACKED` failed, this tries to remove the
     /// commits again and reports the error; if the process dies instead, the next
     /// [`Log::open`] drops them, since `ACKED` does not cover them.
-    pub fn append(&mut self, commits: Vec<NewCommit>) -> Result<Vec<Commit>> {
-        if commits.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut out = Vec::with_capacity(commits.len());
+    pub fn write(&mut self, commits: &[Commit]) -> Result<()> {
+        let Some(last) = commits.last() else {
+            return Ok(());
+        };
+        let mut expect = self.last;
         let mut encoded = Vec::with_capacity(commits.len());
-        let mut tx = self.last;
-        let mut last_time = self.last_time;
         for c in commits {
-            tx += 1;
-            let time = match c.time {
-                Some(t) => t,
-                None => {
-                    let now = Utc::now();
-                    last_time.map_or(now, |l| now.max(l))
-                }
-            };
-            last_time = Some(time);
-            let commit = Commit {
-                tx,
-                time,
-                events: c.events,
-            };
-            encoded.push((tx, commit.encode()?));
-            out.push(commit);
+            expect += 1;
+            if c.tx != expect {
+                return Err(Error::Internal(format!(
+                    "commit numbered {} written where tx {expect} comes next",
+                    c.tx
+                )));
+            }
+            encoded.push((c.tx, c.encode()?));
         }
         self.store.put_commits(encoded)?;
-        let durable = self
-            .store
-            .sync()
-            .and_then(|()| write_atomically(&acked_path(&self.dir), format!("{tx}\n").as_bytes()));
+        let durable = self.store.sync().and_then(|()| {
+            write_atomically(&acked_path(&self.dir), format!("{}\n", last.tx).as_bytes())
+        });
         if let Err(e) = durable {
             // Best effort: the next open drops them anyway.
             let _ = self.store.remove_commits_after(self.last);
             return Err(e);
         }
-        self.last = tx;
-        self.acked = tx;
-        self.last_time = last_time;
-        Ok(out)
+        self.last = last.tx;
+        self.acked = last.tx;
+        self.last_time = Some(last.time);
+        Ok(())
     }
 
     /// One commit, decoded and checked.

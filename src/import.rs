@@ -1,7 +1,7 @@
 //! `import`: JSON lines (SPEC §4) → commits.
 //!
 //! 1. Every file is read whole by the caller and split into lines; blank lines are
-//!    skipped. Each line is decoded by serde into [`Line`], a struct with every field of
+//!    skipped. Each line is decoded by serde into `Line`, a struct with every field of
 //!    every kind of line, all optional (one pass, no intermediate `serde_json::Value` for
 //!    the line itself).
 //! 2. The kind of a line is decided by which field it carries: `retract`, `alias`,

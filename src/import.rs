@@ -750,3 +750,87 @@ fn file_commits(b: &mut Builder, file: &ImportFile, commits: &mut Vec<NewCommit>
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn objects_without_kind() {
+        let v = |j: serde_json::Value, p: &str| object_value(p, &j, None).unwrap();
+        assert_eq!(
+            v(json!("OpenAI"), "partner_of"),
+            Value::Entity("OpenAI".into())
+        );
+        assert_eq!(v(json!(42), "employees"), Value::Int(42));
+        assert_eq!(v(json!(4.5), "share"), Value::Decimal(4.5));
+        assert!(matches!(
+            v(json!("2025-05-14"), "signed_on"),
+            Value::Date(_)
+        ));
+        assert!(matches!(
+            v(json!("9000000000 USD"), "amount"),
+            Value::Money(_)
+        ));
+        assert!(matches!(
+            v(json!({"amount": 5, "currency": "EUR"}), "amount"),
+            Value::Money(_)
+        ));
+        assert_eq!(v(json!("2025"), "said"), Value::Str("2025".into()));
+        assert_eq!(v(json!("1999"), "owns"), Value::Entity("1999".into()));
+    }
+
+    #[test]
+    fn objects_with_kind() {
+        let v = |j: serde_json::Value, k: &str| value_from_json(&j, Some(k), true);
+        assert_eq!(v(json!("x"), "literal").unwrap(), Value::Str("x".into()));
+        assert_eq!(v(json!(3), "literal").unwrap(), Value::Int(3));
+        assert_eq!(v(json!("7"), "integer").unwrap(), Value::Int(7));
+        assert!(v(json!("soon"), "date").is_err());
+        assert!(v(json!("x"), "colour").is_err());
+        assert!(v(json!(""), "entity").is_err());
+    }
+
+    #[test]
+    fn line_kinds_and_errors() {
+        let view = View::new();
+        let file = |s: &str| ImportFile {
+            name: "f.jsonl".into(),
+            data: s.as_bytes().to_vec(),
+        };
+        let (commits, report) = build_commits(
+            &[file(concat!(
+                "{\"subject\": \"A\", \"predicate\": \"owns\", \"object\": \"B\", \"subject_type\": \"Organization\", \"article\": \"a1\", \"published\": \"2025-01-02\"}\n",
+                "\n",
+                "{\"alias\": \"A Inc\", \"canonical\": \"A\"}\n",
+                "{\"retract\": {\"article\": \"a1\"}, \"reason\": \"gone\"}\n",
+            ))],
+            &view,
+        )
+        .unwrap();
+        assert_eq!(commits.len(), 1);
+        let kinds: Vec<&str> = commits[0].events.iter().map(Event::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "ArticleAdded",
+                "EntityTyped",
+                "FactAsserted",
+                "AliasAdded",
+                "ArticleRetracted"
+            ]
+        );
+        assert_eq!(report.lines, 3);
+        let err = build_commits(&[file("{\"alias\": \"x\"}")], &view).unwrap_err();
+        assert_eq!(err.to_string(), "f.jsonl:1: `canonical` is missing");
+        let err = build_commits(
+            &[file(
+                "{\"subject\": \"A\", \"predicate\": \"type\", \"object\": \"B\"}",
+            )],
+            &view,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("answered from entity"));
+    }
+}

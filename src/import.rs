@@ -69,6 +69,8 @@ pub struct ImportReport {
     pub duplicates: u64,
     pub first_tx: Option<u64>,
     pub last_tx: Option<u64>,
+    /// The first `tx` value written in the input, when its lines carry `tx`.
+    pub first_input_tx: Option<u64>,
 }
 
 /// A field that is either a string or an object: the article of a fact line (an id) or
@@ -695,6 +697,9 @@ fn file_commits(b: &mut Builder, file: &ImportFile, commits: &mut Vec<NewCommit>
             at(n, what)
         })?;
         let tx = line.tx;
+        if b.report.first_input_tx.is_none() {
+            b.report.first_input_tx = tx;
+        }
         let time = match &line.time {
             Some(t) => Some(
                 parse_datetime(t)

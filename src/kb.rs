@@ -336,6 +336,14 @@ impl Kb {
         let txs = self.commit_many(commits)?;
         report.first_tx = txs.first().copied();
         report.last_tx = txs.last().copied();
+        if let (Some(input), Some(first)) = (report.first_input_tx, report.first_tx) {
+            if input != first {
+                self.notices.push(format!(
+                    "the input's commits from tx {input} on were appended as tx {first} on: \
+                     as-of answers by tx number are shifted (by time they are not)"
+                ));
+            }
+        }
         Ok(report)
     }
 

@@ -675,27 +675,100 @@ pub fn build_commits(files: &[ImportFile], view: &View) -> Result<(Vec<NewCommit
     Ok((commits, b.report))
 }
 
+/// Decodes one line; the message keeps serde_json's column.
+fn parse_line(raw: &[u8]) -> std::result::Result<Line, String> {
+    serde_json::from_slice(raw).map_err(|e| {
+        let what = e.to_string();
+        // serde_json's own "at line 1 column N" is about this one line: keep the column.
+        match what.rsplit_once(" at line 1 column ") {
+            Some((msg, col)) => format!("{msg} (column {col})"),
+            None => what,
+        }
+    })
+}
+
+/// Lines per chunk handed to a parsing thread.
+const PARSE_CHUNK: usize = 2048;
+/// Below this many lines a file is parsed on the calling thread.
+const PARALLEL_FROM: usize = 4 * PARSE_CHUNK;
+
+type Parsed = (usize, std::result::Result<Line, String>);
+
 fn file_commits(b: &mut Builder, file: &ImportFile, commits: &mut Vec<NewCommit>) -> Result<()> {
-    let at = |n: usize, what: String| Error::InvalidInput(format!("{}:{}: {}", file.name, n, what));
+    // Non-blank lines with their 1-based numbers.
+    let lines: Vec<(usize, &[u8])> = file
+        .data
+        .split(|&c| c == b'\n')
+        .enumerate()
+        .map(|(i, raw)| (i + 1, raw.strip_suffix(b"\r").unwrap_or(raw)))
+        .filter(|(_, raw)| !raw.iter().all(u8::is_ascii_whitespace))
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if lines.len() < PARALLEL_FROM || workers < 2 {
+        let mut parsed = lines.iter().map(|&(n, raw)| (n, parse_line(raw)));
+        return take_lines(b, &file.name, commits, &mut parsed);
+    }
+    // JSON decoding is most of an import's parsing time and each line decodes alone:
+    // worker `w` decodes chunks w, w + workers, …, and this thread takes the chunks back
+    // in order and builds the events, which depend on the lines before them. Channels
+    // are bounded, so memory stays bounded; an error drops the receivers, which stops
+    // the workers. Rejected alternative: decoding the whole file first, which holds
+    // every decoded line in memory at once.
+    let chunks: Vec<&[(usize, &[u8])]> = lines.chunks(PARSE_CHUNK).collect();
+    std::thread::scope(|scope| {
+        let mut receivers = Vec::with_capacity(workers);
+        for w in 0..workers {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(2);
+            receivers.push(receive);
+            let chunks = &chunks;
+            scope.spawn(move || {
+                for chunk in chunks.iter().skip(w).step_by(workers) {
+                    let parsed = chunk.iter().map(|&(n, raw)| (n, parse_line(raw))).collect();
+                    if send.send(parsed).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        let mut next = 0usize;
+        let mut batch: std::vec::IntoIter<Parsed> = Vec::new().into_iter();
+        let mut parsed = std::iter::from_fn(|| loop {
+            if let Some(item) = batch.next() {
+                return Some(item);
+            }
+            let receiver = receivers.get(next % workers)?;
+            if next >= chunks.len() {
+                return None;
+            }
+            batch = receiver.recv().ok()?.into_iter();
+            next += 1;
+        });
+        let result = take_lines(b, &file.name, commits, &mut parsed);
+        // Stops the workers if `take_lines` returned early.
+        drop(receivers);
+        if result.is_ok() && next < chunks.len() {
+            return Err(Error::Internal(
+                "a parsing thread stopped early".to_string(),
+            ));
+        }
+        result
+    })
+}
+
+/// Groups decoded lines into commits and builds their events (module doc, step 3).
+fn take_lines(
+    b: &mut Builder,
+    name: &str,
+    commits: &mut Vec<NewCommit>,
+    lines: &mut dyn Iterator<Item = Parsed>,
+) -> Result<()> {
+    let at = |n: usize, what: String| Error::InvalidInput(format!("{name}:{n}: {what}"));
     // `Some(tx)` of the current group when the file uses `tx`, `None` when it does not.
     let mut mode: Option<Option<u64>> = None;
     let mut current: Option<NewCommit> = None;
-    for (i, raw) in file.data.split(|&c| c == b'\n').enumerate() {
-        let n = i + 1;
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+    for (n, line) in lines {
         b.report.lines += 1;
-        let line: Line = serde_json::from_slice(raw).map_err(|e| {
-            let what = e.to_string();
-            // serde_json's own "at line 1 column N" is about this one line: keep the column.
-            let what = match what.rsplit_once(" at line 1 column ") {
-                Some((msg, col)) => format!("{msg} (column {col})"),
-                None => what,
-            };
-            at(n, what)
-        })?;
+        let line = line.map_err(|e| at(n, e))?;
         let tx = line.tx;
         if b.report.first_input_tx.is_none() {
             b.report.first_input_tx = tx;
@@ -760,6 +833,57 @@ fn file_commits(b: &mut Builder, file: &ImportFile, commits: &mut Vec<NewCommit>
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn many_lines(n: usize, bad_at: Option<usize>) -> ImportFile {
+        let mut text = String::new();
+        for i in 1..=n {
+            if Some(i) == bad_at {
+                text.push_str("{\"subject\": 5}\n");
+            } else if i % 1000 == 0 {
+                text.push('\n');
+            } else {
+                text.push_str(&format!(
+                    "{{\"tx\": {}, \"subject\": \"S{i}\", \"predicate\": \"owns\", \"object\": \"O{}\", \"subject_type\": \"Organization\"}}\n",
+                    i / 7 + 1,
+                    i % 13
+                ));
+            }
+        }
+        ImportFile {
+            name: "big.jsonl".into(),
+            data: text.into_bytes(),
+        }
+    }
+
+    #[test]
+    fn parallel_parsing_gives_the_sequential_result_and_the_right_line() {
+        let view = View::new();
+        let file = many_lines(12_000, None);
+        let (parallel, report) = build_commits(std::slice::from_ref(&file), &view).unwrap();
+        assert_eq!(report.lines, 12_000 - 12);
+        let mut b = Builder {
+            view: &view,
+            types: HashMap::new(),
+            articles: Default::default(),
+            hashes: Default::default(),
+            report: ImportReport::default(),
+        };
+        let mut sequential = Vec::new();
+        let mut lines = file
+            .data
+            .split(|&c| c == b'\n')
+            .enumerate()
+            .filter(|(_, raw)| !raw.is_empty())
+            .map(|(i, raw)| (i + 1, parse_line(raw)));
+        take_lines(&mut b, "big.jsonl", &mut sequential, &mut lines).unwrap();
+        assert_eq!(parallel.len(), sequential.len());
+        for (p, s) in parallel.iter().zip(&sequential) {
+            assert_eq!(p.events, s.events);
+            assert_eq!(p.time, s.time);
+        }
+        let err = build_commits(&[many_lines(12_000, Some(10_567))], &view).unwrap_err();
+        assert!(err.to_string().starts_with("big.jsonl:10567: "), "{err}");
+    }
 
     #[test]
     fn objects_without_kind() {

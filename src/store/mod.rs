@@ -113,6 +113,10 @@ fn sled_err(context: &str, e: sled::Error) -> Error {
     }
 }
 
+/// sled 0.34 reports a held lock as an `io::Error` of kind `Other` whose text starts
+/// with "could not acquire lock" (`Config::try_lock`); there is no variant to match, so
+/// the text is the only signal. Pinned by `sled = "0.34.7"` and tested by the CLI lock
+/// test, which would see exit 3 turn into a "sled refused it" message if this broke.
 fn is_lock_error(e: &sled::Error) -> bool {
     matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
 }

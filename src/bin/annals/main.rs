@@ -303,12 +303,7 @@ fn run(cli: Cli) -> Result<()> {
     };
     let command = match cli.command {
         Some(c) => c,
-        None if std::io::stdin().is_terminal() => Command::Repl,
-        None => {
-            return Err(Error::InvalidInput(
-                "no command given (see `annals --help`)".to_string(),
-            ))
-        }
+        None => Command::Repl,
     };
     let started = Instant::now();
     match command {
@@ -318,7 +313,7 @@ fn run(cli: Cli) -> Result<()> {
                 .map(|p| read_input(p))
                 .collect::<Result<Vec<_>>>()?;
             let mut kb = ctx.open(true)?;
-            let report = kb.import(&inputs)?;
+            let report = kb.import(inputs)?;
             if report.duplicates > 0 {
                 ctx.say(&format!(
                     "notice: {} duplicate article(s) skipped",
@@ -608,6 +603,11 @@ fn main() -> ExitCode {
         // Help and version exit 0; usage errors exit 2.
         Err(e) => e.exit(),
     };
+    if cli.command.is_none() && !std::io::stdin().is_terminal() {
+        eprintln!("error: no command given, and standard input is not a terminal for the REPL");
+        eprintln!("usage: annals [--db PATH] [--format FORMAT] COMMAND (see `annals --help`)");
+        return ExitCode::from(2);
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,

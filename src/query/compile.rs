@@ -168,13 +168,17 @@ pub struct PatternIr {
     pub max: Option<u32>,
     pub o: Pos,
     pub article: Option<Slot>,
+    /// Written with a repetition (`+`, `*`, `{m,n}`): a walk, which returns its start
+    /// node only when zero hops are allowed (so `?x p{1,1} ?x` ignores self-loops that
+    /// `?x p ?x` finds, as `p+` does).
+    pub repeated: bool,
     /// The pattern as written, for `explain`.
     pub text: String,
 }
 
 impl PatternIr {
     pub fn is_path(&self) -> bool {
-        !(self.min == 1 && self.max == Some(1))
+        self.repeated
     }
 
     pub fn slots(&self) -> Vec<Slot> {
@@ -576,7 +580,7 @@ impl Compiler<'_, '_> {
                 (m, Some(n))
             }
         };
-        let is_path = !(min == 1 && max == Some(1));
+        let is_path = repeat != Repeat::One;
         if is_path && matches!(pred, PredSel::Virtual(_)) {
             return Err(self.error(
                 p.span,
@@ -604,6 +608,7 @@ impl Compiler<'_, '_> {
             max,
             o,
             article,
+            repeated: is_path,
             text: self
                 .src
                 .get(p.span.start..p.span.end)

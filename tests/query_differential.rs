@@ -243,6 +243,9 @@ fn query_strategy() -> impl Strategy<Value = QueryCase> {
         })
 }
 
+/// (name, appears outside `not`) in order of first appearance.
+type VarList = Vec<(String, bool)>;
+
 /// Variables in order of first appearance, and whether each appears outside `not`.
 fn vars_in(clauses: &[Clause], in_not: bool, out: &mut Vec<(String, bool)>) {
     let mut add =
@@ -250,13 +253,12 @@ fn vars_in(clauses: &[Clause], in_not: bool, out: &mut Vec<(String, bool)>) {
             Some(e) => e.1 |= !in_not,
             None => out.push((v.name.clone(), !in_not)),
         };
-    let term = |t: &Term,
-                out: &mut Vec<(String, bool)>,
-                add: &mut dyn FnMut(&Var, &mut Vec<(String, bool)>)| {
-        if let Term::Var(v) = t {
-            add(v, out);
-        }
-    };
+    let term =
+        |t: &Term, out: &mut Vec<(String, bool)>, add: &mut dyn FnMut(&Var, &mut VarList)| {
+            if let Term::Var(v) = t {
+                add(v, out);
+            }
+        };
     for c in clauses {
         match c {
             Clause::Pattern(p) => {

@@ -172,6 +172,9 @@ pub struct PatternIr {
     /// node only when zero hops are allowed (so `?x p{1,1} ?x` ignores self-loops that
     /// `?x p ?x` finds, as `p+` does).
     pub repeated: bool,
+    /// For a `name` or `alias` pattern whose object must start with this (folded) text
+    /// by a filter of the same group: candidates come from the name index by prefix.
+    pub prefix: Option<String>,
     /// The pattern as written, for `explain`.
     pub text: String,
 }
@@ -316,11 +319,12 @@ pub fn compile_find(
         in_not: 0,
         outside_not: Vec::new(),
     };
-    let clauses = find
+    let mut clauses = find
         .clauses
         .iter()
         .map(|cl| c.clause(cl))
         .collect::<Result<Vec<_>>>()?;
+    prefix_hints(&mut clauses);
     let mut columns: Vec<(String, Column)> = Vec::new();
     match &find.projection {
         ast::Projection::Star(_) => {
@@ -609,6 +613,7 @@ impl Compiler<'_, '_> {
             o,
             article,
             repeated: is_path,
+            prefix: None,
             text: self
                 .src
                 .get(p.span.start..p.span.end)
@@ -708,6 +713,39 @@ impl Compiler<'_, '_> {
             folded,
             text: self.src.get(span.start..span.end).unwrap_or("").to_string(),
         })
+    }
+}
+
+/// Marks `?e name ?n` / `?e alias ?n` patterns whose `?n` a filter of the same group
+/// requires to start with a constant: the executor then reads candidates from the name
+/// index instead of every entity. The filter still runs, so this only narrows.
+fn prefix_hints(clauses: &mut [ClauseIr]) {
+    let prefixes: Vec<(Slot, String)> = clauses
+        .iter()
+        .filter_map(|c| match c {
+            ClauseIr::Filter(f) => match (&f.op, &f.left, &f.folded) {
+                (FilterOp::Cmp(CompareOp::StartsWith), Operand::Slot(s), Some(p)) => {
+                    Some((*s, p.clone()))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    for c in clauses.iter_mut() {
+        match c {
+            ClauseIr::Pattern(p) => {
+                if let (PredSel::Virtual(Virtual::Name | Virtual::Alias), Pos::Slot(o)) =
+                    (&p.pred, &p.o)
+                {
+                    if let Some((_, prefix)) = prefixes.iter().find(|(s, _)| s == o) {
+                        p.prefix = Some(prefix.clone());
+                    }
+                }
+            }
+            ClauseIr::Optional(cs) | ClauseIr::Not(cs) => prefix_hints(cs),
+            ClauseIr::Filter(_) => {}
+        }
     }
 }
 

@@ -80,7 +80,7 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
             })
             .collect();
         Collector::Groups {
-            buf: Vec::with_capacity(keys.len()),
+            buf: RowKey::default(),
             keys,
             aggs: columns
                 .iter()
@@ -104,7 +104,7 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
             })
             .collect();
         Collector::Rows {
-            buf: Vec::with_capacity(cols.len()),
+            buf: RowKey::default(),
             cols,
             set: FxHashSet::default(),
         }
@@ -152,17 +152,43 @@ fn count_steps(plan: &Plan) -> usize {
         .unwrap_or(0)
 }
 
+/// A projected row as a hash key: up to four cells inline, so that most rows cost no
+/// allocation to look up or store.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+struct RowKey {
+    head: [Option<Val>; 4],
+    tail: Vec<Option<Val>>,
+}
+
+impl RowKey {
+    fn fill(&mut self, row: &Row, cols: &[Slot]) {
+        self.head = [None; 4];
+        self.tail.clear();
+        for (i, &s) in cols.iter().enumerate() {
+            let v = row.get(s).copied().flatten();
+            match self.head.get_mut(i) {
+                Some(cell) => *cell = v,
+                None => self.tail.push(v),
+            }
+        }
+    }
+
+    fn cells(&self, n: usize) -> impl Iterator<Item = Option<Val>> + '_ {
+        self.head.iter().chain(self.tail.iter()).copied().take(n)
+    }
+}
+
 enum Collector {
     Rows {
         cols: Vec<Slot>,
-        set: FxHashSet<Vec<Option<Val>>>,
-        buf: Vec<Option<Val>>,
+        set: FxHashSet<RowKey>,
+        buf: RowKey,
     },
     Groups {
         keys: Vec<Slot>,
         aggs: Vec<(AggFunc, bool, Option<Slot>)>,
-        map: FxHashMap<Vec<Option<Val>>, Vec<Acc>>,
-        buf: Vec<Option<Val>>,
+        map: FxHashMap<RowKey, Vec<Acc>>,
+        buf: RowKey,
     },
 }
 
@@ -663,6 +689,9 @@ impl<'a, 'v> Exec<'a, 'v> {
                 })
                 .collect(),
             None => match (v, known(row, &p.o)) {
+                (Virtual::Name | Virtual::Alias, None) if p.prefix.is_some() => {
+                    snap.names_with_prefix(p.prefix.as_deref().unwrap_or(""))
+                }
                 (Virtual::Name | Virtual::Alias, Some(os)) => os
                     .iter()
                     .filter_map(|o| self.val_text(*o))
@@ -878,9 +907,8 @@ impl<'a, 'v> Exec<'a, 'v> {
         let mut over = false;
         match &mut self.collector {
             Collector::Rows { cols, set, buf } => {
-                buf.clear();
-                buf.extend(cols.iter().map(|&s| row.get(s).copied().flatten()));
-                if !set.contains(buf.as_slice()) {
+                buf.fill(row, cols);
+                if !set.contains(buf) {
                     set.insert(buf.clone());
                     over = set.len() > max_rows;
                 }
@@ -891,16 +919,15 @@ impl<'a, 'v> Exec<'a, 'v> {
                 map,
                 buf,
             } => {
-                buf.clear();
-                buf.extend(keys.iter().map(|&s| row.get(s).copied().flatten()));
-                if !map.contains_key(buf.as_slice()) {
+                buf.fill(row, keys);
+                if !map.contains_key(buf) {
                     map.insert(
                         buf.clone(),
                         aggs.iter().map(|(f, d, _)| new_acc(*f, *d)).collect(),
                     );
                     over = map.len() > max_rows;
                 }
-                if let Some(accs) = map.get_mut(buf.as_slice()) {
+                if let Some(accs) = map.get_mut(buf) {
                     let snap = self.snap;
                     let arena = &self.arena;
                     for ((func, _, arg), acc) in aggs.iter().zip(accs.iter_mut()) {
@@ -924,11 +951,14 @@ impl<'a, 'v> Exec<'a, 'v> {
             Collector::Rows {
                 cols: Vec::new(),
                 set: FxHashSet::default(),
-                buf: Vec::new(),
+                buf: RowKey::default(),
             },
         );
         match collector {
-            Collector::Rows { set, .. } => set.into_iter().collect(),
+            Collector::Rows { set, cols, .. } => set
+                .into_iter()
+                .map(|k| k.cells(cols.len()).collect())
+                .collect(),
             Collector::Groups {
                 keys,
                 aggs,
@@ -938,13 +968,13 @@ impl<'a, 'v> Exec<'a, 'v> {
                 if keys.is_empty() && map.is_empty() {
                     // Aggregates over no solution: one row (a count of 0).
                     map.insert(
-                        Vec::new(),
+                        RowKey::default(),
                         aggs.iter().map(|(f, d, _)| new_acc(*f, *d)).collect(),
                     );
                 }
                 let mut out = Vec::with_capacity(map.len());
                 for (key, accs) in map {
-                    let mut key = key.into_iter();
+                    let mut key = key.cells(keys.len());
                     let mut accs = accs.into_iter().zip(&aggs);
                     let mut r = Vec::with_capacity(columns.len());
                     for (_, col) in columns {
@@ -1059,24 +1089,35 @@ impl<'a, 'v> Exec<'a, 'v> {
             }
             prev = Some(i);
         }
-        let rank_of = |c: &Option<Val>| c.map_or(0, |v| rank.get(&v).copied().unwrap_or(0));
-        rows.sort_by(|a, b| {
+        // Each row's cells as ranks, in one flat array: the comparator only reads it.
+        let width = rows.first().map_or(0, Vec::len);
+        let ranks: Vec<u32> = rows
+            .iter()
+            .flat_map(|r| {
+                r.iter()
+                    .map(|c| c.map_or(0, |v| rank.get(&v).copied().unwrap_or(0)))
+            })
+            .collect();
+        let row_ranks = |i: usize| ranks.get(i * width..(i + 1) * width).unwrap_or(&[]);
+        let mut order_idx: Vec<usize> = (0..rows.len()).collect();
+        order_idx.sort_by(|&a, &b| {
+            let (ra, rb) = (row_ranks(a), row_ranks(b));
             for &(col, desc) in order {
-                let ord =
-                    rank_of(a.get(col).unwrap_or(&None)).cmp(&rank_of(b.get(col).unwrap_or(&None)));
+                let ord = ra.get(col).cmp(&rb.get(col));
                 let ord = if desc { ord.reverse() } else { ord };
                 if ord != Ordering::Equal {
                     return ord;
                 }
             }
-            for (x, y) in a.iter().zip(b.iter()) {
-                let ord = rank_of(x).cmp(&rank_of(y));
-                if ord != Ordering::Equal {
-                    return ord;
-                }
-            }
-            Ordering::Equal
+            ra.cmp(rb)
         });
+        let mut taken: Vec<Option<Vec<Option<Val>>>> =
+            rows.iter_mut().map(|r| Some(std::mem::take(r))).collect();
+        for (dst, src) in rows.iter_mut().zip(order_idx) {
+            if let Some(r) = taken.get_mut(src).and_then(Option::take) {
+                *dst = r;
+            }
+        }
     }
 
     fn value(&self, v: Val) -> Option<Value> {

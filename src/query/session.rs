@@ -1082,6 +1082,11 @@ fn describe_step(step: &Step, bound: &[bool]) -> (String, String) {
                 let _ = a;
                 detail.push_str("  + supporting articles");
             }
+            if let Some(prefix) = &p.prefix {
+                detail.push_str(&format!(
+                    "  (names starting with \"{prefix}\" from the name index)"
+                ));
+            }
             let consts = [&p.s, &p.o]
                 .iter()
                 .any(|pos| matches!(pos, Pos::Const(v) if v.is_empty()));

@@ -370,3 +370,51 @@ fn history_why_entity() {
     assert_eq!(e[1], "type | Person");
     assert_eq!(e[2], "aliases | Elon Mask");
 }
+
+#[test]
+fn counting_fast_path_matches_the_general_path() {
+    let mut db = dataset();
+    for (fast, general) in [
+        (
+            "find ?p, count(*) as n where ?s ?p ?o",
+            r#"find ?p, count(*) as n where ?s ?p ?o, ?s != "nobody""#,
+        ),
+        (
+            "find count(?o) where ?s ?p ?o as of #3",
+            r#"find count(?o) where ?s ?p ?o, ?s != "nobody" as of #3"#,
+        ),
+    ] {
+        assert_eq!(q(&mut db, fast), q(&mut db, general), "{fast}");
+    }
+    assert_eq!(
+        q(&mut db, "find ?p, count(*) as n where ?s ?p ?o"),
+        vec![
+            "amount | 1",
+            "ceo_of | 3",
+            "partner_of | 4",
+            "said | 1",
+            "sells_to | 3"
+        ]
+    );
+}
+
+#[test]
+fn names_by_prefix() {
+    let mut db = dataset();
+    assert_eq!(
+        q(&mut db, r#"find ?e where ?e name ?n, ?n starts_with "ELO""#),
+        vec!["Elon Musk"]
+    );
+    assert_eq!(
+        q(
+            &mut db,
+            r#"find ?e, ?n where ?e alias ?n, ?n starts_with "elon""#
+        ),
+        vec!["Elon Musk | Elon Mask"]
+    );
+    assert!(q(
+        &mut db,
+        r#"find ?e where ?e name ?n, ?n starts_with "mask""#
+    )
+    .is_empty());
+}

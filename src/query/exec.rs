@@ -129,7 +129,7 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
     }
     let width = columns.len();
     let cells = ex.finish(&columns);
-    let n = if width == 0 { 0 } else { cells.len() / width };
+    let n = cells.len().checked_div(width).unwrap_or(0);
     let distinct_rows = n as u64;
     let order_idx = ex.sort(&cells, width, &order);
     let start = usize::try_from(offset.unwrap_or(0)).unwrap_or(usize::MAX);
@@ -1162,7 +1162,7 @@ impl<'a, 'v> Exec<'a, 'v> {
     /// column ascending. Each distinct value is ranked once (its text folded once), so
     /// comparing rows compares integers.
     fn sort(&self, cells: &[Option<Val>], width: usize, order: &[(usize, bool)]) -> Vec<usize> {
-        let n = if width == 0 { 0 } else { cells.len() / width };
+        let n = cells.len().checked_div(width).unwrap_or(0);
         let mut order_idx: Vec<usize> = (0..n).collect();
         if n < 2 {
             return order_idx;

@@ -686,7 +686,8 @@ impl Compiler<'_, '_> {
                     Err(e) => {
                         let span = right_terms.first().map_or(span, Term::span);
                         let detail = e.to_string();
-                        let last = detail.lines().last().unwrap_or("").trim().to_string();
+                        let last = detail.lines().last().unwrap_or("").trim();
+                        let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
                         return Err(self.error(
                             span,
                             &format!("invalid regular expression: {last}"),

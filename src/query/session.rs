@@ -417,7 +417,7 @@ impl Session {
                 Some(Value::Str(label.into())),
                 Some(Value::Str(op.into())),
                 Some(Value::Str(detail)),
-                Some(Value::Int(last_est.round() as i64)),
+                Some(Value::Int(last_est.ceil().min(1e15) as i64)),
             ];
             if analyze {
                 r.push(rows.map(|n| Value::Int(n as i64)));
@@ -1044,7 +1044,7 @@ fn explain_steps(
             Some(Value::Str(step.label.clone())),
             Some(Value::Str(op)),
             Some(Value::Str(detail)),
-            Some(Value::Int(step.est.round().min(1e15) as i64)),
+            Some(Value::Int(step.est.ceil().min(1e15) as i64)),
         ];
         if analyze {
             r.push(

@@ -8,7 +8,7 @@ use annals::event::{Article, Commit, Event, FactAsserted, FactRetracted, Source,
 use annals::query::ast::*;
 use annals::query::{Database, Output, Session};
 use annals::table::Table;
-use annals::value::{EntityType, Value};
+use annals::value::{EntityType, Money, Value};
 use annals::view::View;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -688,4 +688,72 @@ pub fn parse(src: &str) -> Statement {
         p.peek()
     );
     s
+}
+
+// ---- the fixed dataset ----------------------------------------------------------------
+
+/// The dataset: 6 commits.
+///  1. two articles, types
+///  2. facts from wp (a1) and ft (a2)
+///  3. alias "Elon Mask" -> "Elon Musk", a fact under the new name from a3
+///  4. wp's support of G42 partner_of OpenAI withdrawn (ft's stands)
+///  5. article a3 retracted
+///  6. Nvidia sells_to Microsoft retracted outright
+pub fn dataset() -> MemDb {
+    let mut db = MemDb::new();
+    db.push(vec![
+        article("wp-2025-05-13", "G42 and OpenAI", "2025-05-13"),
+        article("ft-2025-05-14", "Chips for the Gulf", "2025-05-14"),
+        article("a3", "Rockets", "2025-05-15"),
+        typed("Peng Xiao", EntityType::Person),
+        typed("Sam Altman", EntityType::Person),
+        typed("Elon Mask", EntityType::Person),
+        typed("G42", EntityType::Organization),
+        typed("OpenAI", EntityType::Organization),
+        typed("Microsoft", EntityType::Organization),
+        typed("Nvidia", EntityType::Organization),
+    ]);
+    db.push(vec![
+        fact("Peng Xiao", "ceo_of", "G42", "wp-2025-05-13"),
+        fact("G42", "partner_of", "OpenAI", "wp-2025-05-13"),
+        fact("OpenAI", "partner_of", "G42", "ft-2025-05-14"),
+        fact("Sam Altman", "ceo_of", "OpenAI", "wp-2025-05-13"),
+        fact("OpenAI", "partner_of", "Microsoft", "ft-2025-05-14"),
+        fact("Nvidia", "sells_to", "Microsoft", "ft-2025-05-14"),
+        fact("Microsoft", "sells_to", "G42", "ft-2025-05-14"),
+        fact("G42", "sells_to", "Core42", "ft-2025-05-14"),
+        fact("Core42", "sells_to", "G42", "ft-2025-05-14"),
+        fact_v(
+            "Sam Altman",
+            "said",
+            Value::Str("compute is the currency".into()),
+            "wp-2025-05-13",
+        ),
+        fact_v(
+            "G42",
+            "amount",
+            Value::Money(Money {
+                amount: 1.5e9,
+                currency: "USD".into(),
+            }),
+            "ft-2025-05-14",
+        ),
+        fact("Elon Mask", "ceo_of", "X Corp", "ft-2025-05-14"),
+    ]);
+    db.push(vec![
+        alias("Elon Mask", "Elon Musk"),
+        fact("Elon Musk", "founder_of", "SpaceX", "a3"),
+    ]);
+    db.push(vec![retract(
+        "G42",
+        "partner_of",
+        "OpenAI",
+        Some("wp-2025-05-13"),
+    )]);
+    db.push(vec![annals::event::Event::ArticleRetracted {
+        id: "a3".into(),
+        reason: None,
+    }]);
+    db.push(vec![retract("Nvidia", "sells_to", "Microsoft", None)]);
+    db
 }

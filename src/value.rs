@@ -11,7 +11,6 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
 
 /// The type of an entity (SPEC §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -301,13 +300,27 @@ pub fn fold_into(s: &str, out: &mut String) {
         }
         return;
     }
-    for c in s.nfd() {
+    // Each character is decomposed on its own: combining marks are dropped, so the
+    // canonical reordering a full NFD pass would do cannot change the result.
+    let mut push = |c: char, out: &mut String| {
+        if c.is_ascii() {
+            if c.is_ascii_whitespace() {
+                pending_space = !out.is_empty();
+                return;
+            }
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c.to_ascii_lowercase());
+            return;
+        }
         if is_combining_mark(c) {
-            continue;
+            return;
         }
         if c.is_whitespace() {
             pending_space = !out.is_empty();
-            continue;
+            return;
         }
         if pending_space {
             out.push(' ');
@@ -323,6 +336,13 @@ pub fn fold_into(s: &str, out: &mut String) {
             'ø' | 'Ø' => out.push('o'),
             'ł' | 'Ł' => out.push('l'),
             _ => out.extend(c.to_lowercase()),
+        }
+    };
+    for c in s.chars() {
+        if c.is_ascii() {
+            push(c, out);
+        } else {
+            unicode_normalization::char::decompose_canonical(c, |d| push(d, out));
         }
     }
 }

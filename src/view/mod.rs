@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::error::{Error, Result};
 use crate::event::{Commit, Event, Source, Tx};
@@ -130,7 +131,8 @@ pub struct View {
     pred_ids: FxHashMap<Box<str>, PredId>,
     triples: Vec<Triple>,
     triple_ids: FxHashMap<(TermId, PredId, TermId), TripleId>,
-    supports: Vec<Vec<SupportRec>>,
+    /// Most triples have one support: kept inline, without an allocation.
+    supports: Vec<SmallVec<[SupportRec; 1]>>,
     /// Whether each triple is live now (at the watermark).
     live: Vec<bool>,
     live_count: u64,
@@ -148,6 +150,8 @@ pub struct View {
     supported_by: FxHashMap<TermId, Vec<TripleId>>,
     #[serde(skip)]
     current_aliases: AliasMap,
+    #[serde(skip)]
+    last_source: Option<(Box<str>, TermId)>,
     #[serde(skip)]
     sorted_names: OnceLock<Vec<(Box<str>, TermId)>>,
 }
@@ -222,7 +226,16 @@ impl View {
                 let p = self.intern_pred(&f.predicate);
                 let o = self.intern_value(&f.object, tx, buf);
                 let source = match &f.support.source {
-                    Source::Article(id) => Some(self.intern_name(id, tx, buf)),
+                    // The facts of one article follow each other: skip the fold and the
+                    // lookup when the source repeats.
+                    Source::Article(id) => match &self.last_source {
+                        Some((last, t)) if **last == **id => Some(*t),
+                        _ => {
+                            let t = self.intern_name(id, tx, buf);
+                            self.last_source = Some((id.as_str().into(), t));
+                            Some(t)
+                        }
+                    },
                     Source::Note(text) => {
                         let t = self.intern_name(text, tx, buf);
                         if !self.types.contains_key(&t) {
@@ -420,7 +433,7 @@ impl View {
         let id = self.triples.len() as TripleId;
         self.triples.push(Triple { s, p, o });
         self.triple_ids.insert((s, p, o), id);
-        self.supports.push(Vec::new());
+        self.supports.push(SmallVec::new());
         self.live.push(false);
         if let Some(l) = self.out.get_mut(s as usize) {
             l.push(id);
@@ -1007,6 +1020,13 @@ impl<'v> Snapshot<'v> {
         out.sort_unstable();
         out.dedup();
         out
+    }
+}
+
+impl View {
+    /// Triples an article or note term supports (live or not).
+    pub fn supported_triples(&self, source: TermId) -> Vec<TripleId> {
+        self.supported_by.get(&source).cloned().unwrap_or_default()
     }
 }
 

@@ -19,6 +19,7 @@ use regex::Regex;
 use rustc_hash::FxHashMap;
 
 use super::ast::{self, AggFunc, CompareOp, Literal, Path, Repeat, Span, Term};
+pub use super::diagnostic::{closest, render_at};
 use crate::error::{Error, Result};
 use crate::value::{fold, Value};
 use crate::view::{PredId, Snapshot, TermId, SYMMETRIC_PREDICATES, VIRTUAL_PREDICATES};
@@ -383,7 +384,8 @@ pub fn compile_find(
                     Some(i) => i,
                     None => {
                         let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
-                        let help = closest(&n.name, &names).map(|s| format!("did you mean `{s}`?"));
+                        let help = closest(&n.name, names.iter().copied())
+                            .map(|s| format!("did you mean `{s}`?"));
                         return Err(c.error(
                             n.span,
                             &format!("cannot order by `{}`: no column has that name", n.name),
@@ -457,7 +459,8 @@ impl Compiler<'_, '_> {
     fn existing_var(&self, v: &ast::Var) -> Result<Slot> {
         self.by_name.get(&v.name).copied().ok_or_else(|| {
             let names: Vec<&str> = self.slots.iter().map(String::as_str).collect();
-            let help = closest(&v.name, &names).map(|s| format!("did you mean `?{s}`?"));
+            let help =
+                closest(&v.name, names.iter().copied()).map(|s| format!("did you mean `?{s}`?"));
             self.error(
                 v.span,
                 &format!("?{} does not appear in `where`", v.name),
@@ -779,7 +782,7 @@ pub fn unknown_entity_hint(snap: &Snapshot, name: &str) -> String {
         .take(5000)
         .filter_map(|&t| snap.name(t))
         .collect();
-    match closest(name, &names) {
+    match closest(name, names.iter().copied()) {
         Some(c) => format!("hint: no entity is named \"{name}\"; did you mean \"{c}\"?"),
         None => format!("hint: no entity is named \"{name}\""),
     }
@@ -794,121 +797,5 @@ pub fn closest_predicate<'a>(snap: &'a Snapshot, name: &str) -> Option<&'a str> 
         .copied()
         .collect();
     names.extend(snap.view().predicates().map(|(_, p)| &*p.name));
-    closest(name, &names)
-}
-
-// ---- diagnostics ---------------------------------------------------------------------
-//
-// A minimal renderer with the signature the parser's `diagnostic` module will offer, so
-// that switching to it later is a one-line change.
-
-/// Renders `message` at `span` of `src`: line and column (1-based, in characters), the
-/// source line, and a caret under the span.
-pub fn render_at(
-    src: &str,
-    span: Span,
-    origin: Option<&str>,
-    message: &str,
-    help: Option<&str>,
-) -> String {
-    let start = floor_char_boundary(src, span.start.min(src.len()));
-    let end = floor_char_boundary(src, span.end.clamp(start, src.len()));
-    let line_start = src
-        .get(..start)
-        .and_then(|s| s.rfind('\n'))
-        .map_or(0, |i| i + 1);
-    let line_end = src
-        .get(start..)
-        .and_then(|s| s.find('\n'))
-        .map_or(src.len(), |i| start + i);
-    let line_no = src.get(..start).map_or(0, |s| s.matches('\n').count()) + 1;
-    let line = src.get(line_start..line_end).unwrap_or("");
-    let col = src.get(line_start..start).map_or(0, |s| s.chars().count()) + 1;
-    let width = src
-        .get(start..end.min(line_end))
-        .map_or(1, |s| s.chars().count())
-        .max(1);
-    let gutter = line_no.to_string().len();
-    let pad = " ".repeat(gutter);
-    let mut out = format!("error: {message}\n");
-    match origin {
-        Some(o) => out.push_str(&format!("{pad}--> {o}:{line_no}:{col}\n")),
-        None => out.push_str(&format!("{pad}--> line {line_no}, column {col}\n")),
-    }
-    out.push_str(&format!("{pad} |\n{line_no} | {line}\n"));
-    out.push_str(&format!(
-        "{pad} | {}{}",
-        " ".repeat(col - 1),
-        "^".repeat(width)
-    ));
-    if let Some(h) = help {
-        out.push_str(&format!("\n{pad} = help: {h}"));
-    }
-    out
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-/// The candidate nearest to `word` by edit distance on folded text, if near enough.
-pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let w: Vec<char> = fold(word).chars().collect();
-    let limit = (w.len() / 3).max(1);
-    let mut best: Option<(usize, &str)> = None;
-    for &c in candidates {
-        let cf: Vec<char> = fold(c).chars().collect();
-        if cf.len().abs_diff(w.len()) > limit {
-            continue;
-        }
-        let d = edit_distance(&w, &cf);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn caret_under_the_span() {
-        let src = "find ?x\nwhere ?x ceo_off ?y";
-        let out = render_at(
-            src,
-            Span::new(17, 24),
-            None,
-            "unknown predicate `ceo_off`",
-            Some("did you mean `ceo_of`?"),
-        );
-        assert_eq!(
-            out,
-            "error: unknown predicate `ceo_off`\n --> line 2, column 10\n  |\n2 | where ?x ceo_off ?y\n  |          ^^^^^^^\n  = help: did you mean `ceo_of`?"
-        );
-    }
-
-    #[test]
-    fn closest_name() {
-        assert_eq!(closest("ceo_off", &["ceo_of", "owns"]), Some("ceo_of"));
-        assert_eq!(closest("zzz", &["ceo_of", "owns"]), None);
-    }
+    closest(name, names.iter().copied())
 }

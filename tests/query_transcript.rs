@@ -133,7 +133,7 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "Writes: each one commit; a retraction must match something live",
+        "Writes: each one commit; a retraction must match something live; suggest aliases only suggests",
         &[
             r#"assert "G42" partner_of "Nvidia" note "analyst call""#,
             r#"find ?x, ?a where "Nvidia" partner_of ?x in ?a"#,
@@ -145,7 +145,9 @@ const CASES: &[(&str, &[&str])] = &[
             r#"retract article "wp-2025-05-13" because "withdrawn""#,
             r#"find ?p, ?o where ?p ceo_of ?o"#,
             r#"explain assert "a" owns "b""#,
+            r#"assert "Musk" ceo_of "X Corp.""#,
             r#"suggest aliases"#,
+            r#"suggest aliases for "x corp" limit 1"#,
         ],
     ),
 ];

@@ -351,3 +351,49 @@ fn names_by_prefix() {
     )
     .is_empty());
 }
+
+#[test]
+fn row_limit_time_limit_and_cancellation() {
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    let mut db = dataset();
+    let mut s = Session::new();
+    s.set_max_rows(2);
+    let err = run(&mut db, &mut s, "find ?s, ?o where ?s ?p ?o").unwrap_err();
+    assert!(matches!(err, annals::Error::Aborted(_)), "{err}");
+    assert!(err.to_string().contains("more than 2 rows"), "{err}");
+
+    let mut s = Session::new();
+    s.set_timeout(Duration::ZERO);
+    let err = run(
+        &mut db,
+        &mut s,
+        "find count(*) where ?a ?p ?x, ?b ?q ?y, ?c ?r ?z",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "query ran past its time limit of 0 s; raise it with --timeout"
+    );
+
+    // Ctrl-C: another thread sets the flag while a long query runs (12^6 solutions).
+    let mut s = Session::new();
+    let flag = s.cancel_flag();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    let setter = std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            flag.store(true, Ordering::Relaxed);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+    let result = run(
+        &mut db,
+        &mut s,
+        "find count(*) where ?a ?p ?x, ?b ?q ?y, ?c ?r ?z, ?d ?t ?u, ?e ?v ?w, ?f ?g ?h",
+    );
+    done.store(true, Ordering::Relaxed);
+    setter.join().unwrap();
+    assert_eq!(result.unwrap_err().to_string(), "query cancelled");
+}

@@ -5,74 +5,7 @@
 mod query_common;
 
 use annals::query::Session;
-use annals::value::{EntityType, Money, Value};
 use query_common::*;
-
-/// The dataset: 6 commits.
-///  1. two articles, types
-///  2. facts from wp (a1) and ft (a2)
-///  3. alias "Elon Mask" -> "Elon Musk", a fact under the new name from a3
-///  4. wp's support of G42 partner_of OpenAI withdrawn (ft's stands)
-///  5. article a3 retracted
-///  6. Nvidia sells_to Microsoft retracted outright
-pub fn dataset() -> MemDb {
-    let mut db = MemDb::new();
-    db.push(vec![
-        article("wp-2025-05-13", "G42 and OpenAI", "2025-05-13"),
-        article("ft-2025-05-14", "Chips for the Gulf", "2025-05-14"),
-        article("a3", "Rockets", "2025-05-15"),
-        typed("Peng Xiao", EntityType::Person),
-        typed("Sam Altman", EntityType::Person),
-        typed("Elon Mask", EntityType::Person),
-        typed("G42", EntityType::Organization),
-        typed("OpenAI", EntityType::Organization),
-        typed("Microsoft", EntityType::Organization),
-        typed("Nvidia", EntityType::Organization),
-    ]);
-    db.push(vec![
-        fact("Peng Xiao", "ceo_of", "G42", "wp-2025-05-13"),
-        fact("G42", "partner_of", "OpenAI", "wp-2025-05-13"),
-        fact("OpenAI", "partner_of", "G42", "ft-2025-05-14"),
-        fact("Sam Altman", "ceo_of", "OpenAI", "wp-2025-05-13"),
-        fact("OpenAI", "partner_of", "Microsoft", "ft-2025-05-14"),
-        fact("Nvidia", "sells_to", "Microsoft", "ft-2025-05-14"),
-        fact("Microsoft", "sells_to", "G42", "ft-2025-05-14"),
-        fact("G42", "sells_to", "Core42", "ft-2025-05-14"),
-        fact("Core42", "sells_to", "G42", "ft-2025-05-14"),
-        fact_v(
-            "Sam Altman",
-            "said",
-            Value::Str("compute is the currency".into()),
-            "wp-2025-05-13",
-        ),
-        fact_v(
-            "G42",
-            "amount",
-            Value::Money(Money {
-                amount: 1.5e9,
-                currency: "USD".into(),
-            }),
-            "ft-2025-05-14",
-        ),
-        fact("Elon Mask", "ceo_of", "X Corp", "ft-2025-05-14"),
-    ]);
-    db.push(vec![
-        alias("Elon Mask", "Elon Musk"),
-        fact("Elon Musk", "founder_of", "SpaceX", "a3"),
-    ]);
-    db.push(vec![retract(
-        "G42",
-        "partner_of",
-        "OpenAI",
-        Some("wp-2025-05-13"),
-    )]);
-    db.push(vec![annals::event::Event::ArticleRetracted {
-        id: "a3".into(),
-        reason: None,
-    }]);
-    db.push(vec![retract("Nvidia", "sells_to", "Microsoft", None)]);
-    db
-}
 
 #[test]
 fn point_lookup_by_subject_and_object() {
@@ -369,4 +302,98 @@ fn history_why_entity() {
     assert_eq!(e[0], "name | Elon Musk");
     assert_eq!(e[1], "type | Person");
     assert_eq!(e[2], "aliases | Elon Mask");
+}
+
+#[test]
+fn counting_fast_path_matches_the_general_path() {
+    let mut db = dataset();
+    for (fast, general) in [
+        (
+            "find ?p, count(*) as n where ?s ?p ?o",
+            r#"find ?p, count(*) as n where ?s ?p ?o, ?s != "nobody""#,
+        ),
+        (
+            "find count(?o) where ?s ?p ?o as of #3",
+            r#"find count(?o) where ?s ?p ?o, ?s != "nobody" as of #3"#,
+        ),
+    ] {
+        assert_eq!(q(&mut db, fast), q(&mut db, general), "{fast}");
+    }
+    assert_eq!(
+        q(&mut db, "find ?p, count(*) as n where ?s ?p ?o"),
+        vec![
+            "amount | 1",
+            "ceo_of | 3",
+            "partner_of | 4",
+            "said | 1",
+            "sells_to | 3"
+        ]
+    );
+}
+
+#[test]
+fn names_by_prefix() {
+    let mut db = dataset();
+    assert_eq!(
+        q(&mut db, r#"find ?e where ?e name ?n, ?n starts_with "ELO""#),
+        vec!["Elon Musk"]
+    );
+    assert_eq!(
+        q(
+            &mut db,
+            r#"find ?e, ?n where ?e alias ?n, ?n starts_with "elon""#
+        ),
+        vec!["Elon Musk | Elon Mask"]
+    );
+    assert!(q(
+        &mut db,
+        r#"find ?e where ?e name ?n, ?n starts_with "mask""#
+    )
+    .is_empty());
+}
+
+#[test]
+fn row_limit_time_limit_and_cancellation() {
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    let mut db = dataset();
+    let mut s = Session::new();
+    s.set_max_rows(2);
+    let err = run(&mut db, &mut s, "find ?s, ?o where ?s ?p ?o").unwrap_err();
+    assert!(matches!(err, annals::Error::Aborted(_)), "{err}");
+    assert!(err.to_string().contains("more than 2 rows"), "{err}");
+
+    let mut s = Session::new();
+    s.set_timeout(Duration::ZERO);
+    let err = run(
+        &mut db,
+        &mut s,
+        "find count(*) where ?a ?p ?x, ?b ?q ?y, ?c ?r ?z",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "query ran past its time limit of 0 s; raise it with --timeout"
+    );
+
+    // Ctrl-C: another thread sets the flag while a long query runs (12^6 solutions).
+    let mut s = Session::new();
+    let flag = s.cancel_flag();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    let setter = std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            flag.store(true, Ordering::Relaxed);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+    let result = run(
+        &mut db,
+        &mut s,
+        "find count(*) where ?a ?p ?x, ?b ?q ?y, ?c ?r ?z, ?d ?t ?u, ?e ?v ?w, ?f ?g ?h",
+    );
+    done.store(true, Ordering::Relaxed);
+    setter.join().unwrap();
+    assert_eq!(result.unwrap_err().to_string(), "query cancelled");
 }

@@ -19,6 +19,7 @@ use regex::Regex;
 use rustc_hash::FxHashMap;
 
 use super::ast::{self, AggFunc, CompareOp, Literal, Path, Repeat, Span, Term};
+pub use super::diagnostic::{closest, render_at};
 use crate::error::{Error, Result};
 use crate::value::{fold, Value};
 use crate::view::{PredId, Snapshot, TermId, SYMMETRIC_PREDICATES, VIRTUAL_PREDICATES};
@@ -168,13 +169,20 @@ pub struct PatternIr {
     pub max: Option<u32>,
     pub o: Pos,
     pub article: Option<Slot>,
+    /// Written with a repetition (`+`, `*`, `{m,n}`): a walk, which returns its start
+    /// node only when zero hops are allowed (so `?x p{1,1} ?x` ignores self-loops that
+    /// `?x p ?x` finds, as `p+` does).
+    pub repeated: bool,
+    /// For a `name` or `alias` pattern whose object must start with this (folded) text
+    /// by a filter of the same group: candidates come from the name index by prefix.
+    pub prefix: Option<String>,
     /// The pattern as written, for `explain`.
     pub text: String,
 }
 
 impl PatternIr {
     pub fn is_path(&self) -> bool {
-        !(self.min == 1 && self.max == Some(1))
+        self.repeated
     }
 
     pub fn slots(&self) -> Vec<Slot> {
@@ -312,11 +320,12 @@ pub fn compile_find(
         in_not: 0,
         outside_not: Vec::new(),
     };
-    let clauses = find
+    let mut clauses = find
         .clauses
         .iter()
         .map(|cl| c.clause(cl))
         .collect::<Result<Vec<_>>>()?;
+    prefix_hints(&mut clauses);
     let mut columns: Vec<(String, Column)> = Vec::new();
     match &find.projection {
         ast::Projection::Star(_) => {
@@ -375,7 +384,8 @@ pub fn compile_find(
                     Some(i) => i,
                     None => {
                         let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
-                        let help = closest(&n.name, &names).map(|s| format!("did you mean `{s}`?"));
+                        let help = closest(&n.name, names.iter().copied())
+                            .map(|s| format!("did you mean `{s}`?"));
                         return Err(c.error(
                             n.span,
                             &format!("cannot order by `{}`: no column has that name", n.name),
@@ -449,7 +459,8 @@ impl Compiler<'_, '_> {
     fn existing_var(&self, v: &ast::Var) -> Result<Slot> {
         self.by_name.get(&v.name).copied().ok_or_else(|| {
             let names: Vec<&str> = self.slots.iter().map(String::as_str).collect();
-            let help = closest(&v.name, &names).map(|s| format!("did you mean `?{s}`?"));
+            let help =
+                closest(&v.name, names.iter().copied()).map(|s| format!("did you mean `?{s}`?"));
             self.error(
                 v.span,
                 &format!("?{} does not appear in `where`", v.name),
@@ -576,7 +587,7 @@ impl Compiler<'_, '_> {
                 (m, Some(n))
             }
         };
-        let is_path = !(min == 1 && max == Some(1));
+        let is_path = repeat != Repeat::One;
         if is_path && matches!(pred, PredSel::Virtual(_)) {
             return Err(self.error(
                 p.span,
@@ -604,6 +615,8 @@ impl Compiler<'_, '_> {
             max,
             o,
             article,
+            repeated: is_path,
+            prefix: None,
             text: self
                 .src
                 .get(p.span.start..p.span.end)
@@ -676,7 +689,8 @@ impl Compiler<'_, '_> {
                     Err(e) => {
                         let span = right_terms.first().map_or(span, Term::span);
                         let detail = e.to_string();
-                        let last = detail.lines().last().unwrap_or("").trim().to_string();
+                        let last = detail.lines().last().unwrap_or("").trim();
+                        let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
                         return Err(self.error(
                             span,
                             &format!("invalid regular expression: {last}"),
@@ -703,6 +717,39 @@ impl Compiler<'_, '_> {
             folded,
             text: self.src.get(span.start..span.end).unwrap_or("").to_string(),
         })
+    }
+}
+
+/// Marks `?e name ?n` / `?e alias ?n` patterns whose `?n` a filter of the same group
+/// requires to start with a constant: the executor then reads candidates from the name
+/// index instead of every entity. The filter still runs, so this only narrows.
+fn prefix_hints(clauses: &mut [ClauseIr]) {
+    let prefixes: Vec<(Slot, String)> = clauses
+        .iter()
+        .filter_map(|c| match c {
+            ClauseIr::Filter(f) => match (&f.op, &f.left, &f.folded) {
+                (FilterOp::Cmp(CompareOp::StartsWith), Operand::Slot(s), Some(p)) => {
+                    Some((*s, p.clone()))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    for c in clauses.iter_mut() {
+        match c {
+            ClauseIr::Pattern(p) => {
+                if let (PredSel::Virtual(Virtual::Name | Virtual::Alias), Pos::Slot(o)) =
+                    (&p.pred, &p.o)
+                {
+                    if let Some((_, prefix)) = prefixes.iter().find(|(s, _)| s == o) {
+                        p.prefix = Some(prefix.clone());
+                    }
+                }
+            }
+            ClauseIr::Optional(cs) | ClauseIr::Not(cs) => prefix_hints(cs),
+            ClauseIr::Filter(_) => {}
+        }
     }
 }
 
@@ -735,7 +782,7 @@ pub fn unknown_entity_hint(snap: &Snapshot, name: &str) -> String {
         .take(5000)
         .filter_map(|&t| snap.name(t))
         .collect();
-    match closest(name, &names) {
+    match closest(name, names.iter().copied()) {
         Some(c) => format!("hint: no entity is named \"{name}\"; did you mean \"{c}\"?"),
         None => format!("hint: no entity is named \"{name}\""),
     }
@@ -750,121 +797,5 @@ pub fn closest_predicate<'a>(snap: &'a Snapshot, name: &str) -> Option<&'a str> 
         .copied()
         .collect();
     names.extend(snap.view().predicates().map(|(_, p)| &*p.name));
-    closest(name, &names)
-}
-
-// ---- diagnostics ---------------------------------------------------------------------
-//
-// A minimal renderer with the signature the parser's `diagnostic` module will offer, so
-// that switching to it later is a one-line change.
-
-/// Renders `message` at `span` of `src`: line and column (1-based, in characters), the
-/// source line, and a caret under the span.
-pub fn render_at(
-    src: &str,
-    span: Span,
-    origin: Option<&str>,
-    message: &str,
-    help: Option<&str>,
-) -> String {
-    let start = floor_char_boundary(src, span.start.min(src.len()));
-    let end = floor_char_boundary(src, span.end.clamp(start, src.len()));
-    let line_start = src
-        .get(..start)
-        .and_then(|s| s.rfind('\n'))
-        .map_or(0, |i| i + 1);
-    let line_end = src
-        .get(start..)
-        .and_then(|s| s.find('\n'))
-        .map_or(src.len(), |i| start + i);
-    let line_no = src.get(..start).map_or(0, |s| s.matches('\n').count()) + 1;
-    let line = src.get(line_start..line_end).unwrap_or("");
-    let col = src.get(line_start..start).map_or(0, |s| s.chars().count()) + 1;
-    let width = src
-        .get(start..end.min(line_end))
-        .map_or(1, |s| s.chars().count())
-        .max(1);
-    let gutter = line_no.to_string().len();
-    let pad = " ".repeat(gutter);
-    let mut out = format!("error: {message}\n");
-    match origin {
-        Some(o) => out.push_str(&format!("{pad}--> {o}:{line_no}:{col}\n")),
-        None => out.push_str(&format!("{pad}--> line {line_no}, column {col}\n")),
-    }
-    out.push_str(&format!("{pad} |\n{line_no} | {line}\n"));
-    out.push_str(&format!(
-        "{pad} | {}{}",
-        " ".repeat(col - 1),
-        "^".repeat(width)
-    ));
-    if let Some(h) = help {
-        out.push_str(&format!("\n{pad} = help: {h}"));
-    }
-    out
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-/// The candidate nearest to `word` by edit distance on folded text, if near enough.
-pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let w: Vec<char> = fold(word).chars().collect();
-    let limit = (w.len() / 3).max(1);
-    let mut best: Option<(usize, &str)> = None;
-    for &c in candidates {
-        let cf: Vec<char> = fold(c).chars().collect();
-        if cf.len().abs_diff(w.len()) > limit {
-            continue;
-        }
-        let d = edit_distance(&w, &cf);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, c));
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn caret_under_the_span() {
-        let src = "find ?x\nwhere ?x ceo_off ?y";
-        let out = render_at(
-            src,
-            Span::new(17, 24),
-            None,
-            "unknown predicate `ceo_off`",
-            Some("did you mean `ceo_of`?"),
-        );
-        assert_eq!(
-            out,
-            "error: unknown predicate `ceo_off`\n --> line 2, column 10\n  |\n2 | where ?x ceo_off ?y\n  |          ^^^^^^^\n  = help: did you mean `ceo_of`?"
-        );
-    }
-
-    #[test]
-    fn closest_name() {
-        assert_eq!(closest("ceo_off", &["ceo_of", "owns"]), Some("ceo_of"));
-        assert_eq!(closest("zzz", &["ceo_of", "owns"]), None);
-    }
+    closest(name, names.iter().copied())
 }

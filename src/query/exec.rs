@@ -80,7 +80,7 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
             })
             .collect();
         Collector::Groups {
-            buf: Vec::with_capacity(keys.len()),
+            buf: RowKey::default(),
             keys,
             aggs: columns
                 .iter()
@@ -104,7 +104,7 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
             })
             .collect();
         Collector::Rows {
-            buf: Vec::with_capacity(cols.len()),
+            buf: RowKey::default(),
             cols,
             set: FxHashSet::default(),
         }
@@ -121,18 +121,24 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
         collector,
     };
     let mut row: Row = vec![None; slot_names.len()];
-    ex.solve(&plan.steps, 0, &mut row, &mut |ex, row| ex.collect(row));
+    if !ex.count_by_predicate(plan) {
+        ex.solve(&plan.steps, 0, &mut row, &mut |ex, row| ex.collect(row));
+    }
     if let Some(e) = ex.err.take() {
         return Err(e);
     }
-    let mut rows = ex.finish(&columns);
-    let distinct_rows = rows.len() as u64;
-    ex.sort(&mut rows, &order);
+    let width = columns.len();
+    let cells = ex.finish(&columns);
+    let n = cells.len().checked_div(width).unwrap_or(0);
+    let distinct_rows = n as u64;
+    let order_idx = ex.sort(&cells, width, &order);
     let start = usize::try_from(offset.unwrap_or(0)).unwrap_or(usize::MAX);
     let take = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
     let mut table = Table::new(columns.iter().map(|(n, _)| n.clone()));
-    for r in rows.into_iter().skip(start).take(take) {
-        table.push(r.into_iter().map(|v| v.and_then(|v| ex.value(v))).collect());
+    // Only the rows inside offset and limit become values.
+    for i in order_idx.into_iter().skip(start).take(take) {
+        let row = cells.get(i * width..(i + 1) * width).unwrap_or(&[]);
+        table.push(row.iter().map(|v| v.and_then(|v| ex.value(v))).collect());
     }
     Ok(Run {
         table,
@@ -152,17 +158,61 @@ fn count_steps(plan: &Plan) -> usize {
         .unwrap_or(0)
 }
 
+/// A projected row as a hash key: up to four cells inline, so that most rows cost no
+/// allocation to look up or store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct RowKey {
+    head: [Option<Val>; 4],
+    tail: Vec<Option<Val>>,
+}
+
+/// One word per cell: hashing is on the path of every solution.
+fn pack(v: Option<Val>) -> u64 {
+    match v {
+        None => 0,
+        Some(Val::Term(t)) => (1 << 32) | u64::from(t),
+        Some(Val::Extra(i)) => (2 << 32) | u64::from(i),
+        Some(Val::Pred(p)) => (3 << 32) | u64::from(p),
+    }
+}
+
+impl std::hash::Hash for RowKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for &c in self.head.iter().chain(&self.tail) {
+            state.write_u64(pack(c));
+        }
+    }
+}
+
+impl RowKey {
+    fn fill(&mut self, row: &Row, cols: &[Slot]) {
+        self.head = [None; 4];
+        self.tail.clear();
+        for (i, &s) in cols.iter().enumerate() {
+            let v = row.get(s).copied().flatten();
+            match self.head.get_mut(i) {
+                Some(cell) => *cell = v,
+                None => self.tail.push(v),
+            }
+        }
+    }
+
+    fn cells(&self, n: usize) -> impl Iterator<Item = Option<Val>> + '_ {
+        self.head.iter().chain(self.tail.iter()).copied().take(n)
+    }
+}
+
 enum Collector {
     Rows {
         cols: Vec<Slot>,
-        set: FxHashSet<Vec<Option<Val>>>,
-        buf: Vec<Option<Val>>,
+        set: FxHashSet<RowKey>,
+        buf: RowKey,
     },
     Groups {
         keys: Vec<Slot>,
         aggs: Vec<(AggFunc, bool, Option<Slot>)>,
-        map: FxHashMap<Vec<Option<Val>>, Vec<Acc>>,
-        buf: Vec<Option<Val>>,
+        map: FxHashMap<RowKey, Vec<Acc>>,
+        buf: RowKey,
     },
 }
 
@@ -663,6 +713,9 @@ impl<'a, 'v> Exec<'a, 'v> {
                 })
                 .collect(),
             None => match (v, known(row, &p.o)) {
+                (Virtual::Name | Virtual::Alias, None) if p.prefix.is_some() => {
+                    snap.names_with_prefix(p.prefix.as_deref().unwrap_or(""))
+                }
                 (Virtual::Name | Virtual::Alias, Some(os)) => os
                     .iter()
                     .filter_map(|o| self.val_text(*o))
@@ -873,15 +926,91 @@ impl<'a, 'v> Exec<'a, 'v> {
 
     // ---- collecting ----------------------------------------------------------------------
 
+    /// The fast path for "how many facts of each predicate": a plan of one pattern
+    /// `?s ?p ?o` (three distinct free variables, no `in`), grouped by `?p` or by nothing,
+    /// with only `count(*)` or `count(?x)` of its variables. Every solution binds all
+    /// three, so counting facts per predicate in a dense array gives the same groups as
+    /// the general path, without a hash lookup per fact. Returns false when the plan has
+    /// another shape.
+    fn count_by_predicate(&mut self, plan: &Plan) -> bool {
+        let [step] = plan.steps.as_slice() else {
+            return false;
+        };
+        let StepKind::Pattern(p) = &step.kind else {
+            return false;
+        };
+        let (Pos::Slot(s), PredSel::Var(ps), Pos::Slot(o), None) = (&p.s, &p.pred, &p.o, p.article)
+        else {
+            return false;
+        };
+        if p.is_path() || s == o || s == ps || o == ps {
+            return false;
+        }
+        let Collector::Groups {
+            keys, aggs, map, ..
+        } = &mut self.collector
+        else {
+            return false;
+        };
+        let by_pred = match keys.as_slice() {
+            [] => false,
+            [k] if k == ps => true,
+            _ => return false,
+        };
+        let counts_only = aggs.iter().all(|(f, distinct, arg)| {
+            *f == AggFunc::Count && !distinct && arg.is_none_or(|a| a == *s || a == *o || a == *ps)
+        });
+        if !counts_only {
+            return false;
+        }
+        let mut counts: Vec<u64> = vec![
+            0;
+            self.snap
+                .view()
+                .predicates()
+                .map(|(id, _)| id as usize + 1)
+                .max()
+                .unwrap_or(0)
+        ];
+        self.snap.facts(None, &mut |f| {
+            if let Some(c) = counts.get_mut(f.p as usize) {
+                *c += 1;
+            }
+        });
+        let total: u64 = counts.iter().sum();
+        if let Some(c) = self.actual.get_mut(step.id) {
+            *c = total;
+        }
+        let groups: Vec<(Option<Val>, u64)> = if by_pred {
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(p, n)| (Some(Val::Pred(p as PredId)), *n))
+                .collect()
+        } else if total > 0 {
+            vec![(None, total)]
+        } else {
+            Vec::new()
+        };
+        for (key, n) in groups {
+            let mut k = RowKey::default();
+            if by_pred {
+                k.head[0] = key;
+            }
+            map.insert(k, aggs.iter().map(|_| Acc::Count(n)).collect());
+        }
+        true
+    }
+
     fn collect(&mut self, row: &mut Row) {
         let max_rows = self.limits.max_rows;
         let mut over = false;
         match &mut self.collector {
             Collector::Rows { cols, set, buf } => {
-                buf.clear();
-                buf.extend(cols.iter().map(|&s| row.get(s).copied().flatten()));
-                if !set.contains(buf.as_slice()) {
-                    set.insert(buf.clone());
+                buf.fill(row, cols);
+                // The clone allocates nothing for rows of up to four columns.
+                if set.insert(buf.clone()) {
                     over = set.len() > max_rows;
                 }
             }
@@ -891,22 +1020,21 @@ impl<'a, 'v> Exec<'a, 'v> {
                 map,
                 buf,
             } => {
-                buf.clear();
-                buf.extend(keys.iter().map(|&s| row.get(s).copied().flatten()));
-                if !map.contains_key(buf.as_slice()) {
-                    map.insert(
-                        buf.clone(),
-                        aggs.iter().map(|(f, d, _)| new_acc(*f, *d)).collect(),
-                    );
-                    over = map.len() > max_rows;
-                }
-                if let Some(accs) = map.get_mut(buf.as_slice()) {
-                    let snap = self.snap;
-                    let arena = &self.arena;
-                    for ((func, _, arg), acc) in aggs.iter().zip(accs.iter_mut()) {
-                        let v = arg.and_then(|s| row.get(s).copied().flatten());
-                        accumulate(snap, arena, *func, acc, arg.is_none(), v);
+                buf.fill(row, keys);
+                let accs = match map.get_mut(buf) {
+                    Some(accs) => accs,
+                    None => {
+                        over = map.len() >= max_rows;
+                        map.entry(buf.clone()).or_insert_with(|| {
+                            aggs.iter().map(|(f, d, _)| new_acc(*f, *d)).collect()
+                        })
                     }
+                };
+                let snap = self.snap;
+                let arena = &self.arena;
+                for ((func, _, arg), acc) in aggs.iter().zip(accs.iter_mut()) {
+                    let v = arg.and_then(|s| row.get(s).copied().flatten());
+                    accumulate(snap, arena, *func, acc, arg.is_none(), v);
                 }
             }
         }
@@ -917,18 +1045,24 @@ impl<'a, 'v> Exec<'a, 'v> {
         }
     }
 
-    /// Rows of output values, unsorted.
-    fn finish(&mut self, columns: &[(String, Column)]) -> Vec<Vec<Option<Val>>> {
+    /// Output cells, row after row (`columns.len()` per row), unsorted.
+    fn finish(&mut self, columns: &[(String, Column)]) -> Vec<Option<Val>> {
         let collector = std::mem::replace(
             &mut self.collector,
             Collector::Rows {
                 cols: Vec::new(),
                 set: FxHashSet::default(),
-                buf: Vec::new(),
+                buf: RowKey::default(),
             },
         );
         match collector {
-            Collector::Rows { set, .. } => set.into_iter().collect(),
+            Collector::Rows { set, cols, .. } => {
+                let mut out = Vec::with_capacity(set.len() * cols.len());
+                for k in &set {
+                    out.extend(k.cells(cols.len()));
+                }
+                out
+            }
             Collector::Groups {
                 keys,
                 aggs,
@@ -938,13 +1072,13 @@ impl<'a, 'v> Exec<'a, 'v> {
                 if keys.is_empty() && map.is_empty() {
                     // Aggregates over no solution: one row (a count of 0).
                     map.insert(
-                        Vec::new(),
+                        RowKey::default(),
                         aggs.iter().map(|(f, d, _)| new_acc(*f, *d)).collect(),
                     );
                 }
-                let mut out = Vec::with_capacity(map.len());
+                let mut out = Vec::with_capacity(map.len() * columns.len());
                 for (key, accs) in map {
-                    let mut key = key.into_iter();
+                    let mut key = key.cells(keys.len());
                     let mut accs = accs.into_iter().zip(&aggs);
                     let mut r = Vec::with_capacity(columns.len());
                     for (_, col) in columns {
@@ -958,7 +1092,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                             }
                         }
                     }
-                    out.push(r);
+                    out.extend(r);
                 }
                 out
             }
@@ -1024,13 +1158,17 @@ impl<'a, 'v> Exec<'a, 'v> {
         Some(self.arena.val_of(snap, lit))
     }
 
-    /// Sorts rows by the order keys, then by every column ascending.
-    fn sort(&self, rows: &mut [Vec<Option<Val>>], order: &[(usize, bool)]) {
-        if rows.len() < 2 {
-            return;
+    /// The order of the rows (`width` cells each): by the order keys, then by every
+    /// column ascending. Each distinct value is ranked once (its text folded once), so
+    /// comparing rows compares integers.
+    fn sort(&self, cells: &[Option<Val>], width: usize, order: &[(usize, bool)]) -> Vec<usize> {
+        let n = cells.len().checked_div(width).unwrap_or(0);
+        let mut order_idx: Vec<usize> = (0..n).collect();
+        if n < 2 {
+            return order_idx;
         }
         let snap = self.snap;
-        let mut distinct: Vec<Val> = rows.iter().flatten().flatten().copied().collect();
+        let mut distinct: Vec<Val> = cells.iter().flatten().copied().collect();
         distinct.sort_unstable();
         distinct.dedup();
         let keys: Vec<Key> = distinct
@@ -1038,12 +1176,13 @@ impl<'a, 'v> Exec<'a, 'v> {
             .map(|&v| key_of(snap, &self.arena, v))
             .collect();
         let mut idx: Vec<usize> = (0..distinct.len()).collect();
-        idx.sort_by(|&a, &b| match (keys.get(a), keys.get(b)) {
+        idx.sort_unstable_by(|&a, &b| match (keys.get(a), keys.get(b)) {
             (Some(x), Some(y)) => cmp_keys(x, y),
             _ => Ordering::Equal,
         });
         // Equal keys share a rank; 0 is unbound.
         let mut rank: FxHashMap<Val, u32> = FxHashMap::default();
+        rank.reserve(distinct.len());
         let mut r = 0u32;
         let mut prev: Option<usize> = None;
         for &i in &idx {
@@ -1059,24 +1198,23 @@ impl<'a, 'v> Exec<'a, 'v> {
             }
             prev = Some(i);
         }
-        let rank_of = |c: &Option<Val>| c.map_or(0, |v| rank.get(&v).copied().unwrap_or(0));
-        rows.sort_by(|a, b| {
+        let ranks: Vec<u32> = cells
+            .iter()
+            .map(|c| c.map_or(0, |v| rank.get(&v).copied().unwrap_or(0)))
+            .collect();
+        let row_ranks = |i: usize| ranks.get(i * width..(i + 1) * width).unwrap_or(&[]);
+        order_idx.sort_unstable_by(|&a, &b| {
+            let (ra, rb) = (row_ranks(a), row_ranks(b));
             for &(col, desc) in order {
-                let ord =
-                    rank_of(a.get(col).unwrap_or(&None)).cmp(&rank_of(b.get(col).unwrap_or(&None)));
+                let ord = ra.get(col).cmp(&rb.get(col));
                 let ord = if desc { ord.reverse() } else { ord };
                 if ord != Ordering::Equal {
                     return ord;
                 }
             }
-            for (x, y) in a.iter().zip(b.iter()) {
-                let ord = rank_of(x).cmp(&rank_of(y));
-                if ord != Ordering::Equal {
-                    return ord;
-                }
-            }
-            Ordering::Equal
+            ra.cmp(rb)
         });
+        order_idx
     }
 
     fn value(&self, v: Val) -> Option<Value> {

@@ -332,6 +332,10 @@ fn virtual_fanout(
         };
     }
     let domain = if v.of_article() { articles } else { entities };
+    if p.prefix.is_some() {
+        // Names by prefix: a small slice of the name index.
+        return (domain / 100.0).max(1.0);
+    }
     if is_bound(&p.o) {
         return match v {
             Virtual::Name | Virtual::Alias => 1.0,

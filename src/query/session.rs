@@ -134,13 +134,9 @@ impl Session {
                 let at = self.resolve_as_of(&*db, as_of.as_ref(), src)?;
                 self.entity(&*db, name, at, src)
             }
-            StatementKind::SuggestAliases { .. } => Err(Error::Statement(render_at(
-                src,
-                stmt.span,
-                None,
-                "`suggest aliases` is not available in this build yet",
-                None,
-            ))),
+            StatementKind::SuggestAliases { target, limit } => {
+                self.suggest_aliases(&*db, target.as_ref(), *limit, src)
+            }
             StatementKind::Assert {
                 subject,
                 predicate,
@@ -364,7 +360,9 @@ impl Session {
                 StatementKind::Entity { .. } => "index facts_from and facts_to of the entity",
                 StatementKind::Explain { .. } => "explain the inner statement",
                 StatementKind::Let { .. } => "set a session parameter",
-                StatementKind::SuggestAliases { .. } => "not available",
+                StatementKind::SuggestAliases { .. } => {
+                    "score pairs of names of one type, blocked by token prefixes"
+                }
                 _ => "append one commit",
             };
             let mut table = Table::new(["step", "operator", "detail", "est_rows"]);
@@ -417,7 +415,7 @@ impl Session {
                 Some(Value::Str(label.into())),
                 Some(Value::Str(op.into())),
                 Some(Value::Str(detail)),
-                Some(Value::Int(last_est.round() as i64)),
+                Some(Value::Int(last_est.ceil().min(1e15) as i64)),
             ];
             if analyze {
                 r.push(rows.map(|n| Value::Int(n as i64)));
@@ -663,6 +661,70 @@ impl Session {
             table.push(vec![
                 str_cell("fact"),
                 Some(Value::Str(format!("{text} ({n} {sources})"))),
+            ]);
+        }
+        Ok(Output {
+            table,
+            ..Output::default()
+        })
+    }
+
+    /// `suggest aliases [for "name"] [limit N]`: likely duplicates among the entities of
+    /// one type, scored by `extract::alias` from the names and the neighbours they share.
+    /// It never merges anything.
+    fn suggest_aliases(
+        &mut self,
+        db: &dyn Database,
+        target: Option<&Term>,
+        limit: Option<u64>,
+        src: &str,
+    ) -> Result<Output> {
+        let snap = db.view().snapshot(self.resolve_as_of(db, None, src)?);
+        let mut table = Table::new(["a", "b", "score", "reason"]);
+        let target = match target {
+            Some(t) => {
+                let name = self.name_text(t, src)?;
+                match snap.resolve_name(&name) {
+                    Some(root) => Some(snap.name(root).unwrap_or_default().to_string()),
+                    None => return Ok(unknown(table, &snap, &name)),
+                }
+            }
+            None => None,
+        };
+        let names: Vec<(String, crate::value::EntityType)> = snap
+            .entities()
+            .into_iter()
+            .filter_map(|t| {
+                let name = snap.name(t)?.to_string();
+                let ty = snap
+                    .entity_type(t)
+                    .unwrap_or(crate::value::EntityType::Other);
+                Some((name, ty))
+            })
+            .collect();
+        let neighbours = |name: &str| -> Vec<String> {
+            let Some(root) = snap.resolve_name(name) else {
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            let mut add = |t: TermId| {
+                if snap.is_entity(t) {
+                    if let Some(n) = snap.name(t) {
+                        out.push(n.to_string());
+                    }
+                }
+            };
+            snap.facts_from(root, None, &mut |f| add(f.o));
+            snap.facts_to(root, None, &mut |f| add(f.s));
+            out
+        };
+        let limit = limit.map_or(20, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        for s in crate::extract::alias::suggest(&names, &neighbours, target.as_deref(), limit) {
+            table.push(vec![
+                Some(Value::Entity(s.a)),
+                Some(Value::Entity(s.b)),
+                Some(Value::Decimal((s.score * 100.0).round() / 100.0)),
+                Some(Value::Str(s.reason)),
             ]);
         }
         Ok(Output {
@@ -1044,7 +1106,7 @@ fn explain_steps(
             Some(Value::Str(step.label.clone())),
             Some(Value::Str(op)),
             Some(Value::Str(detail)),
-            Some(Value::Int(step.est.round().min(1e15) as i64)),
+            Some(Value::Int(step.est.ceil().min(1e15) as i64)),
         ];
         if analyze {
             r.push(
@@ -1081,6 +1143,11 @@ fn describe_step(step: &Step, bound: &[bool]) -> (String, String) {
             if let Some(a) = p.article {
                 let _ = a;
                 detail.push_str("  + supporting articles");
+            }
+            if let Some(prefix) = &p.prefix {
+                detail.push_str(&format!(
+                    "  (names starting with \"{prefix}\" from the name index)"
+                ));
             }
             let consts = [&p.s, &p.o]
                 .iter()

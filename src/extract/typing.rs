@@ -24,8 +24,8 @@ use super::token::Kind;
 use super::Doc;
 use crate::value::{fold, EntityType};
 
-/// Votes for Person, Organization, Product (in this order).
-pub type Votes = [f32; 3];
+/// Votes for Person, Organization, Product, Place (in this order).
+pub type Votes = [f32; 4];
 
 const ORG_SUFFIX: &[&str] = &[
     "inc",
@@ -287,7 +287,29 @@ const ORG_PREV: &[&str] = &[
     "acquereur",
     "acquirer",
     "outlet",
+    "biotech",
+    "publisher",
+    "retailer",
+    "automaker",
+    "carmaker",
+    "airline",
+    "lender",
+    "broker",
+    "manufacturer",
+    "startups",
+    "companies",
+    "firms",
+    "societes",
+    "entreprises",
     "magazine",
+];
+
+/// Words before a name that say it is a place: "based in", "basée à", "near".
+const PLACE_PREV: &[&str] = &[
+    "based in", "basee a", "base a", "installee a", "installe a", "headquartered in",
+    "located in", "situee a", "situe a", "pres de", "near", "outside", "city of", "ville de",
+    "region de", "suburb of", "implantee a", "implante a", "usine de", "plant in", "factory in",
+    "usine a", "siege a", "offices in", "bureaux a", "supplier in", "maker in", "company in",
 ];
 
 const PRODUCT_PREV: &[&str] = &[
@@ -340,11 +362,11 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
     let r = resources::get();
     let text = doc.norm.text.as_str();
     let Some(s) = doc.sents.get(m.sent) else {
-        return [0.0; 3];
+        return [0.0; 4];
     };
     let toks = &s.tokens;
     let w = |k: usize| toks.get(k).map(|t| fold(t.text(text))).unwrap_or_default();
-    let mut v = [0.0f32; 3];
+    let mut v = [0.0f32; 4];
     let (first, last) = (w(m.tok_start), w(m.tok_end.saturating_sub(1)));
     let ntok = m.tok_end - m.tok_start;
     if ORG_SUFFIX.contains(&last.as_str()) && ntok > 1 {
@@ -401,6 +423,39 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         {
             v[1] += 3.0;
             break;
+        }
+    }
+    // Place cues: "based in X", "basée à X", "X-based", "X, China".
+    if m.tok_start >= 2 {
+        let two = format!("{} {}", w(m.tok_start - 2), w(m.tok_start - 1));
+        if PLACE_PREV.contains(&two.as_str()) {
+            v[3] += 4.0;
+        }
+    }
+    if m.tok_start >= 1 && PLACE_PREV.contains(&w(m.tok_start - 1).as_str()) {
+        v[3] += 4.0;
+    }
+    if w(m.tok_end) == "-" && matches!(w(m.tok_end + 1).as_str(), "based" | "base" | "basee") {
+        v[3] += 4.0;
+    }
+    if w(m.tok_end) == "," {
+        let after = w(m.tok_end + 1);
+        if r.gazetteer.get(&after).is_some_and(|g| g.1 == EntityType::Country) && ntok == 1 {
+            v[3] += 3.0;
+        }
+    }
+    // ", une société …", ", a Swiss biotech …": a company noun within a few words after
+    // the comma (before the next punctuation).
+    if w(m.tok_end) == "," && matches!(w(m.tok_end + 1).as_str(), "une" | "un" | "l'" | "la" | "le" | "a" | "an" | "the") {
+        for k in m.tok_end + 2..m.tok_end + 6 {
+            let x = w(k);
+            if toks.get(k).is_none_or(|t| t.kind == Kind::Punct) {
+                break;
+            }
+            if ORG_PREV.contains(&x.as_str()) {
+                v[1] += 3.0;
+                break;
+            }
         }
     }
     // Neighbours after: ", PDG de", ", fondateur", "'s CEO", "a déclaré".
@@ -461,6 +516,9 @@ pub fn decide(v: Votes, ntok: usize, acronym: bool) -> EntityType {
         if v[2] == best && v[2] > v[1] {
             return EntityType::Product;
         }
+        if v[3] == best && v[3] > v[1] && v[3] > v[0] {
+            return EntityType::Place;
+        }
         return EntityType::Organization;
     }
     if (2..=3).contains(&ntok) && !acronym {
@@ -475,7 +533,7 @@ pub fn votes_by_surface(doc: &Doc, mentions: &[Mention]) -> FxHashMap<String, Vo
     let mut map: FxHashMap<String, Votes> = FxHashMap::default();
     for m in mentions {
         let v = votes(doc, m);
-        let e = map.entry(fold(&m.surface)).or_insert([0.0; 3]);
+        let e = map.entry(fold(&m.surface)).or_insert([0.0; 4]);
         for (a, b) in e.iter_mut().zip(v) {
             *a += b;
         }

@@ -356,6 +356,20 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             {
                 continue;
             }
+            // "Dr. Anna Keller", "M. Dupont": the title belongs to the person's item.
+            let mut tok_start = m.tok_start;
+            if m.etype == EntityType::Person {
+                let w = |k: usize| s.tokens.get(k).map(|t| fold(t.text(text))).unwrap_or_default();
+                let title = |x: &str| matches!(x, "dr" | "mr" | "mrs" | "ms" | "m" | "mme" | "mlle" | "prof" | "pr" | "sir" | "me");
+                if tok_start >= 2 && w(tok_start - 1) == "." && title(&w(tok_start - 2)) {
+                    tok_start -= 2;
+                } else if tok_start >= 1 && title(&w(tok_start - 1)) {
+                    tok_start -= 1;
+                }
+                if items.iter().any(|it| it.tok_start < m.tok_start && tok_start < it.tok_end) {
+                    tok_start = m.tok_start;
+                }
+            }
             let tag = match m.etype {
                 EntityType::Person => relation::T_PER,
                 EntityType::Organization => relation::T_ORG,
@@ -367,7 +381,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             items.push(Item {
                 kind: ItemKind::Ent(m.entity),
                 tag,
-                tok_start: m.tok_start,
+                tok_start,
                 tok_end: m.tok_end,
             });
         }
@@ -470,20 +484,34 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
         };
         let mut said_here = false;
         let mut sentence_main = None;
-        for m in relation::find_matches(rules, lang, &tpl) {
+        let mut matches = relation::find_matches(rules, lang, &tpl);
+        // One speaker per quotation: a person before an organization, then the earliest.
+        let is_person_arg = |a: Option<Arg>| match a {
+            Some(Arg::Item(i)) => tpl.items.get(i).is_some_and(|it| it.tag == relation::T_PER),
+            _ => false,
+        };
+        matches.sort_by_key(|m| (m.rule.predicate != "said", !is_person_arg(m.subject), m.start));
+        let mut quotes_said: Vec<String> = Vec::new();
+        for m in matches {
             let rule = m.rule;
-            let object = m.object.and_then(resolve);
+            let mut object = m.object.and_then(resolve);
             let mut subject = m.subject.and_then(resolve);
-            if subject.is_none() {
+            if subject.is_none() && !rule.has_subject() {
                 let not = match &object {
                     Some(Ref::Ent(e)) => Some(*e),
                     _ => None,
                 };
                 subject = match rule.predicate.as_str() {
-                    "reported_by" => main_entity(m.start, m.end, not).map(Ref::Ent),
-                    "said" => last_speaker.or(last_person).map(Ref::Ent),
+                    "said" => last_person.or(last_speaker).map(Ref::Ent),
+                    _ => main_entity(m.start, m.end, not).map(Ref::Ent),
+                };
+            }
+            if object.is_none() && !rule.has_object() {
+                let not = match &subject {
+                    Some(Ref::Ent(e)) => Some(*e),
                     _ => None,
                 };
+                object = main_entity(m.start, m.end, not).map(Ref::Ent);
             }
             let (Some(subject), Some(object)) = (subject, object) else {
                 continue;
@@ -508,9 +536,19 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 let Ref::Lit(Value::Str(q)) = &object else {
                     continue;
                 };
-                if q.split_whitespace().count() < 3 {
+                if q.split_whitespace().count() < 3 || quotes_said.contains(q) {
                     continue;
                 }
+                quotes_said.push(q.clone());
+            }
+            // "X competes with A and B", "X, A et B": the coordinated names share the
+            // relation.
+            let mut objects = vec![object.clone()];
+            if let (Some(Arg::Item(oi)), false) = (
+                m.object,
+                matches!(rule.predicate.as_str(), "said" | "reported_by" | "amount"),
+            ) {
+                objects.extend(coordinated(&tpl, oi).into_iter().filter_map(|i| resolve(Arg::Item(i))));
             }
             let (na, nb) = tpl
                 .norm_range(m.start, m.end)
@@ -530,12 +568,12 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                     Ref::Lit(v) => v.clone(),
                 }
             };
-            for (pred, role) in preds {
+            for ((pred, role), object) in preds.iter().flat_map(|p| objects.iter().map(move |o| (p.clone(), o))) {
                 let subj = match name_of(&subject, &mut implicit) {
                     Value::Entity(n) => n,
                     _ => continue,
                 };
-                let obj = name_of(&object, &mut implicit);
+                let obj = name_of(object, &mut implicit);
                 let mut key = (fold(&subj), pred.clone(), obj.to_string());
                 if matches!(
                     pred.as_str(),
@@ -770,6 +808,33 @@ fn titles_to_predicates(
     }
     if !role_parts.is_empty() {
         out.push(("role_in".to_string(), Some(role_parts.join(" et "))));
+    }
+    out
+}
+
+/// Items coordinated with item `i` in the template: "ORG1 et ORG2", "ORG1 , ORG2 and
+/// ORG3" (same kind only).
+fn coordinated(tpl: &Template, i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let Some(item) = tpl.items.get(i) else { return out };
+    let tag = relation::tag_name(item.tag);
+    let Some(&pos) = tpl.item_pos.get(i) else { return out };
+    let mut rest = tpl.text.get(pos..).unwrap_or("").split(' ').skip(1).peekable();
+    loop {
+        let mut sep = false;
+        while let Some(w) = rest.peek() {
+            if matches!(*w, "et" | "and" | "," | "&") {
+                sep = true;
+                rest.next();
+            } else {
+                break;
+            }
+        }
+        let next = rest.next().unwrap_or("");
+        match next.strip_prefix(tag).and_then(|n| n.parse::<usize>().ok()) {
+            Some(j) if sep && next.len() > tag.len() => out.push(j),
+            _ => break,
+        }
     }
     out
 }

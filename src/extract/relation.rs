@@ -22,11 +22,14 @@
 //!   through `rules/gazetteer/titles.tsv`: "PDG" → ceo_of, "fondateur" → founder_of,
 //!   other titles → role_in with qualifier `role`); `{REST}`: the rest of the sentence
 //!   (an indirect quote);
-//! - gaps: `*` (up to 6 tokens), `**` (up to 20), `*N` (up to N).
+//! - gaps: `*` (up to 6 tokens), `**` (up to 20), `*N` (up to N), `~N` (up to N words,
+//!   never skipping a placeholder).
 //!
-//! A rule without a subject slot takes the sentence's *main entity* for `reported_by`
-//! (the first person or organization other than the source, before the cue if possible)
-//! and the article's last speaker for `said` ("Il a ajouté : « … »").
+//! A rule without a subject (or object) slot takes the sentence's *main entity*: the
+//! first person, organization or country before the cue, else after it when the claim
+//! follows ("selon X, …"), else the previous sentence's (this is how "the company",
+//! "it" and `reported_by` claims are resolved). For `said` it takes the last person
+//! named ("Il a ajouté : « … »").
 //! Qualifiers are `name=value` pairs separated by `;`; `strict` (for `@title`) accepts a
 //! role only when a word of it is a known title.
 //!
@@ -133,6 +136,16 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Whether the pattern names its subject (else the sentence's main entity is used).
+    pub fn has_subject(&self) -> bool {
+        self.slots.iter().any(|s| s.role == SlotRole::Subject)
+    }
+
+    /// Whether the pattern names its object.
+    pub fn has_object(&self) -> bool {
+        self.slots.iter().any(|s| s.role == SlotRole::Object)
+    }
+
     /// Whether the template can possibly match (cheap checks before the regex).
     pub fn may_match(&self, template: &str, tags: u32) -> bool {
         self.need_tags.iter().all(|t| t & tags != 0)
@@ -236,6 +249,12 @@ pub fn compile_pattern(pattern: &str, defs: &[(String, String)]) -> Result<Compi
                 },
             };
             slots.push(Slot { kind, role, group });
+            continue;
+        }
+        if let Some(n) = tok.strip_prefix('~') {
+            // A gap of words only: it never skips over a name, a literal or a quote.
+            let n: usize = if n.is_empty() { 4 } else { n.parse().map_err(|_| format!("bad gap {tok}"))? };
+            re.push_str(&format!(r"(?:[^A-Z ]\S* ){{0,{n}}}?"));
             continue;
         }
         if tok == "**" {

@@ -45,6 +45,14 @@ pub struct Mention {
 
 /// Heads that let a lower-case connector continue a name ("Banque de France").
 pub const ORG_HEADS: &[&str] = &[
+    "credit",
+    "compagnie",
+    "laboratoires",
+    "editions",
+    "air",
+    "hopital",
+    "hospital",
+    "clinique",
     "banque",
     "bank",
     "ministere",
@@ -98,17 +106,114 @@ pub const ORG_HEADS: &[&str] = &[
     "school",
     "college",
 ];
+/// Words after a sentence-initial capitalized word that make it a subject.
+const VERBISH: &[&str] = &[
+    "a",
+    "ont",
+    "est",
+    "sont",
+    "va",
+    "vont",
+    "vient",
+    "doit",
+    "peut",
+    "veut",
+    "devrait",
+    "pourrait",
+    "prevoit",
+    "compte",
+    "negocie",
+    "annonce",
+    "achete",
+    "vend",
+    "rachete",
+    "investit",
+    "detient",
+    "possede",
+    "dirige",
+    "emploie",
+    "fabrique",
+    "produit",
+    "lance",
+    "has",
+    "had",
+    "have",
+    "is",
+    "was",
+    "will",
+    "would",
+    "could",
+    "should",
+    "may",
+    "said",
+    "says",
+    "plans",
+    "buys",
+    "sells",
+    "owns",
+    "makes",
+    "announced",
+    "announces",
+    "expects",
+    "reported",
+    "reports",
+    "agreed",
+    "agrees",
+    "competes",
+    "employs",
+    "develops",
+    "raised",
+];
 /// Lower-case particles inside person names.
-const PARTICLES: &[&str] = &["de", "van", "von", "der", "den", "bin", "ibn", "al", "el", "da", "di", "del", "du", "le", "ter"];
+const PARTICLES: &[&str] = &[
+    "de", "van", "von", "der", "den", "bin", "ibn", "al", "el", "da", "di", "del", "du", "le",
+    "ter",
+];
 /// Legal suffixes that may be written in lower case.
-const LOWER_LEGAL: &[&str] = &["plc", "inc", "ltd", "llc", "sa", "ag", "gmbh", "nv", "bv", "spa", "sas"];
+const LOWER_LEGAL: &[&str] = &[
+    "plc", "inc", "ltd", "llc", "sa", "ag", "gmbh", "nv", "bv", "spa", "sas",
+];
 /// Capitalized at a sentence start, these describe the name that follows.
 const CUE_NOUNS: &[&str] = &[
-    "rival", "rivals", "competitor", "analyst", "analysts", "president", "presidente", "ministre",
-    "minister", "chairman", "ceo", "founder", "fondateur", "billionaire", "milliardaire", "investor",
-    "investisseur", "startup", "regulator", "concurrent", "patron", "senator", "senateur", "economist",
-    "economiste", "chancellor", "chancelier", "spokesman", "spokeswoman", "porte-parole", "partner",
-    "partenaire", "client", "customer", "supplier", "fournisseur", "lawmaker", "chipmaker", "carmaker",
+    "rival",
+    "rivals",
+    "competitor",
+    "analyst",
+    "analysts",
+    "president",
+    "presidente",
+    "ministre",
+    "minister",
+    "chairman",
+    "ceo",
+    "founder",
+    "fondateur",
+    "billionaire",
+    "milliardaire",
+    "investor",
+    "investisseur",
+    "startup",
+    "regulator",
+    "concurrent",
+    "patron",
+    "senator",
+    "senateur",
+    "economist",
+    "economiste",
+    "chancellor",
+    "chancelier",
+    "spokesman",
+    "spokeswoman",
+    "porte-parole",
+    "partner",
+    "partenaire",
+    "client",
+    "customer",
+    "supplier",
+    "fournisseur",
+    "lawmaker",
+    "chipmaker",
+    "carmaker",
 ];
 const CONNECTORS: &[&str] = &[
     "de", "du", "des", "of", "for", "and", "&", "d'", "la", "l'", "the",
@@ -156,7 +261,12 @@ pub fn article_words(doc: &Doc) -> ArticleWords {
             if is_cap(w) {
                 if !is_initial(doc, s, k) {
                     cap_inside.insert(fold(w));
-                    if let Some(n) = s.tokens.get(k + 1).map(|n| n.text(text)).filter(|n| is_cap(n)) {
+                    if let Some(n) = s
+                        .tokens
+                        .get(k + 1)
+                        .map(|n| n.text(text))
+                        .filter(|n| is_cap(n))
+                    {
                         cap_pairs.insert(format!("{} {}", fold(w), fold(n)));
                     }
                 }
@@ -165,7 +275,11 @@ pub fn article_words(doc: &Doc) -> ArticleWords {
             }
         }
     }
-    ArticleWords { lower, cap_inside, cap_pairs }
+    ArticleWords {
+        lower,
+        cap_inside,
+        cap_pairs,
+    }
 }
 
 /// Whether token `k` starts its sentence (after punctuation only, a colon or a quote).
@@ -196,7 +310,9 @@ fn starts_known(
         if (i..i + len).any(|k| masked.get(k).copied().unwrap_or(true)) {
             return false;
         }
-        let (Some(a), Some(b)) = (toks.get(i), toks.get(i + len - 1)) else { return false };
+        let (Some(a), Some(b)) = (toks.get(i), toks.get(i + len - 1)) else {
+            return false;
+        };
         crate::value::fold_into(text.get(a.start..b.end).unwrap_or(""), &mut key);
         lookup(kb, r, &key).is_some()
     })
@@ -238,7 +354,9 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
                     if (i..i + len).any(|k| masked[k]) {
                         continue;
                     }
-                    let (Some(a), Some(b)) = (toks.get(i), toks.get(i + len - 1)) else { continue };
+                    let (Some(a), Some(b)) = (toks.get(i), toks.get(i + len - 1)) else {
+                        continue;
+                    };
                     crate::value::fold_into(text.get(a.start..b.end).unwrap_or(""), &mut key);
                     if let Some(h) = lookup(kb, r, &key) {
                         hit = Some((len, h));
@@ -246,7 +364,9 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
                     }
                 }
                 if let Some((len, known)) = hit {
-                    let (Some(a), Some(b)) = (toks.get(i), toks.get(i + len - 1)) else { break };
+                    let (Some(a), Some(b)) = (toks.get(i), toks.get(i + len - 1)) else {
+                        break;
+                    };
                     out.push(Mention {
                         sent: si,
                         tok_start: i,
@@ -269,7 +389,11 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
             }
             // A capitalized cue noun starting a sentence ("Rival Pentara Pharma",
             // "Analyst Jane Doe") is not part of the name.
-            if is_initial(doc, s, i) && CUE_NOUNS.contains(&folded(i).as_str()) && usable(i + 1) && is_cap(word(i + 1)) {
+            if is_initial(doc, s, i)
+                && CUE_NOUNS.contains(&folded(i).as_str())
+                && usable(i + 1)
+                && is_cap(word(i + 1))
+            {
                 i += 1;
                 continue;
             }
@@ -325,7 +449,8 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
                 // "US Food and Drug Administration": a country followed by another known
                 // name is two names, not one.
                 Some((g, hit))
-                    if hit.1 == EntityType::Country && starts_known(kb, r, text, toks, &masked, i + g) =>
+                    if hit.1 == EntityType::Country
+                        && starts_known(kb, r, text, toks, &masked, i + g) =>
                 {
                     (g, Some(hit))
                 }
@@ -342,12 +467,26 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
             }
             if known.is_none() && initial {
                 let f0 = folded(i);
-                let pair_seen = len > 1 && words.cap_pairs.contains(&format!("{} {}", f0, folded(i + 1)));
+                let pair_seen = len > 1
+                    && words
+                        .cap_pairs
+                        .contains(&format!("{} {}", f0, folded(i + 1)));
                 if words.lower.contains(&f0) && !pair_seen {
                     i += 1; // a common word that starts the sentence
                     continue;
                 }
-                if len == 1 && !words.cap_inside.contains(&f0) && !is_acronymish(word(i)) {
+                // A one-word name at a sentence start is kept when the article writes it
+                // capitalized elsewhere, or when what follows reads like its verb or an
+                // apposition ("Halvora will pay", "Tesla a annoncé", "Huawei, …").
+                let next = folded(i + 1);
+                let verbish = VERBISH.contains(&next.as_str())
+                    || (next.len() > 4 && next.ends_with("ed") && !words.lower.contains(&f0))
+                    || matches!(next.as_str(), "," | "'s" | "-" | "(");
+                if len == 1
+                    && !words.cap_inside.contains(&f0)
+                    && !is_acronymish(word(i))
+                    && (!verbish || words.lower.contains(&f0))
+                {
                     i += 1;
                     continue;
                 }

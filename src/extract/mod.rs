@@ -274,6 +274,25 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
     let words = mention::article_words(&doc);
     let mut mentions = mention::detect(&doc, kb, &words);
     let ents = coref::resolve(&doc, &mut mentions);
+    // The article's topic: the organization it names most often (ties: the first).
+    // Anaphora without a name in the sentence ("the company", "l'opération") and
+    // attributed claims without one fall back to it.
+    let topic: Option<usize> = {
+        let mut counts: Vec<usize> = vec![0; ents.len()];
+        for m in &mentions {
+            if m.etype == EntityType::Organization
+                && !doc.sents.get(m.sent).is_some_and(|s| s.span.teaser)
+            {
+                if let Some(c) = counts.get_mut(m.entity) {
+                    *c += 1;
+                }
+            }
+        }
+        let best = counts.iter().copied().max().unwrap_or(0);
+        (best > 0)
+            .then(|| counts.iter().position(|c| *c == best))
+            .flatten()
+    };
     // Stage 8.
     let original = Original::new(&input.text);
     let res = resources::get();
@@ -359,14 +378,36 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             // "Dr. Anna Keller", "M. Dupont": the title belongs to the person's item.
             let mut tok_start = m.tok_start;
             if m.etype == EntityType::Person {
-                let w = |k: usize| s.tokens.get(k).map(|t| fold(t.text(text))).unwrap_or_default();
-                let title = |x: &str| matches!(x, "dr" | "mr" | "mrs" | "ms" | "m" | "mme" | "mlle" | "prof" | "pr" | "sir" | "me");
+                let w = |k: usize| {
+                    s.tokens
+                        .get(k)
+                        .map(|t| fold(t.text(text)))
+                        .unwrap_or_default()
+                };
+                let title = |x: &str| {
+                    matches!(
+                        x,
+                        "dr" | "mr"
+                            | "mrs"
+                            | "ms"
+                            | "m"
+                            | "mme"
+                            | "mlle"
+                            | "prof"
+                            | "pr"
+                            | "sir"
+                            | "me"
+                    )
+                };
                 if tok_start >= 2 && w(tok_start - 1) == "." && title(&w(tok_start - 2)) {
                     tok_start -= 2;
                 } else if tok_start >= 1 && title(&w(tok_start - 1)) {
                     tok_start -= 1;
                 }
-                if items.iter().any(|it| it.tok_start < m.tok_start && tok_start < it.tok_end) {
+                if items
+                    .iter()
+                    .any(|it| it.tok_start < m.tok_start && tok_start < it.tok_end)
+                {
                     tok_start = m.tok_start;
                 }
             }
@@ -454,34 +495,49 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
         // The main entity of an attributed claim: the first person or organization
         // before the cue; else, when the claim follows the cue ("selon X, …", "X
         // reported that …"), the first one after it; else the previous sentence's.
-        let main_entity = |start: usize, end: usize, not: Option<usize>| -> Option<usize> {
-            let cands: Vec<(usize, usize)> = tpl
-                .items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, it)| match it.kind {
-                    ItemKind::Ent(e)
-                        if it.tag & (relation::T_ORG | relation::T_PER) != 0 && Some(e) != not =>
-                    {
-                        Some((tpl.item_pos.get(i).copied().unwrap_or(usize::MAX), e))
-                    }
-                    _ => None,
-                })
-                .collect();
-            if let Some((_, e)) = cands.iter().find(|(p, _)| *p < start) {
-                return Some(*e);
-            }
-            let after = tpl.text.get(end..).unwrap_or("").trim_start();
-            let claim_follows = [",", "que ", "qu' ", "that ", ":"]
-                .iter()
-                .any(|w| after.starts_with(w));
-            if claim_follows {
-                if let Some((_, e)) = cands.iter().find(|(p, _)| *p >= end) {
+        let main_entity =
+            |start: usize, end: usize, not: Option<usize>, reported: bool| -> Option<usize> {
+                // A source's claim may be about a person or a country; "the company", "it",
+                // "l'opération" stand for an organization.
+                let mask = if reported {
+                    relation::T_ORG | relation::T_PER | relation::T_CTRY
+                } else {
+                    relation::T_ORG
+                };
+                let cands: Vec<(usize, usize)> = tpl
+                    .items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, it)| match it.kind {
+                        ItemKind::Ent(e) if it.tag & mask != 0 && Some(e) != not => {
+                            Some((tpl.item_pos.get(i).copied().unwrap_or(usize::MAX), e))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let topic = topic.filter(|t| Some(*t) != not);
+                let before: Vec<usize> = cands
+                    .iter()
+                    .filter(|(p, _)| *p < start)
+                    .map(|(_, e)| *e)
+                    .collect();
+                if let Some(t) = topic.filter(|t| before.contains(t)) {
+                    return Some(t);
+                }
+                if let Some(e) = before.first() {
                     return Some(*e);
                 }
-            }
-            last_main
-        };
+                let after = tpl.text.get(end..).unwrap_or("").trim_start();
+                let claim_follows = [",", "que ", "qu' ", "that ", ":"]
+                    .iter()
+                    .any(|w| after.starts_with(w));
+                if reported && claim_follows {
+                    if let Some((_, e)) = cands.iter().find(|(p, _)| *p >= end) {
+                        return Some(*e);
+                    }
+                }
+                topic.or(last_main.filter(|e| Some(*e) != not))
+            };
         let mut said_here = false;
         let mut sentence_main = None;
         let mut matches = relation::find_matches(rules, lang, &tpl);
@@ -490,7 +546,13 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             Some(Arg::Item(i)) => tpl.items.get(i).is_some_and(|it| it.tag == relation::T_PER),
             _ => false,
         };
-        matches.sort_by_key(|m| (m.rule.predicate != "said", !is_person_arg(m.subject), m.start));
+        matches.sort_by_key(|m| {
+            (
+                m.rule.predicate != "said",
+                !is_person_arg(m.subject),
+                m.start,
+            )
+        });
         let mut quotes_said: Vec<String> = Vec::new();
         for m in matches {
             let rule = m.rule;
@@ -503,7 +565,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 };
                 subject = match rule.predicate.as_str() {
                     "said" => last_person.or(last_speaker).map(Ref::Ent),
-                    _ => main_entity(m.start, m.end, not).map(Ref::Ent),
+                    p => main_entity(m.start, m.end, not, p == "reported_by").map(Ref::Ent),
                 };
             }
             if object.is_none() && !rule.has_object() {
@@ -511,7 +573,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                     Some(Ref::Ent(e)) => Some(*e),
                     _ => None,
                 };
-                object = main_entity(m.start, m.end, not).map(Ref::Ent);
+                object = main_entity(m.start, m.end, not, false).map(Ref::Ent);
             }
             let (Some(subject), Some(object)) = (subject, object) else {
                 continue;
@@ -548,7 +610,11 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 m.object,
                 matches!(rule.predicate.as_str(), "said" | "reported_by" | "amount"),
             ) {
-                objects.extend(coordinated(&tpl, oi).into_iter().filter_map(|i| resolve(Arg::Item(i))));
+                objects.extend(
+                    coordinated(&tpl, oi)
+                        .into_iter()
+                        .filter_map(|i| resolve(Arg::Item(i))),
+                );
             }
             let (na, nb) = tpl
                 .norm_range(m.start, m.end)
@@ -568,7 +634,10 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                     Ref::Lit(v) => v.clone(),
                 }
             };
-            for ((pred, role), object) in preds.iter().flat_map(|p| objects.iter().map(move |o| (p.clone(), o))) {
+            for ((pred, role), object) in preds
+                .iter()
+                .flat_map(|p| objects.iter().map(move |o| (p.clone(), o)))
+            {
                 let subj = match name_of(&subject, &mut implicit) {
                     Value::Entity(n) => n,
                     _ => continue,
@@ -816,10 +885,20 @@ fn titles_to_predicates(
 /// ORG3" (same kind only).
 fn coordinated(tpl: &Template, i: usize) -> Vec<usize> {
     let mut out = Vec::new();
-    let Some(item) = tpl.items.get(i) else { return out };
+    let Some(item) = tpl.items.get(i) else {
+        return out;
+    };
     let tag = relation::tag_name(item.tag);
-    let Some(&pos) = tpl.item_pos.get(i) else { return out };
-    let mut rest = tpl.text.get(pos..).unwrap_or("").split(' ').skip(1).peekable();
+    let Some(&pos) = tpl.item_pos.get(i) else {
+        return out;
+    };
+    let mut rest = tpl
+        .text
+        .get(pos..)
+        .unwrap_or("")
+        .split(' ')
+        .skip(1)
+        .peekable();
     loop {
         let mut sep = false;
         while let Some(w) = rest.peek() {

@@ -23,7 +23,7 @@
 //!   other titles → role_in with qualifier `role`); `{REST}`: the rest of the sentence
 //!   (an indirect quote);
 //! - gaps: `*` (up to 6 tokens), `**` (up to 20), `*N` (up to N), `~N` (up to N words,
-//!   never skipping a placeholder).
+//!   never skipping a name, money or a quote — demonyms and dates may be skipped).
 //!
 //! A rule without a subject (or object) slot takes the sentence's *main entity*: the
 //! first person, organization or country before the cue, else after it when the claim
@@ -253,8 +253,12 @@ pub fn compile_pattern(pattern: &str, defs: &[(String, String)]) -> Result<Compi
         }
         if let Some(n) = tok.strip_prefix('~') {
             // A gap of words only: it never skips over a name, a literal or a quote.
-            let n: usize = if n.is_empty() { 4 } else { n.parse().map_err(|_| format!("bad gap {tok}"))? };
-            re.push_str(&format!(r"(?:[^A-Z ]\S* ){{0,{n}}}?"));
+            let n: usize = if n.is_empty() {
+                4
+            } else {
+                n.parse().map_err(|_| format!("bad gap {tok}"))?
+            };
+            re.push_str(&format!(r"(?:(?:[^A-Z ]|DEM|DATE)\S* ){{0,{n}}}?"));
             continue;
         }
         if tok == "**" {

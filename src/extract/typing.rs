@@ -127,6 +127,48 @@ const ORG_SUFFIX: &[&str] = &[
     "studios",
     "entertainment",
     "world",
+    "therapeutics",
+    "biologics",
+    "biotech",
+    "biosciences",
+    "sciences",
+    "health",
+    "healthcare",
+    "medical",
+    "genomics",
+    "automation",
+    "logistics",
+    "compute",
+    "computing",
+    "chips",
+    "analytics",
+    "foods",
+    "brands",
+    "retail",
+    "shipping",
+    "transport",
+    "railways",
+    "construction",
+    "chemicals",
+    "materials",
+    "steel",
+    "metals",
+    "games",
+    "gaming",
+    "interactive",
+    "digital",
+    "platforms",
+    "payments",
+    "credit",
+    "trust",
+    "consulting",
+    "research",
+    "laboratories",
+    "pharmaceutique",
+    "assurance",
+    "industrie",
+    "immobilier",
+    "partenaires",
 ];
 
 const PERSON_PREV: &[&str] = &[
@@ -306,10 +348,34 @@ const ORG_PREV: &[&str] = &[
 
 /// Words before a name that say it is a place: "based in", "basée à", "near".
 const PLACE_PREV: &[&str] = &[
-    "based in", "basee a", "base a", "installee a", "installe a", "headquartered in",
-    "located in", "situee a", "situe a", "pres de", "near", "outside", "city of", "ville de",
-    "region de", "suburb of", "implantee a", "implante a", "usine de", "plant in", "factory in",
-    "usine a", "siege a", "offices in", "bureaux a", "supplier in", "maker in", "company in",
+    "based in",
+    "basee a",
+    "base a",
+    "installee a",
+    "installe a",
+    "headquartered in",
+    "located in",
+    "situee a",
+    "situe a",
+    "pres de",
+    "near",
+    "outside",
+    "city of",
+    "ville de",
+    "region de",
+    "suburb of",
+    "implantee a",
+    "implante a",
+    "usine de",
+    "plant in",
+    "factory in",
+    "usine a",
+    "siege a",
+    "offices in",
+    "bureaux a",
+    "supplier in",
+    "maker in",
+    "company in",
 ];
 
 const PRODUCT_PREV: &[&str] = &[
@@ -440,13 +506,22 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
     }
     if w(m.tok_end) == "," {
         let after = w(m.tok_end + 1);
-        if r.gazetteer.get(&after).is_some_and(|g| g.1 == EntityType::Country) && ntok == 1 {
+        if r.gazetteer
+            .get(&after)
+            .is_some_and(|g| g.1 == EntityType::Country)
+            && ntok == 1
+        {
             v[3] += 3.0;
         }
     }
     // ", une société …", ", a Swiss biotech …": a company noun within a few words after
     // the comma (before the next punctuation).
-    if w(m.tok_end) == "," && matches!(w(m.tok_end + 1).as_str(), "une" | "un" | "l'" | "la" | "le" | "a" | "an" | "the") {
+    if w(m.tok_end) == ","
+        && matches!(
+            w(m.tok_end + 1).as_str(),
+            "une" | "un" | "l'" | "la" | "le" | "a" | "an" | "the"
+        )
+    {
         for k in m.tok_end + 2..m.tok_end + 6 {
             let x = w(k);
             if toks.get(k).is_none_or(|t| t.kind == Kind::Punct) {
@@ -494,10 +569,13 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         {
             v[1] += 2.0;
         }
-    } else if matches!(
-        next.as_str(),
-        "said" | "says" | "told" | "declare" | "explique" | "affirme"
-    ) {
+    } else if ntok > 1
+        && matches!(
+            next.as_str(),
+            "said" | "says" | "told" | "declare" | "explique" | "affirme"
+        )
+    {
+        // Companies say things too; only a multi-word name leans Person.
         v[0] += 0.5;
     } else if r.titles.contains_key(&next) && ntok == 1 {
         // "OpenAI CEO Sam Altman": a one-word name right before a title is the company.
@@ -539,4 +617,57 @@ pub fn votes_by_surface(doc: &Doc, mentions: &[Mention]) -> FxHashMap<String, Vo
         }
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::extract::{extract_detailed, ArticleInput, NoGazetteer};
+    use crate::value::EntityType;
+
+    fn type_of(text: &str, name: &str) -> Option<EntityType> {
+        let input = ArticleInput {
+            text: text.into(),
+            ..Default::default()
+        };
+        extract_detailed(&input, &NoGazetteer)
+            .extraction
+            .entities
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t)
+    }
+
+    #[test]
+    fn cues_type_names() {
+        assert_eq!(
+            type_of("Tesla said the company will invest.", "Tesla"),
+            Some(EntityType::Organization)
+        );
+        assert_eq!(
+            type_of(
+                "Shal Khan, fondateur de Borkhhan World, a parlé.",
+                "Shal Khan"
+            ),
+            Some(EntityType::Person)
+        );
+        assert_eq!(
+            type_of(
+                "Shal Khan, fondateur de Borkhhan World, a parlé.",
+                "Borkhhan World"
+            ),
+            Some(EntityType::Organization)
+        );
+        assert_eq!(
+            type_of("Halvora, a Swiss biotech based in Basel, grew.", "Halvora"),
+            Some(EntityType::Organization)
+        );
+        assert_eq!(
+            type_of("The plant is near Wolfsburg, they said.", "Wolfsburg"),
+            Some(EntityType::Place)
+        );
+        assert_eq!(
+            type_of("Elle vend les puces Blackwell en Chine.", "Blackwell"),
+            Some(EntityType::Product)
+        );
+    }
 }

@@ -227,6 +227,24 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "Le département du Commerce a approuvé les exportations, a indiqué le Financial Times.", "Commerce Department", "reported_by", "Financial Times"),
     ("fr", "Tesla négocie aussi avec le groupe chinois CATL pour l'achat de batteries.", "Tesla", "buys_from", "CATL"),
     ("en", "Kestrel Robotics competes with Ocado and Symbotic.", "Kestrel Robotics", "competitor_of", "Symbotic"),
+    // third batch
+    ("en", "Lumen Labs raised money.\nNvidia and the French state bank Bpifrance also took part in the round.", "Bpifrance", "invests_in", "Lumen Labs"),
+    ("en", "Lumen Labs has raised €600 million in a funding round led by General Catalyst.", "General Catalyst", "invests_in", "Lumen Labs"),
+    ("en", "Lumen Labs raised money, valuing it at €5.8 billion.", "Lumen Labs", "amount", "5800000000 EUR"),
+    ("en", "Sahra Airways ordered jets in a deal valued at $12 billion.", "Sahra Airways", "amount", "12000000000 USD"),
+    ("en", "French President Emmanuel Macron welcomed the deal, calling Lumen Labs \"a French success story\".", "Emmanuel Macron", "said", "a French success story"),
+    ("en", "Airbus chief commercial officer Christian Scherer called the deal a vote of confidence.", "Christian Scherer", "said", "a vote of confidence"),
+    ("en", "Emir Air placed a similar order with Boeing.", "Emir Air", "buys_from", "Boeing"),
+    ("en", "Sahra Airways has ordered 40 wide-body jets from Airbus.", "Sahra Airways", "buys_from", "Airbus"),
+    ("en", "Sahra Airways is owned by the government of Qatar.", "Qatar", "owns", "Sahra Airways"),
+    ("en", "Gulf carrier Sahra Airways has ordered jets.", "Sahra Airways", "located_in", "Gulf"),
+    ("en", "Sahra Airways' rival Emir Air placed an order.", "Sahra Airways", "competitor_of", "Emir Air"),
+    ("fr", "Orvania a signé un protocole d'accord avec l'équipementier finlandais Nokia.", "Orvania", "agreement_with", "Nokia"),
+    ("fr", "La société Huawei, longtemps le principal fournisseur d'Orvania, a été écartée.", "Huawei", "sells_to", "Orvania"),
+    ("fr", "Aminata Diallo, analyste, parle.\n\"Les opérateurs ne veulent plus prendre de risque\", estime-t-elle.", "Aminata Diallo", "said", "ne veulent plus"),
+    ("fr", "Orvania a racheté l'an dernier le fournisseur d'accès ivoirien NetCI pour 120 millions d'euros.", "Orvania", "acquires", "NetCI"),
+    ("fr", "Orvania a racheté l'an dernier le fournisseur d'accès ivoirien NetCI pour 120 millions d'euros.", "Orvania", "amount", "120000000 EUR"),
+    ("en", "Lumen Labs, the Paris-based developer of language models, has raised €600 million.", "Lumen Labs", "amount", "600000000 EUR"),
 ];
 
 fn run(lang: &str, text: &str) -> annals::extract::Detailed {

@@ -164,6 +164,8 @@ const VERBISH: &[&str] = &[
     "develops",
     "raised",
 ];
+/// Capitalized words that may end a name but not start one.
+const NOT_FIRST: &[&str] = &["ai", "ia"];
 /// Lower-case particles inside person names.
 const PARTICLES: &[&str] = &[
     "de", "van", "von", "der", "den", "bin", "ibn", "al", "el", "da", "di", "del", "du", "le",
@@ -224,6 +226,10 @@ const FR_ORG_CUES: &[&str] = &["administration", "campagne", "gouvernement"];
 const EN_ORG_CUES: &[&str] = &["administration", "campaign", "government"];
 
 fn is_cap(t: &str) -> bool {
+    // An elided word ("C'", "L'") is never part of a name.
+    if t.ends_with('\'') {
+        return false;
+    }
     let mut chars = t.chars();
     match chars.next() {
         Some(c) if c.is_uppercase() => true,
@@ -389,10 +395,13 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
             }
             // A capitalized cue noun starting a sentence ("Rival Pentara Pharma",
             // "Analyst Jane Doe") is not part of the name.
-            if is_initial(doc, s, i)
-                && CUE_NOUNS.contains(&folded(i).as_str())
+            // Also a demonym before a name ("French President Emmanuel Macron").
+            let f_i = folded(i);
+            if (CUE_NOUNS.contains(&f_i.as_str())
+                || (r.demonyms.contains_key(&f_i) && lookup(kb, r, &f_i).is_none()))
                 && usable(i + 1)
                 && is_cap(word(i + 1))
+                && lookup(kb, r, &fold(&format!("{} {}", word(i), word(i + 1)))).is_none()
             {
                 i += 1;
                 continue;
@@ -436,7 +445,13 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
                     && !r.gazetteer.contains_key(&folded(j + 1));
                 // Legal suffixes written in lower case ("Future plc").
                 let legal = j > i && LOWER_LEGAL.contains(&f.as_str());
-                if (is_cap(w) && !r.stopwords.contains(&f)) || connector || particle || legal {
+                // "AI" ends names ("Mistral AI") but never starts one ("AI chips").
+                let bad_start = j == i && NOT_FIRST.contains(&f.as_str());
+                if (is_cap(w) && !r.stopwords.contains(&f) && !bad_start)
+                    || connector
+                    || particle
+                    || legal
+                {
                     j += 1;
                 } else {
                     break;

@@ -228,6 +228,9 @@ impl<'a> Original<'a> {
     }
 }
 
+/// A predicate and, for `role_in`, the title as written.
+type PredRole = (String, Option<String>);
+
 /// A subject or object before it is named.
 #[derive(Debug, Clone)]
 enum Ref {
@@ -466,9 +469,9 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             ItemKind::Date(d) => Some(d.to_value()),
             _ => None,
         });
-        let resolve = |arg: Arg| -> Option<Ref> {
+        let resolve = |tp: &Template, arg: Arg| -> Option<Ref> {
             match arg {
-                Arg::Item(i) => match &tpl.items.get(i)?.kind {
+                Arg::Item(i) => match &tp.items.get(i)?.kind {
                     ItemKind::Ent(e) => Some(Ref::Ent(*e)),
                     ItemKind::Dem(c) => Some(Ref::Country(c.clone())),
                     ItemKind::Money(m) => Some(Ref::Lit(Value::Money(m.clone()))),
@@ -481,7 +484,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                     }
                 },
                 Arg::Text(a, b) => {
-                    let (x, y) = tpl.norm_range(a, b)?;
+                    let (x, y) = tp.norm_range(a, b)?;
                     let (x, y) = doc.norm.orig_span(x, y);
                     let t = original
                         .slice(x, y)
@@ -495,69 +498,107 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
         // The main entity of an attributed claim: the first person or organization
         // before the cue; else, when the claim follows the cue ("selon X, …", "X
         // reported that …"), the first one after it; else the previous sentence's.
-        let main_entity =
-            |start: usize, end: usize, not: Option<usize>, reported: bool| -> Option<usize> {
-                // A source's claim may be about a person or a country; "the company", "it",
-                // "l'opération" stand for an organization.
-                let mask = if reported {
-                    relation::T_ORG | relation::T_PER | relation::T_CTRY
-                } else {
-                    relation::T_ORG
-                };
-                let cands: Vec<(usize, usize)> = tpl
-                    .items
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, it)| match it.kind {
-                        ItemKind::Ent(e) if it.tag & mask != 0 && Some(e) != not => {
-                            Some((tpl.item_pos.get(i).copied().unwrap_or(usize::MAX), e))
-                        }
-                        _ => None,
+        let main_entity = |tp: &Template,
+                           start: usize,
+                           end: usize,
+                           not: Option<usize>,
+                           reported: bool|
+         -> Option<usize> {
+            // A source's claim may be about a person or a country; "the company", "it",
+            // "l'opération" stand for an organization.
+            let mask = if reported {
+                relation::T_ORG | relation::T_PER | relation::T_CTRY
+            } else {
+                relation::T_ORG
+            };
+            let cands: Vec<(usize, usize)> = tp
+                .items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, it)| match it.kind {
+                    ItemKind::Ent(e) if it.tag & mask != 0 && Some(e) != not => {
+                        Some((tp.item_pos.get(i).copied().unwrap_or(usize::MAX), e))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let topic = topic.filter(|t| Some(*t) != not);
+            let before: Vec<usize> = cands
+                .iter()
+                .filter(|(p, _)| *p < start)
+                .map(|(_, e)| *e)
+                .collect();
+            if let Some(t) = topic.filter(|t| before.contains(t)) {
+                return Some(t);
+            }
+            if let Some(e) = before.first() {
+                return Some(*e);
+            }
+            let after = tp.text.get(end..).unwrap_or("").trim_start();
+            let claim_follows = [",", "que ", "qu' ", "that ", ":"]
+                .iter()
+                .any(|w| after.starts_with(w));
+            if reported && claim_follows {
+                // Only a person or an organization after the cue: "selon X, le
+                // contrat couvre le Sénégal" is not about Senegal.
+                let agent = |e: usize| {
+                    ents.get(e).is_some_and(|x| {
+                        matches!(x.etype, EntityType::Person | EntityType::Organization)
                     })
-                    .collect();
-                let topic = topic.filter(|t| Some(*t) != not);
-                let before: Vec<usize> = cands
-                    .iter()
-                    .filter(|(p, _)| *p < start)
-                    .map(|(_, e)| *e)
-                    .collect();
-                if let Some(t) = topic.filter(|t| before.contains(t)) {
-                    return Some(t);
-                }
-                if let Some(e) = before.first() {
+                };
+                if let Some((_, e)) = cands.iter().find(|(p, e)| *p >= end && agent(*e)) {
                     return Some(*e);
                 }
-                let after = tpl.text.get(end..).unwrap_or("").trim_start();
-                let claim_follows = [",", "que ", "qu' ", "that ", ":"]
-                    .iter()
-                    .any(|w| after.starts_with(w));
-                if reported && claim_follows {
-                    if let Some((_, e)) = cands.iter().find(|(p, _)| *p >= end) {
-                        return Some(*e);
-                    }
-                }
-                topic.or(last_main.filter(|e| Some(*e) != not))
-            };
+            }
+            topic.or(last_main.filter(|e| Some(*e) != not))
+        };
         let mut said_here = false;
         let mut sentence_main = None;
-        let mut matches = relation::find_matches(rules, lang, &tpl);
+        // Rules also run over the sentence with its appositions removed ("Lumen Labs,
+        // the Paris-based developer of …, has raised" → "Lumen Labs has raised").
+        let collapsed = tpl.without_appositions();
+        let mut matches: Vec<(bool, relation::Match)> = relation::find_matches(rules, lang, &tpl)
+            .into_iter()
+            .map(|m| (false, m))
+            .collect();
+        if let Some(c) = &collapsed {
+            matches.extend(
+                relation::find_matches(rules, lang, c)
+                    .into_iter()
+                    .map(|m| (true, m)),
+            );
+        }
         // One speaker per quotation: a person before an organization, then the earliest.
         let is_person_arg = |a: Option<Arg>| match a {
             Some(Arg::Item(i)) => tpl.items.get(i).is_some_and(|it| it.tag == relation::T_PER),
             _ => false,
         };
-        matches.sort_by_key(|m| {
+        // …and a quotation's own words before a paraphrase of the clause around it.
+        let is_quote_arg = |a: Option<Arg>| match a {
+            Some(Arg::Item(i)) => tpl
+                .items
+                .get(i)
+                .is_some_and(|it| it.tag == relation::T_QUOTE),
+            _ => false,
+        };
+        matches.sort_by_key(|(c, m)| {
             (
                 m.rule.predicate != "said",
                 !is_person_arg(m.subject),
+                !is_quote_arg(m.object),
+                *c,
                 m.start,
             )
         });
         let mut quotes_said: Vec<String> = Vec::new();
-        for m in matches {
+        for (is_collapsed, m) in matches {
+            let tp: &Template = match (&collapsed, is_collapsed) {
+                (Some(c), true) => c,
+                _ => &tpl,
+            };
             let rule = m.rule;
-            let mut object = m.object.and_then(resolve);
-            let mut subject = m.subject.and_then(resolve);
+            let mut object = m.object.and_then(|a| resolve(tp, a));
+            let mut subject = m.subject.and_then(|a| resolve(tp, a));
             if subject.is_none() && !rule.has_subject() {
                 let not = match &object {
                     Some(Ref::Ent(e)) => Some(*e),
@@ -565,7 +606,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 };
                 subject = match rule.predicate.as_str() {
                     "said" => last_person.or(last_speaker).map(Ref::Ent),
-                    p => main_entity(m.start, m.end, not, p == "reported_by").map(Ref::Ent),
+                    p => main_entity(tp, m.start, m.end, not, p == "reported_by").map(Ref::Ent),
                 };
             }
             if object.is_none() && !rule.has_object() {
@@ -573,7 +614,12 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                     Some(Ref::Ent(e)) => Some(*e),
                     _ => None,
                 };
-                object = main_entity(m.start, m.end, not, false).map(Ref::Ent);
+                // A missing object ("took part in the round", "approve the
+                // transaction") is what the article is about, when it is not the subject.
+                object = topic
+                    .filter(|t| Some(*t) != not)
+                    .or_else(|| main_entity(tp, m.start, m.end, not, false))
+                    .map(Ref::Ent);
             }
             let (Some(subject), Some(object)) = (subject, object) else {
                 continue;
@@ -585,7 +631,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             }
             let mut preds: Vec<(String, Option<String>)> = Vec::new();
             if rule.predicate == "@title" {
-                let Some(Ref::Lit(Value::Str(role))) = m.role.and_then(resolve) else {
+                let Some(Ref::Lit(Value::Str(role))) = m.role.and_then(|a| resolve(tp, a)) else {
                     continue;
                 };
                 let object_is_country = matches!(&object, Ref::Country(_))
@@ -598,7 +644,13 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 let Ref::Lit(Value::Str(q)) = &object else {
                     continue;
                 };
-                if q.split_whitespace().count() < 3 || quotes_said.contains(q) {
+                // One reading per quotation: a later rule's longer or shorter cut of
+                // the same words is not another statement.
+                if q.split_whitespace().count() < 3
+                    || quotes_said
+                        .iter()
+                        .any(|o| o.contains(q.as_str()) || q.contains(o.as_str()))
+                {
                     continue;
                 }
                 quotes_said.push(q.clone());
@@ -611,12 +663,24 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 matches!(rule.predicate.as_str(), "said" | "reported_by" | "amount"),
             ) {
                 objects.extend(
-                    coordinated(&tpl, oi)
+                    coordinated(tp, oi)
                         .into_iter()
-                        .filter_map(|i| resolve(Arg::Item(i))),
+                        .filter_map(|i| resolve(tp, Arg::Item(i))),
                 );
             }
-            let (na, nb) = tpl
+            // "Nvidia and Bpifrance took part": coordinated subjects share it too.
+            let mut subjects = vec![subject.clone()];
+            if let (Some(Arg::Item(si)), false) = (
+                m.subject,
+                matches!(rule.predicate.as_str(), "said" | "reported_by"),
+            ) {
+                subjects.extend(
+                    coordinated_before(tp, si)
+                        .into_iter()
+                        .filter_map(|i| resolve(tp, Arg::Item(i))),
+                );
+            }
+            let (na, nb) = tp
                 .norm_range(m.start, m.end)
                 .unwrap_or((s.span.start, s.span.end));
             let (ea, eb) = doc.norm.orig_span(na, nb);
@@ -634,11 +698,16 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                     Ref::Lit(v) => v.clone(),
                 }
             };
-            for ((pred, role), object) in preds
-                .iter()
-                .flat_map(|p| objects.iter().map(move |o| (p.clone(), o)))
-            {
-                let subj = match name_of(&subject, &mut implicit) {
+            let mut combos: Vec<(PredRole, &Ref, &Ref)> = Vec::new();
+            for p in &preds {
+                for sj in &subjects {
+                    for o in &objects {
+                        combos.push((p.clone(), sj, o));
+                    }
+                }
+            }
+            for ((pred, role), subject, object) in combos {
+                let subj = match name_of(subject, &mut implicit) {
                     Value::Entity(n) => n,
                     _ => continue,
                 };
@@ -654,7 +723,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 if key.2.is_empty() || key.0.is_empty() {
                     continue;
                 }
-                if let Ref::Ent(e) = subject {
+                if let Ref::Ent(e) = *subject {
                     if pred == "said" {
                         last_speaker = Some(e);
                         said_here = true;
@@ -877,6 +946,52 @@ fn titles_to_predicates(
     }
     if !role_parts.is_empty() {
         out.push(("role_in".to_string(), Some(role_parts.join(" et "))));
+    }
+    out
+}
+
+/// Items coordinated before item `i` in the template: "ORG1 et ORG2 ont …" gives ORG1
+/// for ORG2 (same kind only).
+fn coordinated_before(tpl: &Template, i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let Some(item) = tpl.items.get(i) else {
+        return out;
+    };
+    let tag = relation::tag_name(item.tag);
+    let Some(&pos) = tpl.item_pos.get(i) else {
+        return out;
+    };
+    let mut words = tpl
+        .text
+        .get(..pos)
+        .unwrap_or("")
+        .split(' ')
+        .rev()
+        .filter(|w| !w.is_empty())
+        .peekable();
+    loop {
+        let mut sep = false;
+        // Determiners and adjectives may stand between: "Nvidia and the French state
+        // bank Bpifrance".
+        let mut skipped = 0;
+        while let Some(w) = words.peek() {
+            if matches!(*w, "et" | "and" | "," | "&") {
+                sep = true;
+                words.next();
+            } else if !sep && skipped < 4 && w.chars().next().is_some_and(|c| c.is_lowercase())
+                || w.starts_with("DEM") && !sep
+            {
+                skipped += 1;
+                words.next();
+            } else {
+                break;
+            }
+        }
+        let prev = words.next().unwrap_or("");
+        match prev.strip_prefix(tag).and_then(|n| n.parse::<usize>().ok()) {
+            Some(j) if sep && prev.len() > tag.len() => out.push(j),
+            _ => break,
+        }
     }
     out
 }

@@ -24,8 +24,8 @@ use super::token::Kind;
 use super::Doc;
 use crate::value::{fold, EntityType};
 
-/// Votes for Person, Organization, Product, Place (in this order).
-pub type Votes = [f32; 4];
+/// Votes for Person, Organization, Product, Place, Other (in this order).
+pub type Votes = [f32; 5];
 
 const ORG_SUFFIX: &[&str] = &[
     "inc",
@@ -127,6 +127,9 @@ const ORG_SUFFIX: &[&str] = &[
     "studios",
     "entertainment",
     "world",
+    "air",
+    "airways",
+    "aviation",
     "therapeutics",
     "biologics",
     "biotech",
@@ -346,6 +349,28 @@ const ORG_PREV: &[&str] = &[
     "magazine",
 ];
 
+/// Last words of event names ("Dubai Airshow", "Sommet de Paris"): type Other.
+const EVENT_SUFFIX: &[&str] = &[
+    "airshow",
+    "summit",
+    "forum",
+    "conference",
+    "expo",
+    "festival",
+    "games",
+    "cup",
+    "olympics",
+    "salon",
+    "sommet",
+    "week",
+    "show",
+    "fair",
+    "championship",
+    "prize",
+    "award",
+    "awards",
+];
+
 /// Words before a name that say it is a place: "based in", "basée à", "near".
 const PLACE_PREV: &[&str] = &[
     "based in",
@@ -428,13 +453,16 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
     let r = resources::get();
     let text = doc.norm.text.as_str();
     let Some(s) = doc.sents.get(m.sent) else {
-        return [0.0; 4];
+        return [0.0; 5];
     };
     let toks = &s.tokens;
     let w = |k: usize| toks.get(k).map(|t| fold(t.text(text))).unwrap_or_default();
-    let mut v = [0.0f32; 4];
+    let mut v = [0.0f32; 5];
     let (first, last) = (w(m.tok_start), w(m.tok_end.saturating_sub(1)));
     let ntok = m.tok_end - m.tok_start;
+    if ntok > 1 && EVENT_SUFFIX.contains(&last.as_str()) {
+        v[4] += 5.0;
+    }
     if ORG_SUFFIX.contains(&last.as_str()) && ntok > 1 {
         v[1] += 3.0;
     }
@@ -528,7 +556,10 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
                 break;
             }
             if ORG_PREV.contains(&x.as_str()) {
-                v[1] += 3.0;
+                // "…, the airline's chief executive" describes a person's role.
+                if w(k + 1) != "'s" {
+                    v[1] += 3.0;
+                }
                 break;
             }
         }
@@ -597,13 +628,15 @@ pub fn decide(v: Votes, ntok: usize, acronym: bool) -> EntityType {
         if v[3] == best && v[3] > v[1] && v[3] > v[0] {
             return EntityType::Place;
         }
+        if v[4] == best {
+            return EntityType::Other;
+        }
         return EntityType::Organization;
     }
-    if (2..=3).contains(&ntok) && !acronym {
-        EntityType::Person
-    } else {
-        EntityType::Organization
-    }
+    // Without any cue, a name is an organization: people in news text come with a
+    // given name the list knows, a title, an apposition or a speech verb.
+    let _ = (ntok, acronym);
+    EntityType::Organization
 }
 
 /// Sums votes per folded surface (one clear cue types every mention of a name).
@@ -611,7 +644,7 @@ pub fn votes_by_surface(doc: &Doc, mentions: &[Mention]) -> FxHashMap<String, Vo
     let mut map: FxHashMap<String, Votes> = FxHashMap::default();
     for m in mentions {
         let v = votes(doc, m);
-        let e = map.entry(fold(&m.surface)).or_insert([0.0; 4]);
+        let e = map.entry(fold(&m.surface)).or_insert([0.0; 5]);
         for (a, b) in e.iter_mut().zip(v) {
             *a += b;
         }
@@ -668,6 +701,21 @@ mod tests {
         assert_eq!(
             type_of("Elle vend les puces Blackwell en Chine.", "Blackwell"),
             Some(EntityType::Product)
+        );
+        assert_eq!(
+            type_of("They met at the Dubai Airshow on Monday.", "Dubai Airshow"),
+            Some(EntityType::Other)
+        );
+        assert_eq!(
+            type_of("French President Emmanuel Macron spoke.", "Emmanuel Macron"),
+            Some(EntityType::Person)
+        );
+        assert_eq!(
+            type_of(
+                "It competes with Google DeepMind and Mistral AI.",
+                "Mistral AI"
+            ),
+            Some(EntityType::Organization)
         );
     }
 }

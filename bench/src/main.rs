@@ -277,11 +277,30 @@ fn timer_lines(stderr: &[u8]) -> Vec<(f64, u64)> {
         .collect()
 }
 
+/// Undoes annals' tsv escapes (`\\`, `\t`, `\n`).
+fn tsv_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match it.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 fn parse_tsv(stdout: &[u8]) -> Rows {
     let text = String::from_utf8_lossy(stdout);
     text.lines()
         .skip(1)
-        .map(|l| l.split('\t').map(str::to_string).collect())
+        .map(|l| l.split('\t').map(tsv_unescape).collect())
         .collect()
 }
 
@@ -504,6 +523,10 @@ fn main() -> Result<()> {
     );
     let tmp = format!("{}.sqlite.tmp", args.data.display());
     let sqlite_disk = sqlite::disk_bytes(&loaded.conn, &tmp).ok();
+    let selfcheck = sqlite::selfcheck(&loaded.conn, &pr, loaded.commits as i64)?;
+    for m in &selfcheck {
+        eprintln!("{m}");
+    }
     let mut sql_medians = Vec::new();
     let mut sql_rows = Vec::new();
     for (label, _, q) in &qs {
@@ -564,6 +587,7 @@ fn main() -> Result<()> {
     ));
     md.push_str("| question | rows | SQLite ms | annals ms | annals / SQLite | rows equal |\n|---|--:|--:|--:|--:|---|\n");
     let mut notes = side.notes.clone();
+    notes.extend(selfcheck);
     for (i, (label, _, q)) in qs.iter().enumerate() {
         let (equal, note) = match &side.rows[i] {
             Some(a) => {

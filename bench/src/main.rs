@@ -14,6 +14,8 @@
 //! sets; annals' row order is checked separately against the SPEC §3 default order.
 
 mod fold;
+mod format;
+mod maps;
 mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -398,6 +400,7 @@ fn run_annals(
                 .push(format!("{label}: annals run could not start: {e}")),
         }
         let _ = std::fs::remove_file(&file);
+        let run_failed = r.medians[i].is_none();
         // Rows, for the check.
         match annals_cmd(bin, db)
             .args(["--format", "tsv", "query"])
@@ -414,6 +417,10 @@ fn run_annals(
                 .notes
                 .push(format!("{label}: annals query could not start: {e}")),
         }
+        if i == 0 && run_failed && r.rows[0].is_none() {
+            r.notes.push("annals answered neither `run` nor `query` for Q1: the other questions were skipped".into());
+            break;
+        }
     }
     // Rebuild the view from the log.
     let t = Instant::now();
@@ -422,7 +429,20 @@ fn run_annals(
         .stdout(Stdio::piped())
         .output()
     {
-        Ok(o) if o.status.success() => r.remat_secs = Some(t.elapsed().as_secs_f64()),
+        Ok(o) if o.status.success() => {
+            r.remat_secs = Some(t.elapsed().as_secs_f64());
+            let summary = format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&o.stdout).trim(),
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            if !summary.is_empty() {
+                r.notes.push(format!(
+                    "annals rematerialize said: {}",
+                    tail(summary.as_bytes(), 2)
+                ));
+            }
+        }
         Ok(o) => r.notes.push(format!(
             "annals rematerialize exited {}: {}",
             o.status,
@@ -548,6 +568,38 @@ fn main() -> Result<()> {
         sql_rows.push(rows);
     }
 
+    // Plain Rust maps: a reference point and a cross-check of the SQL.
+    eprintln!("maps: loading …");
+    let maps = maps::load(&args.data.to_string_lossy())?;
+    eprintln!("maps: loaded in {:.2} s", maps.load_secs);
+    let mut map_medians = Vec::new();
+    let mut map_notes = Vec::new();
+    for (i, (label, _, q)) in qs.iter().enumerate() {
+        let mut rows = maps.question(*q, &pr)?;
+        let mut times = Vec::new();
+        for _ in 0..args.runs {
+            let t = Instant::now();
+            rows = maps.question(*q, &pr)?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        map_medians.push(median(&mut times));
+        let (ordered, a, b) = (*q == 5, &sql_rows[i], &rows);
+        let same = if ordered {
+            a == b
+        } else {
+            sorted(a) == sorted(b)
+        };
+        if !same {
+            map_notes.push(format!(
+                "{label}: the plain-maps answer ({} rows) differs from SQLite's ({} rows)",
+                b.len(),
+                a.len()
+            ));
+        }
+    }
+    let map_load_secs = maps.load_secs;
+    drop(maps);
+
     // annals.
     let side = match &args.annals {
         Some(bin) => {
@@ -585,9 +637,13 @@ fn main() -> Result<()> {
         machine(),
         args.data.display()
     ));
-    md.push_str("| question | rows | SQLite ms | annals ms | annals / SQLite | rows equal |\n|---|--:|--:|--:|--:|---|\n");
+    md.push_str(
+        "| question | rows | SQLite ms | maps ms | annals ms | annals / SQLite | annals / maps | rows equal |\n\
+         |---|--:|--:|--:|--:|--:|--:|---|\n",
+    );
     let mut notes = side.notes.clone();
     notes.extend(selfcheck);
+    notes.extend(map_notes);
     for (i, (label, _, q)) in qs.iter().enumerate() {
         let (equal, note) = match &side.rows[i] {
             Some(a) => {
@@ -606,23 +662,27 @@ fn main() -> Result<()> {
                 ));
             }
         }
-        let ratio = match (side.medians[i], sql_medians[i]) {
-            (Some(a), Some(s)) if s > 0.0 => format!("{:.2}", a / s),
+        let ratio = |base: Option<f64>| match (side.medians[i], base) {
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
             _ => "–".to_string(),
         };
         md.push_str(&format!(
-            "| {label} | {} | {} | {} | {ratio} | {equal} |\n",
+            "| {label} | {} | {} | {} | {} | {} | {} | {equal} |\n",
             sql_rows[i].len(),
             fmt_ms(sql_medians[i]),
+            fmt_ms(map_medians[i]),
             fmt_ms(side.medians[i]),
+            ratio(sql_medians[i]),
+            ratio(map_medians[i]),
         ));
     }
     let per_fact = |b: u64| b as f64 / loaded.assertions.max(1) as f64;
     md.push('\n');
     md.push_str(&format!(
-        "- Load: SQLite {:.2} s ({:.0} events/s, in memory, indexes included); annals import {}\n",
+        "- Load: SQLite {:.2} s ({:.0} events/s, in memory, indexes included); plain maps {:.2} s; annals import {}\n",
         loaded.load_secs,
         loaded.events as f64 / loaded.load_secs,
+        map_load_secs,
         match side.import_secs {
             Some(s) => format!("{s:.2} s ({:.0} events/s)", loaded.events as f64 / s),
             None => "–".to_string(),

@@ -14,14 +14,13 @@
 //! Current-time questions read the materialized columns; `as of` questions resolve aliases
 //! and supports against their tx columns, as a replay would.
 
-use std::borrow::Cow;
 use std::time::Instant;
 
+use crate::format::{ArticleField, Line};
 use anyhow::{anyhow, bail, Context, Result};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection};
 use rustc_hash::FxHashMap;
-use serde::Deserialize;
 
 use crate::fold::{fold, prefix_upper_bound};
 use crate::Probes;
@@ -100,7 +99,7 @@ impl Loader {
 }
 
 /// A literal object: marked so, or a number, a date or money (SPEC §2).
-fn is_typed_literal(s: &str) -> bool {
+pub fn is_typed_literal(s: &str) -> bool {
     let s = s.trim();
     if s.parse::<i64>().is_ok() {
         return true;
@@ -130,73 +129,6 @@ fn is_typed_literal(s: &str) -> bool {
         }
     }
     false
-}
-
-/// One line of the import format, borrowing from the file text where it can.
-#[derive(Deserialize)]
-struct Line<'a> {
-    #[serde(borrow, default)]
-    subject: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    predicate: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    object: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    object_kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    subject_type: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    object_type: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    evidence: Option<Cow<'a, str>>,
-    #[serde(default)]
-    confidence: Option<f64>,
-    #[serde(default)]
-    tx: Option<u64>,
-    #[serde(borrow, default)]
-    alias: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    canonical: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    retract: Option<Retract<'a>>,
-    #[serde(borrow, default)]
-    article: Option<ArticleField<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Retract<'a> {
-    #[serde(borrow)]
-    subject: Cow<'a, str>,
-    #[serde(borrow)]
-    predicate: Cow<'a, str>,
-    #[serde(borrow)]
-    object: Cow<'a, str>,
-    #[serde(borrow, default)]
-    object_kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    article: Option<Cow<'a, str>>,
-}
-
-/// `article` is an id on a fact line and the metadata on an article line.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ArticleField<'a> {
-    Id(#[serde(borrow)] Cow<'a, str>),
-    Meta(#[serde(borrow)] ArticleMeta<'a>),
-}
-
-#[derive(Deserialize)]
-struct ArticleMeta<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    #[serde(borrow, default)]
-    title: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    url: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    published: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    language: Option<Cow<'a, str>>,
 }
 
 fn object_key(

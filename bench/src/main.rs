@@ -253,6 +253,8 @@ struct AnnalsSide {
     timer_rows: Vec<Option<u64>>,
     rows: Vec<Option<Rows>>,
     notes: Vec<String>,
+    /// `annals stats` after the import: metric → value.
+    stats: Vec<(String, String)>,
 }
 
 fn annals_cmd(bin: &Path, db: &Path) -> Command {
@@ -324,14 +326,22 @@ fn run_annals(
     // Import.
     let t = Instant::now();
     let out = annals_cmd(bin, db)
-        .arg("import")
+        .args(["--format", "tsv", "import"])
         .arg(data)
-        .stdout(Stdio::null())
         .output();
     match out {
         Ok(o) if o.status.success() => {
             r.import_secs = Some(t.elapsed().as_secs_f64());
             r.peak_rss_import_kib = Some(children_peak_rss_kib());
+            if let Ok(st) = annals_cmd(bin, db)
+                .args(["--format", "tsv", "stats"])
+                .output()
+            {
+                r.stats = parse_tsv(&st.stdout)
+                    .into_iter()
+                    .filter_map(|row| Some((row.first()?.clone(), row.get(1)?.clone())))
+                    .collect();
+            }
         }
         Ok(o) => {
             r.notes.push(format!(
@@ -688,6 +698,27 @@ fn main() -> Result<()> {
             None => "–".to_string(),
         }
     ));
+    if !side.stats.is_empty() {
+        let get = |k: &str| {
+            side.stats
+                .iter()
+                .find(|(m, _)| m == k)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("–")
+        };
+        let (live, dead, sym_once) = sqlite::fact_counts(&loaded.conn)?;
+        md.push_str(&format!(
+            "- Counts: annals stats says events {}, commits {}, entities {}, facts_live {}, facts_retracted {}; \
+             the file has {} lines (events) in {} commits, and SQLite finds {live} live triples ({sym_once} counting `A p B` and `B p A` of a symmetric p once; {dead} no longer live)\n",
+            get("events"),
+            get("commits"),
+            get("entities"),
+            get("facts_live"),
+            get("facts_retracted"),
+            loaded.events,
+            loaded.commits,
+        ));
+    }
     md.push_str(&format!(
         "- Rebuild: annals rematerialize {}\n",
         match side.remat_secs {

@@ -378,6 +378,18 @@ pub fn disk_bytes(conn: &Connection, tmp: &str) -> Result<u64> {
 
 pub type Rows = Vec<Vec<String>>;
 
+/// Distinct canonical triples now live, and those that were asserted but are no longer live.
+pub fn fact_counts(conn: &Connection) -> Result<(i64, i64, i64)> {
+    let (live, dead) = conn.query_row(
+        "SELECT SUM(l > 0), SUM(l = 0) FROM
+           (SELECT MAX(live) AS l FROM triple GROUP BY s_c, p, o_c, lit)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let sym_once: i64 = conn.query_row("SELECT COUNT(*) FROM cur", [], |r| r.get(0))?;
+    Ok((live, dead, sym_once))
+}
+
 fn cell(v: ValueRef<'_>) -> String {
     match v {
         ValueRef::Null => String::new(),

@@ -4,6 +4,7 @@
 //! the library; this file only wires it to a terminal.
 
 mod render;
+mod statements;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -171,6 +172,7 @@ struct Ctx {
     quiet: bool,
     timer: bool,
     wait: Option<Duration>,
+    timeout: Option<Duration>,
 }
 
 impl Ctx {
@@ -210,6 +212,15 @@ impl Ctx {
                 t.rows.len()
             );
         }
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::new(stdout.lock());
+        render::render(t, format, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| Error::io("writing to standard output", e))
+    }
+
+    /// Renders a table on standard output.
+    fn print(&self, t: &Table, format: OutFormat) -> Result<()> {
         let stdout = std::io::stdout();
         let mut w = std::io::BufWriter::new(stdout.lock());
         render::render(t, format, &mut w)
@@ -288,6 +299,7 @@ fn run(cli: Cli) -> Result<()> {
         quiet: cli.quiet,
         timer: cli.timer,
         wait: cli.wait,
+        timeout: cli.timeout,
     };
     let command = match cli.command {
         Some(c) => c,
@@ -383,10 +395,29 @@ fn run(cli: Cli) -> Result<()> {
             verify,
             out,
         } => {
-            if reextract {
-                return Err(not_in_this_build("rematerialize --reextract"));
-            }
             let mut kb = ctx.open(false)?;
+            if reextract {
+                let bar = progress_bar(&ctx, "reextract");
+                let report = annals::ingest::reextract(&mut kb, &mut |done, total| {
+                    if let Some(b) = &bar {
+                        b.set_length(total as u64);
+                        b.set_position(done as u64);
+                    }
+                });
+                if let Some(b) = bar {
+                    b.finish_and_clear();
+                }
+                let report = report?;
+                ctx.say(&format!(
+                    "reextracted: {} articles, {} changed, {} facts asserted, {} retracted ({} {})",
+                    report.articles,
+                    report.changed,
+                    report.asserted,
+                    report.retracted,
+                    annals::extract::EXTRACTOR_NAME,
+                    annals::extract::extractor_version()
+                ));
+            }
             let bar = progress_bar(&ctx, "rematerialize");
             let report = kb.rematerialize(verify, &mut |done, total| {
                 if let Some(b) = &bar {
@@ -471,17 +502,104 @@ fn run(cli: Cli) -> Result<()> {
                 ctx.emit(&t, format, started)?;
             }
         }
-        Command::Query { .. } => return Err(not_in_this_build("query")),
-        Command::Run { .. } => return Err(not_in_this_build("run")),
-        Command::Ingest { .. } => return Err(not_in_this_build("ingest")),
+        Command::Query {
+            statement,
+            params,
+            out,
+        } => statements::query(&ctx, &statement, &params, ctx.format(&out))?,
+        Command::Run {
+            files,
+            params,
+            keep_going,
+            out,
+        } => statements::run(&ctx, &files, &params, keep_going, ctx.format(&out))?,
+        Command::Ingest {
+            paths,
+            lang,
+            published,
+            url,
+            title,
+            out,
+        } => {
+            let published = match published {
+                Some(d) => Some(annals::extract::input::parse_date(&d).ok_or_else(|| {
+                    Error::InvalidInput(format!("--published `{d}` is not a date (YYYY-MM-DD)"))
+                })?),
+                None => None,
+            };
+            let lang = match lang.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("auto") => None,
+                Some(l @ ("fr" | "en")) => Some(l.to_string()),
+                Some(other) => {
+                    return Err(Error::InvalidInput(format!(
+                        "--lang `{other}` is not one of fr, en, auto"
+                    )))
+                }
+            };
+            let defaults = annals::extract::input::InputDefaults {
+                lang,
+                published,
+                url,
+                title,
+            };
+            let inputs = annals::extract::input::read_inputs(&paths, &defaults)?;
+            if inputs.is_empty() {
+                return Err(Error::InvalidInput(
+                    "no article found (ingest reads .txt, .md and .json files)".to_string(),
+                ));
+            }
+            let mut kb = ctx.open(true)?;
+            let bar = if inputs.len() > 1 {
+                progress_bar(&ctx, "ingest")
+            } else {
+                None
+            };
+            let report = annals::ingest::ingest(&mut kb, &inputs, &mut |done, total| {
+                if let Some(b) = &bar {
+                    b.set_length(total as u64);
+                    b.set_position(done as u64);
+                }
+            });
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let report = report?;
+            ctx.close(kb)?;
+            for n in &report.notices {
+                ctx.say(&format!("notice: {n}"));
+            }
+            for (origin, of) in &report.duplicates {
+                ctx.say(&format!(
+                    "notice: {origin}: duplicate of article {of}, skipped"
+                ));
+            }
+            let mut t = Table::new(["articles", "duplicates", "facts", "entities"]);
+            t.push(vec![
+                int(report.articles_added as u64),
+                int(report.duplicates.len() as u64),
+                int(report.facts as u64),
+                int(report.entities as u64),
+            ]);
+            if !ctx.quiet {
+                ctx.emit(&t, ctx.format(&out), started)?;
+            }
+        }
         Command::Repl => return Err(not_in_this_build("repl")),
     }
-    let _ = cli.timeout;
     Ok(())
 }
 
 fn is_broken_pipe(e: &Error) -> bool {
     matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Prints an error on standard error. Statement errors are already rendered with their
+/// `error:` line, location and caret.
+pub(crate) fn report_error(e: &Error) {
+    match e {
+        Error::Statement(text) => eprintln!("{text}"),
+        other => eprintln!("error: {other}"),
+    }
 }
 
 fn main() -> ExitCode {
@@ -494,7 +612,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            report_error(&e);
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
         }
     }

@@ -534,7 +534,11 @@ fn machine() -> String {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(0);
-    format!("{cpu}, {cores} cores")
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".to_string());
+    format!("{cpu}, {cores} cores, load average {load} when the report was written (the machine is shared)")
 }
 
 fn main() -> Result<()> {

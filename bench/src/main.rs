@@ -776,3 +776,36 @@ fn main() -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_timer_lines() {
+        let err = b"hint: something\ntimer: 12.5 ms, 300 rows\ntimer: 3 ms, 1 rows\n";
+        assert_eq!(timer_lines(err), vec![(12.5, 300), (3.0, 1)]);
+    }
+
+    #[test]
+    fn parses_tsv_with_escapes() {
+        let out = b"p\to\nsaid\ta\\tb\\\\c\nceo_of\tG42\n";
+        assert_eq!(
+            parse_tsv(out),
+            vec![
+                vec!["said".to_string(), "a\tb\\c".to_string()],
+                vec!["ceo_of".to_string(), "G42".to_string()]
+            ]
+        );
+    }
+
+    #[test]
+    fn medians_and_literals() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&mut []), None);
+        assert_eq!(lit("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(scale_label(400_000), "400k");
+        assert_eq!(scale_label(10_000_000), "10M");
+    }
+}

@@ -174,8 +174,10 @@ fn format_json() {
     p.send_line(".format json").unwrap();
     p.expect(PROMPT).unwrap();
     p.send_line("find ?o where \"G42\" partner_of ?o;").unwrap();
-    p.expect(Regex(r#"\{"columns": ?\["o"\], ?"rows": ?\[\["OpenAI"\]\]\}"#))
-        .unwrap();
+    p.expect(Regex(
+        r#"\{"columns": ?\["o"\], ?"rows": ?\[\["OpenAI"\]\]\}"#,
+    ))
+    .unwrap();
     p.expect(PROMPT).unwrap();
     quit(p);
 }
@@ -259,5 +261,8 @@ fn piped_statements_run_and_the_first_failure_sets_the_status() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("OpenAI"), "{stdout}");
     assert!(stdout.contains("Peng Xiao"), "{stdout}");
-    assert!(!Path::new(&env.history()).exists(), "no history when not interactive");
+    assert!(
+        !Path::new(&env.history()).exists(),
+        "no history when not interactive"
+    );
 }

@@ -220,8 +220,12 @@ impl Completer for ReplHelper {
 impl Hinter for ReplHelper {
     type Hint = String;
 
+    /// The rest of the latest history entry starting with the line, up to its end of
+    /// line: a hint spanning lines would be drawn over the lines below the prompt.
     fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<String> {
-        self.hinter.hint(line, pos, ctx)
+        let hint = self.hinter.hint(line, pos, ctx)?;
+        let first = hint.split('\n').next().unwrap_or("");
+        (!first.is_empty()).then(|| first.to_string())
     }
 }
 
@@ -266,12 +270,14 @@ pub fn highlight(line: &str, pos: usize) -> String {
         push_plain(&mut out, line, at, start, &brackets);
         let color = match kind {
             TokenKind::Keyword => style::KEYWORD,
-            TokenKind::Predicate => style::PREDICATE,
             TokenKind::String => style::STRING,
             TokenKind::Variable | TokenKind::Param => style::VARIABLE,
-            TokenKind::Number | TokenKind::Tx => style::NUMBER,
+            TokenKind::Number => style::NUMBER,
             TokenKind::Comment => style::COMMENT,
-            TokenKind::Punct | TokenKind::Ident => "",
+            TokenKind::Identifier if is_predicate(line.get(start..end).unwrap_or("")) => {
+                style::PREDICATE
+            }
+            _ => "",
         };
         if color.is_empty() {
             push_plain(&mut out, line, start, end, &brackets);
@@ -284,6 +290,10 @@ pub fn highlight(line: &str, pos: usize) -> String {
     }
     push_plain(&mut out, line, at, line.len(), &brackets);
     out
+}
+
+fn is_predicate(word: &str) -> bool {
+    PREDICATES.iter().any(|p| p.eq_ignore_ascii_case(word))
 }
 
 fn push_plain(out: &mut String, line: &str, from: usize, to: usize, brackets: &[usize]) {
@@ -310,7 +320,7 @@ fn matching_brackets(
 ) -> Vec<usize> {
     let brackets: Vec<(usize, u8)> = tokens
         .iter()
-        .filter(|(_, k)| *k == TokenKind::Punct)
+        .filter(|(_, k)| *k == TokenKind::Punctuation)
         .filter_map(|(s, _)| {
             let b = *line.as_bytes().get(s.start)?;
             b"()[]{}".contains(&b).then_some((s.start, b))

@@ -22,15 +22,13 @@ pub enum InputStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenKind {
     Keyword,
-    Predicate,
     String,
     Variable,
     Param,
     Number,
-    Tx,
     Comment,
-    Punct,
-    Ident,
+    Punctuation,
+    Identifier,
 }
 
 pub const KEYWORDS: &[&str] = &[
@@ -134,7 +132,7 @@ pub fn highlight_tokens(src: &str) -> Vec<(Span, TokenKind)> {
             match c {
                 b'?' => TokenKind::Variable,
                 b'$' => TokenKind::Param,
-                _ => TokenKind::Tx,
+                _ => TokenKind::Number,
             }
         } else if c.is_ascii_digit() {
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b"-:.".contains(&b[i])) {
@@ -148,10 +146,8 @@ pub fn highlight_tokens(src: &str) -> Vec<(Span, TokenKind)> {
             let word = src.get(start..i).unwrap_or("").to_ascii_lowercase();
             if KEYWORDS.contains(&word.as_str()) {
                 TokenKind::Keyword
-            } else if PREDICATES.contains(&word.as_str()) {
-                TokenKind::Predicate
             } else {
-                TokenKind::Ident
+                TokenKind::Identifier
             }
         } else if c.is_ascii_whitespace() || !c.is_ascii() {
             i += 1;
@@ -161,30 +157,31 @@ pub fn highlight_tokens(src: &str) -> Vec<(Span, TokenKind)> {
             continue;
         } else {
             i += 1;
-            TokenKind::Punct
+            TokenKind::Punctuation
         };
         out.push((Span::new(start, i.min(b.len())), kind));
     }
     out
 }
 
-/// Byte ranges of the statements in `src`, each with its `;` (the last may lack it).
+/// Byte ranges of the statements in `src`, without their `;`.
 pub fn split_statements(src: &str) -> Vec<Span> {
     let mut out = Vec::new();
-    let mut start: Option<usize> = None;
+    let mut current: Option<Span> = None;
     for (span, kind) in highlight_tokens(src) {
         if kind == TokenKind::Comment {
             continue;
         }
-        let s = *start.get_or_insert(span.start);
-        if kind == TokenKind::Punct && src.get(span.start..span.end) == Some(";") {
-            out.push(Span::new(s, span.end));
-            start = None;
+        if kind == TokenKind::Punctuation && src.get(span.start..span.end) == Some(";") {
+            out.extend(current.take());
+            continue;
         }
+        current = Some(match current {
+            Some(s) => Span::new(s.start, span.end),
+            None => span,
+        });
     }
-    if let Some(s) = start {
-        out.push(Span::new(s, src.len()));
-    }
+    out.extend(current);
     out
 }
 
@@ -195,13 +192,13 @@ pub fn input_status(src: &str) -> InputStatus {
         .filter(|(_, k)| *k != TokenKind::Comment)
         .collect();
     match significant.last() {
-        None => InputStatus::Incomplete,
+        None => InputStatus::Complete,
         Some((span, TokenKind::String))
             if !src[span.start..span.end].ends_with('"') || span.end - span.start < 2 =>
         {
             InputStatus::Incomplete
         }
-        Some((span, TokenKind::Punct)) if &src[span.start..span.end] == ";" => {
+        Some((span, TokenKind::Punctuation)) if &src[span.start..span.end] == ";" => {
             InputStatus::Complete
         }
         _ => InputStatus::Incomplete,

@@ -210,7 +210,7 @@ fn between_statements(text: &str) -> bool {
     match last {
         None => true,
         Some((span, kind)) => {
-            kind == TokenKind::Punct && text.get(span.start..span.end) == Some(";")
+            kind == TokenKind::Punctuation && text.get(span.start..span.end) == Some(";")
         }
     }
 }

@@ -9,5 +9,7 @@ fn main() {
         timer: false,
         quiet: false,
         params: Vec::new(),
+        wait: None,
+        timeout: None,
     }));
 }

@@ -24,7 +24,11 @@ pub struct KbBackend {
 }
 
 impl KbBackend {
-    pub fn new(path: PathBuf) -> KbBackend {
+    pub fn new(
+        path: PathBuf,
+        _wait: Option<std::time::Duration>,
+        _timeout: Option<std::time::Duration>,
+    ) -> KbBackend {
         KbBackend {
             path,
             cancel: Arc::default(),
@@ -39,7 +43,7 @@ fn not_yet() -> Error {
 }
 
 impl Backend for KbBackend {
-    fn execute(&mut self, _src: &str, _origin: &str) -> Result<Output> {
+    fn execute(&mut self, _src: &str, _origin: Option<&str>) -> Result<Output> {
         Err(not_yet())
     }
     fn cancel_flag(&self) -> Arc<AtomicBool> {

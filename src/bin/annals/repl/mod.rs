@@ -87,11 +87,15 @@ pub struct ReplOptions {
     pub quiet: bool,
     /// `--param name=value` given on the command line.
     pub params: Vec<(String, String)>,
+    /// `--wait`: how long a statement waits for a database another process holds.
+    pub wait: Option<std::time::Duration>,
+    /// `--timeout`: the time limit of each statement.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// Runs the shell on the real knowledge base; returns the process exit code.
 pub fn run(opts: ReplOptions) -> i32 {
-    let mut backend = kb::KbBackend::new(opts.db.clone());
+    let mut backend = kb::KbBackend::new(opts.db.clone(), opts.wait, opts.timeout);
     run_with(opts, &mut backend, kb::render)
 }
 
@@ -126,7 +130,7 @@ pub fn run_with(opts: ReplOptions, backend: &mut dyn Backend, render: RenderFn) 
             eprintln!("cannot read standard input: {e}");
             return 1;
         }
-        return shell.run_text(&text, "<stdin>");
+        return shell.run_text(&text, Some("<stdin>"));
     }
     shell.interactive(&opts.db)
 }
@@ -336,7 +340,7 @@ impl Shell<'_> {
                             }
                         }
                     }
-                    self.run_text(&entry, "<input>");
+                    self.run_text(&entry, None);
                 }
                 Err(ReadlineError::Interrupted) => pending.clear(),
                 Err(ReadlineError::Eof) => {
@@ -379,7 +383,7 @@ impl Shell<'_> {
     }
 
     /// Runs every unit of `text` in order; returns the exit code of the first failure.
-    fn run_text(&mut self, text: &str, origin: &str) -> i32 {
+    fn run_text(&mut self, text: &str, origin: Option<&str>) -> i32 {
         let mut status = 0;
         for unit in units(text) {
             if self.quit {
@@ -406,7 +410,7 @@ impl Shell<'_> {
         status
     }
 
-    fn statement(&mut self, src: &str, origin: &str) -> i32 {
+    fn statement(&mut self, src: &str, origin: Option<&str>) -> i32 {
         if src.trim().is_empty() {
             return 0;
         }
@@ -582,7 +586,7 @@ impl Shell<'_> {
             }
         };
         self.depth += 1;
-        let code = self.run_text(&text, path);
+        let code = self.run_text(&text, Some(path));
         self.depth -= 1;
         // `.quit` in a file ends the file, not the session.
         self.quit = false;

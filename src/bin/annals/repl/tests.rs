@@ -23,7 +23,8 @@ struct Fake {
 }
 
 impl Backend for Fake {
-    fn execute(&mut self, src: &str, origin: &str) -> Result<Output> {
+    fn execute(&mut self, src: &str, origin: Option<&str>) -> Result<Output> {
+        let origin = origin.unwrap_or("<input>");
         self.ran.push((src.to_string(), origin.to_string()));
         if src.contains("boom") {
             let line = src.lines().position(|l| l.contains("boom")).unwrap_or(0) + 1;
@@ -127,7 +128,7 @@ fn padding_keeps_lines_and_columns() {
 #[test]
 fn pasted_statements_run_in_order_and_the_first_failure_sets_the_status() {
     let mut fake = Fake::default();
-    let code = shell(&mut fake).run_text("find 1;\nboom;\nfind 3;", "<input>");
+    let code = shell(&mut fake).run_text("find 1;\nboom;\nfind 3;", None);
     assert_eq!(code, 1);
     let ran: Vec<&str> = fake.ran.iter().map(|(s, _)| s.trim()).collect();
     assert_eq!(ran, ["find 1", "boom", "find 3"]);
@@ -140,7 +141,7 @@ fn read_runs_a_file_and_counts_its_lines() {
     std::fs::write(&file, "find 1;\n\n.timer on\nfind 2\n  boom;\n").unwrap();
     let mut fake = Fake::default();
     let mut sh = shell(&mut fake);
-    let code = sh.run_text(&format!(".read {}\n", file.display()), "<input>");
+    let code = sh.run_text(&format!(".read {}\n", file.display()), None);
     assert_eq!(code, 1);
     assert!(sh.timer);
     let (src, origin) = &fake.ran[1];
@@ -156,7 +157,7 @@ fn output_sends_results_to_a_file_and_back() {
     let mut fake = Fake::default();
     let mut sh = shell(&mut fake);
     let text = format!(".output {}\nfind 1;\n.output\n", file.display());
-    assert_eq!(sh.run_text(&text, "<input>"), 0);
+    assert_eq!(sh.run_text(&text, None), 0);
     assert!(sh.sink.is_screen());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "find 1\t\n");
 }
@@ -165,10 +166,10 @@ fn output_sends_results_to_a_file_and_back() {
 fn params_and_as_of_reach_the_backend_and_the_prompt() {
     let mut fake = Fake::default();
     let mut sh = shell(&mut fake);
-    assert_eq!(sh.run_text(".param set org G42\n.asof #42\n", "<input>"), 0);
+    assert_eq!(sh.run_text(".param set org G42\n.asof #42\n", None), 0);
     assert_eq!(sh.prompt("annals.db", false).0, "annals.db @#42> ");
     assert_eq!(sh.prompt("annals.db", true).0, "           ...> ");
-    assert_eq!(sh.run_text(".asof off\n", "<input>"), 0);
+    assert_eq!(sh.run_text(".asof off\n", None), 0);
     assert_eq!(sh.prompt("annals.db", false).0, "annals.db> ");
     assert_eq!(sh.prompt("annals.db", true).0, "      ...> ");
     assert_eq!(fake.params, [("org".to_string(), "G42".to_string())]);
@@ -179,7 +180,7 @@ fn params_and_as_of_reach_the_backend_and_the_prompt() {
 fn bad_dot_commands_fail_without_ending_the_session() {
     let mut fake = Fake::default();
     let mut sh = shell(&mut fake);
-    assert_eq!(sh.run_text(".frobnicate\nfind 1;\n", "<input>"), 1);
+    assert_eq!(sh.run_text(".frobnicate\nfind 1;\n", None), 1);
     assert!(!sh.quit);
     assert_eq!(fake.ran.len(), 1);
 }
@@ -188,7 +189,7 @@ fn bad_dot_commands_fail_without_ending_the_session() {
 fn quit_stops_the_input() {
     let mut fake = Fake::default();
     let mut sh = shell(&mut fake);
-    assert_eq!(sh.run_text("find 1;\n.quit\nfind 2;\n", "<stdin>"), 0);
+    assert_eq!(sh.run_text("find 1;\n.quit\nfind 2;\n", Some("<stdin>")), 0);
     assert!(sh.quit);
     assert_eq!(fake.ran.len(), 1);
 }

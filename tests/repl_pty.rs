@@ -113,7 +113,7 @@ fn a_parse_error_shows_a_caret_and_the_session_goes_on() {
     p.send_line("find ?x wher ?x ceo_of ?y;").unwrap();
     // Line 1, column 9, the offending line, and a caret under `wher`.
     p.expect(Regex("1:9|line 1, column 9")).unwrap();
-    p.expect(Regex(r"\n {0,12}\|? *find \?x wher")).unwrap();
+    p.expect(Regex(r"\n[ 0-9]*\|? *find \?x wher")).unwrap();
     p.expect(Regex(r"\n[ |0-9]*\^")).unwrap();
     p.expect(PROMPT).unwrap();
     p.send_line("find ?o where \"G42\" partner_of ?o;").unwrap();
@@ -201,7 +201,9 @@ fn ctrl_c_cancels_a_long_query_and_returns_to_the_prompt() {
     let env = Env::new();
     big_graph(&env, 3000);
     let mut p = env.shell();
-    p.send_line("find ?a, ?b where ?a rel* ?b;").unwrap();
+    // Two closures joined and counted: billions of solutions but one row, so neither
+    // the row limit nor memory ends it first; only Ctrl-C does.
+    p.send_line("find count(*) where ?a rel* ?b, ?b rel* ?c;").unwrap();
     std::thread::sleep(Duration::from_millis(700));
     let sent = Instant::now();
     p.send("\x03").unwrap();

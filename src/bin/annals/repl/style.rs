@@ -22,7 +22,10 @@ pub fn color_error(text: &str) -> String {
         let nl = &line[body.len()..];
         // After an optional gutter ("  | "), a line that starts with a caret marks the
         // position: the caret and its label go red.
-        let after_gutter = body.rsplit('|').next().unwrap_or(body);
+        let after_gutter = match body.split_once('|') {
+            Some((gutter, rest)) if gutter.trim().is_empty() => rest,
+            _ => body,
+        };
         let marks = after_gutter.trim_start();
         if marks.starts_with('^') {
             let cut = body.len() - marks.len();

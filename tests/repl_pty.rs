@@ -203,7 +203,8 @@ fn ctrl_c_cancels_a_long_query_and_returns_to_the_prompt() {
     let mut p = env.shell();
     // Two closures joined and counted: billions of solutions but one row, so neither
     // the row limit nor memory ends it first; only Ctrl-C does.
-    p.send_line("find count(*) where ?a rel* ?b, ?b rel* ?c;").unwrap();
+    p.send_line("find count(*) where ?a rel* ?b, ?b rel* ?c;")
+        .unwrap();
     std::thread::sleep(Duration::from_millis(700));
     let sent = Instant::now();
     p.send("\x03").unwrap();

@@ -1,15 +1,514 @@
-// PROVISIONAL until the clap CLI lands: `annals` runs the shell on ./annals.db.
+//! The `annals` command line: parses arguments (clap), opens the database, runs one
+//! command, renders its table on standard output and maps errors to the exit codes of
+//! SPEC §4. Notices, hints, progress and timers go to standard error. All the work is in
+//! the library; this file only wires it to a terminal.
+
+mod render;
 mod repl;
 
-fn main() {
-    let db = std::env::var_os("ANNALS_DB").map_or_else(|| "annals.db".into(), Into::into);
-    std::process::exit(repl::run(repl::ReplOptions {
-        db,
-        format: None,
-        timer: false,
-        quiet: false,
-        params: Vec::new(),
-        wait: None,
-        timeout: None,
-    }));
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use annals::export;
+use annals::import::ImportFile;
+use annals::table::Table;
+use annals::value::Value;
+use annals::{Error, Kb, OpenOptions, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use render::OutFormat;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "annals",
+    version,
+    about = "An event-sourced knowledge base of facts taken from news articles"
+)]
+struct Cli {
+    /// The database folder [default: $ANNALS_DB, else ./annals.db]
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Output format [default: table on a terminal, tsv otherwise]
+    #[arg(long, value_enum)]
+    format: Option<OutFormat>,
+    /// No progress, summaries or hints on standard error
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// Print `timer: <ms> ms, <rows> rows` on standard error after each statement
+    #[arg(long, global = true)]
+    timer: bool,
+    /// Wait up to SECONDS for a database locked by another process
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    wait: Option<Duration>,
+    /// Time limit of each query statement
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: Option<Duration>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// `--format` after the command name (the global one goes before it).
+#[derive(Args, Debug, Default)]
+struct FormatArg {
+    /// Output format [default: table on a terminal, tsv otherwise]
+    #[arg(long, value_enum)]
+    format: Option<OutFormat>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ExportWhat {
+    Facts,
+    Entities,
+    Events,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    Jsonl,
+    Csv,
+    Ntriples,
+    Tsv,
+    Json,
+    Table,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Ingest articles: .txt/.md, .json, folders recursively, or - for standard input
+    Ingest {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_name = "fr|en|auto")]
+        lang: Option<String>,
+        #[arg(long, value_name = "DATE")]
+        published: Option<String>,
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        #[command(flatten)]
+        out: FormatArg,
+    },
+    /// Import JSON lines (facts, or an events export), all or nothing; - reads standard input
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        out: FormatArg,
+    },
+    /// Run one statement
+    Query {
+        statement: String,
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        #[command(flatten)]
+        out: FormatArg,
+    },
+    /// Run statement files
+    Run {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        #[arg(long)]
+        keep_going: bool,
+        #[command(flatten)]
+        out: FormatArg,
+    },
+    /// The interactive shell (the default when standard input is a terminal)
+    Repl,
+    /// One row per event: tx, time, kind, summary (oldest first)
+    Log {
+        /// Start at this tx
+        #[arg(long, value_name = "TX")]
+        since: Option<u64>,
+        /// At most N rows
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        #[command(flatten)]
+        out: FormatArg,
+    },
+    /// Counts: events, commits, articles, entities, facts, size on disk, view watermark
+    Stats {
+        #[command(flatten)]
+        out: FormatArg,
+    },
+    /// Rebuild the view from the log and switch to it atomically
+    Rematerialize {
+        /// First re-run the current extractor over every stored article
+        #[arg(long)]
+        reextract: bool,
+        /// Compare the rebuilt view with the one in service
+        #[arg(long)]
+        verify: bool,
+        #[command(flatten)]
+        out: FormatArg,
+    },
+    /// Check every commit's checksum and the view against a fresh replay
+    Verify {
+        #[command(flatten)]
+        out: FormatArg,
+    },
+    /// Export facts, entities or events (events in jsonl is the backup format)
+    Export {
+        what: ExportWhat,
+        /// jsonl by default (or the global --format)
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
+    },
+}
+
+fn parse_seconds(s: &str) -> std::result::Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.0..1e9).contains(&x) => Ok(Duration::from_secs_f64(x)),
+        _ => Err(format!("`{s}` is not a number of seconds")),
+    }
+}
+
+struct Ctx {
+    db: PathBuf,
+    format: Option<OutFormat>,
+    quiet: bool,
+    timer: bool,
+    wait: Option<Duration>,
+}
+
+impl Ctx {
+    fn open(&self, create: bool) -> Result<Kb> {
+        let mut kb = Kb::open(
+            &self.db,
+            OpenOptions {
+                create,
+                wait: self.wait,
+            },
+        )?;
+        self.notices(kb.take_notices());
+        Ok(kb)
+    }
+
+    fn notices(&self, notices: Vec<String>) {
+        for n in notices {
+            eprintln!("notice: {n}");
+        }
+    }
+
+    fn close(&self, kb: Kb) -> Result<()> {
+        let notices = kb.close()?;
+        self.notices(notices);
+        Ok(())
+    }
+
+    fn format(&self, own: &FormatArg) -> OutFormat {
+        own.format.or(self.format).unwrap_or_else(default_format)
+    }
+
+    fn emit(&self, t: &Table, format: OutFormat, started: Instant) -> Result<()> {
+        if self.timer {
+            eprintln!(
+                "timer: {} ms, {} rows",
+                started.elapsed().as_millis(),
+                t.rows.len()
+            );
+        }
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::new(stdout.lock());
+        render::render(t, format, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| Error::io("writing to standard output", e))
+    }
+
+    fn say(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+}
+
+fn default_format() -> OutFormat {
+    if std::io::stdout().is_terminal() {
+        OutFormat::Table
+    } else {
+        OutFormat::Tsv
+    }
+}
+
+fn default_db() -> PathBuf {
+    match std::env::var_os("ANNALS_DB") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from("annals.db"),
+    }
+}
+
+fn int(n: u64) -> Option<Value> {
+    Some(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)))
+}
+
+fn read_input(path: &Path) -> Result<ImportFile> {
+    if path == Path::new("-") {
+        let mut data = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut data)
+            .map_err(|e| Error::io("reading standard input", e))?;
+        return Ok(ImportFile {
+            name: "-".to_string(),
+            data,
+        });
+    }
+    let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(data) => Ok(ImportFile { name, data }),
+        Err(e) => Err(Error::InvalidInput(format!("cannot read {name}: {e}"))),
+    }
+}
+
+fn not_in_this_build(what: &str) -> Error {
+    Error::InvalidInput(format!(
+        "`{what}` is not available in this build of annals yet"
+    ))
+}
+
+fn progress_bar(ctx: &Ctx, label: &'static str) -> Option<indicatif::ProgressBar> {
+    if ctx.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:40}] tx {pos}/{len} ({per_sec}, eta {eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(label);
+    Some(bar)
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let ctx = Ctx {
+        db: cli.db.clone().unwrap_or_else(default_db),
+        format: cli.format,
+        quiet: cli.quiet,
+        timer: cli.timer,
+        wait: cli.wait,
+    };
+    let command = match cli.command {
+        Some(c) => c,
+        None if std::io::stdin().is_terminal() => Command::Repl,
+        None => {
+            return Err(Error::InvalidInput(
+                "no command given (see `annals --help`)".to_string(),
+            ))
+        }
+    };
+    let started = Instant::now();
+    match command {
+        Command::Import { files, out } => {
+            let inputs = files
+                .iter()
+                .map(|p| read_input(p))
+                .collect::<Result<Vec<_>>>()?;
+            let mut kb = ctx.open(true)?;
+            let report = kb.import(&inputs)?;
+            if report.duplicates > 0 {
+                ctx.say(&format!(
+                    "notice: {} duplicate article(s) skipped",
+                    report.duplicates
+                ));
+            }
+            let mut t = Table::new(["files", "lines", "commits", "events", "first_tx", "last_tx"]);
+            t.push(vec![
+                int(report.files as u64),
+                int(report.lines),
+                int(report.commits),
+                int(report.events),
+                report.first_tx.and_then(int),
+                report.last_tx.and_then(int),
+            ]);
+            ctx.close(kb)?;
+            if !ctx.quiet {
+                ctx.emit(&t, ctx.format(&out), started)?;
+            }
+        }
+        Command::Stats { out } => {
+            let kb = ctx.open(false)?;
+            let t = kb.stats();
+            ctx.close(kb)?;
+            ctx.emit(&t, ctx.format(&out), started)?;
+        }
+        Command::Log { since, limit, out } => {
+            let kb = ctx.open(false)?;
+            let t = kb.log_table(since, limit)?;
+            ctx.close(kb)?;
+            ctx.emit(&t, ctx.format(&out), started)?;
+        }
+        Command::Export { what, format } => {
+            let kb = ctx.open(false)?;
+            let what = match what {
+                ExportWhat::Facts => export::What::Facts,
+                ExportWhat::Entities => export::What::Entities,
+                ExportWhat::Events => export::What::Events,
+            };
+            let format = match (format, ctx.format) {
+                (Some(f), _) => f,
+                (None, Some(OutFormat::Csv)) => ExportFormat::Csv,
+                (None, Some(OutFormat::Tsv)) => ExportFormat::Tsv,
+                (None, Some(OutFormat::Json)) => ExportFormat::Json,
+                (None, Some(OutFormat::Table)) => ExportFormat::Table,
+                (None, Some(OutFormat::Jsonl)) | (None, None) => ExportFormat::Jsonl,
+            };
+            let direct = match format {
+                ExportFormat::Jsonl => Some(export::Format::Jsonl),
+                ExportFormat::Ntriples => Some(export::Format::Ntriples),
+                _ => None,
+            };
+            match direct {
+                Some(f) => {
+                    let stdout = std::io::stdout();
+                    let mut w = std::io::BufWriter::new(stdout.lock());
+                    export::write(&kb, what, f, &mut w)?;
+                }
+                None => {
+                    let t = export::table(&kb, what)?;
+                    let f = match format {
+                        ExportFormat::Csv => OutFormat::Csv,
+                        ExportFormat::Tsv => OutFormat::Tsv,
+                        ExportFormat::Json => OutFormat::Json,
+                        _ => OutFormat::Table,
+                    };
+                    ctx.emit(&t, f, started)?;
+                }
+            }
+            ctx.close(kb)?;
+        }
+        Command::Rematerialize {
+            reextract,
+            verify,
+            out,
+        } => {
+            if reextract {
+                return Err(not_in_this_build("rematerialize --reextract"));
+            }
+            let mut kb = ctx.open(false)?;
+            let bar = progress_bar(&ctx, "rematerialize");
+            let report = kb.rematerialize(verify, &mut |done, total| {
+                if let Some(b) = &bar {
+                    b.set_length(total);
+                    b.set_position(done);
+                }
+            })?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            ctx.close(kb)?;
+            let format = ctx.format(&out);
+            if matches!(format, OutFormat::Table | OutFormat::Tsv) {
+                let line = format!(
+                    "rematerialized: {} events replayed ({} commits), {} facts live, {:.2} s, {:.0} events/s",
+                    report.events,
+                    report.commits,
+                    report.facts_live,
+                    report.seconds,
+                    report.events_per_second()
+                );
+                writeln!(std::io::stdout(), "{line}")
+                    .map_err(|e| Error::io("writing to standard output", e))?;
+            } else {
+                let mut t = Table::new([
+                    "events",
+                    "commits",
+                    "facts_live",
+                    "seconds",
+                    "events_per_second",
+                ]);
+                t.push(vec![
+                    int(report.events),
+                    int(report.commits),
+                    int(report.facts_live),
+                    Some(Value::Decimal((report.seconds * 1000.0).round() / 1000.0)),
+                    Some(Value::Decimal(report.events_per_second().round())),
+                ]);
+                ctx.emit(&t, format, started)?;
+            }
+            if let Some(diff) = report.difference {
+                return Err(Error::Corrupt {
+                    tx: None,
+                    what: format!(
+                        "the view that was in service differed from the rebuilt one ({diff}); \
+                         the rebuilt view is now in service"
+                    ),
+                });
+            }
+        }
+        Command::Verify { out } => {
+            let kb = ctx.open(false)?;
+            let bar = progress_bar(&ctx, "verify");
+            let report = kb.verify(&mut |done, total| {
+                if let Some(b) = &bar {
+                    b.set_length(total);
+                    b.set_position(done);
+                }
+            });
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let report = report?;
+            ctx.close(kb)?;
+            let format = ctx.format(&out);
+            if matches!(format, OutFormat::Table | OutFormat::Tsv) {
+                let line = format!(
+                    "verify: ok: {} commits and {} events checked, log ends at tx {} (acknowledged: {}), the view matches a fresh replay",
+                    report.commits, report.events, report.last_tx, report.acked
+                );
+                writeln!(std::io::stdout(), "{line}")
+                    .map_err(|e| Error::io("writing to standard output", e))?;
+            } else {
+                let mut t = Table::new(["commits", "events", "last_tx", "acked", "ok"]);
+                t.push(vec![
+                    int(report.commits),
+                    int(report.events),
+                    int(report.last_tx),
+                    int(report.acked),
+                    Some(Value::Str("true".into())),
+                ]);
+                ctx.emit(&t, format, started)?;
+            }
+        }
+        Command::Query { .. } => return Err(not_in_this_build("query")),
+        Command::Run { .. } => return Err(not_in_this_build("run")),
+        Command::Ingest { .. } => return Err(not_in_this_build("ingest")),
+        Command::Repl => {
+            // The shell reports its own errors and returns the exit code (SPEC §4).
+            let code = repl::run(repl::ReplOptions {
+                db: ctx.db.clone(),
+                format: ctx.format.map(repl::Format::from),
+                timer: ctx.timer,
+                quiet: ctx.quiet,
+                params: Vec::new(),
+                wait: ctx.wait,
+                timeout: cli.timeout,
+            });
+            std::process::exit(code);
+        }
+    }
+    let _ = cli.timeout;
+    Ok(())
+}
+
+fn is_broken_pipe(e: &Error) -> bool {
+    matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version exit 0; usage errors exit 2.
+        Err(e) => e.exit(),
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+        }
+    }
 }

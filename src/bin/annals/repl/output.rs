@@ -8,6 +8,8 @@ use std::process::{Command, Stdio};
 use annals::table::Table;
 use annals::value::Value;
 
+use crate::render::OutFormat;
+
 /// Output formats of SPEC §4.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -37,6 +39,30 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Csv => "csv",
             Format::Tsv => "tsv",
+        }
+    }
+}
+
+impl From<OutFormat> for Format {
+    fn from(f: OutFormat) -> Format {
+        match f {
+            OutFormat::Table => Format::Table,
+            OutFormat::Json => Format::Json,
+            OutFormat::Jsonl => Format::Jsonl,
+            OutFormat::Csv => Format::Csv,
+            OutFormat::Tsv => Format::Tsv,
+        }
+    }
+}
+
+impl From<Format> for OutFormat {
+    fn from(f: Format) -> OutFormat {
+        match f {
+            Format::Table => OutFormat::Table,
+            Format::Json => OutFormat::Json,
+            Format::Jsonl => OutFormat::Jsonl,
+            Format::Csv => OutFormat::Csv,
+            Format::Tsv => OutFormat::Tsv,
         }
     }
 }

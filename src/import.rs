@@ -1,0 +1,698 @@
+//! `import`: JSON lines (SPEC §4) → commits.
+//!
+//! 1. Every file is read whole by the caller and split into lines; blank lines are
+//!    skipped. Each line is decoded by serde into [`Line`], a struct with every field of
+//!    every kind of line, all optional (one pass, no intermediate `serde_json::Value` for
+//!    the line itself).
+//! 2. The kind of a line is decided by which field it carries: `retract`, `alias`,
+//!    `entity`, `subject` (a fact), or an `article` object (an article).
+//! 3. Lines carrying `"tx": N` group into commits: consecutive lines with the same `tx`
+//!    form one commit, and `tx` must ascend within a file. Each group becomes the next
+//!    transaction (so an export of events restores its commits one for one, with their
+//!    `time`). A file without `tx` lines becomes one commit. Mixing both in one file is
+//!    refused, since the order of the untagged commit would be a guess.
+//! 4. Nothing is written here: [`build_commits`] returns every commit of every file, and
+//!    `Kb::import` appends them in one atomic batch. The first bad line of any file
+//!    rejects the whole import with `file:line: what is wrong`.
+//!
+//! # Fields beyond SPEC §4 (so that `export events` round-trips)
+//!
+//! - fact lines: `note` (a manual note as source), `evidence` as a string or
+//!   `{"sentence", "start", "end"}`, `extractor` as `"name/version"` or
+//!   `{"name", "version"}`, `qualifiers` as `{"role": "président"}` or as a list of
+//!   `{"name", "value", "kind"}`; `object_kind` may name any value kind (`entity`,
+//!   `literal`/`string`, `integer`, `decimal`, `date`, `datetime`, `money`).
+//! - `{"entity": "G42", "type": "Organization"}`: an `EntityTyped` event.
+//! - `{"retract": {"article": "a1"}, "reason": "…"}` (no subject): an `ArticleRetracted`.
+//! - article lines may carry `text`, `content_hash` and `mentions`.
+//!
+//! # Objects without `object_kind`
+//!
+//! A JSON number is an integer or a decimal; `{"amount", "currency"}` is money. A string
+//! is a literal for the literal predicates (`said`; `amount` when it reads as money), and
+//! otherwise a date, date-time or money when it reads as one (`"2025-05-14"`,
+//! `"9000000000 USD"`), else an entity name. Strings of digits stay entity names: write
+//! numbers as JSON numbers.
+//!
+//! A fact line (without `tx`) naming an article not yet known also adds that article
+//! (id, `published`), so the virtual article predicates answer; `subject_type` and
+//! `object_type` add an `EntityTyped` when the entity's type is new or different.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::event::{
+    Article, Event, Evidence, Extractor, FactAsserted, FactRetracted, Source, Support,
+};
+use crate::log::NewCommit;
+use crate::value::{fold, parse_datetime, EntityType, Money, Value};
+use crate::view::{View, VIRTUAL_PREDICATES};
+
+/// One input: a name for messages (the path, or `-`) and its bytes.
+pub struct ImportFile {
+    pub name: String,
+    pub data: Vec<u8>,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default)]
+pub struct ImportReport {
+    pub files: usize,
+    pub lines: u64,
+    pub commits: u64,
+    pub events: u64,
+    /// Article lines skipped because an article with the same content exists.
+    pub duplicates: u64,
+    pub first_tx: Option<u64>,
+    pub last_tx: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ArticleField {
+    Id(String),
+    Meta(ArticleLine),
+}
+
+#[derive(Deserialize)]
+struct ArticleLine {
+    id: Option<String>,
+    title: Option<String>,
+    url: Option<String>,
+    published: Option<String>,
+    language: Option<String>,
+    text: Option<String>,
+    content_hash: Option<String>,
+    #[serde(default)]
+    mentions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EvidenceField {
+    Sentence(String),
+    Full {
+        sentence: String,
+        #[serde(default)]
+        start: u32,
+        #[serde(default)]
+        end: u32,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ExtractorField {
+    Text(String),
+    Full { name: String, version: String },
+}
+
+#[derive(Deserialize)]
+struct TypedQualifier {
+    name: String,
+    value: serde_json::Value,
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum QualifiersField {
+    Map(serde_json::Map<String, serde_json::Value>),
+    List(Vec<TypedQualifier>),
+}
+
+#[derive(Deserialize)]
+struct RetractLine {
+    subject: Option<String>,
+    predicate: Option<String>,
+    object: Option<serde_json::Value>,
+    object_kind: Option<String>,
+    article: Option<String>,
+}
+
+/// Every field of every kind of line.
+#[derive(Deserialize)]
+struct Line {
+    tx: Option<u64>,
+    time: Option<String>,
+    subject: Option<String>,
+    predicate: Option<String>,
+    object: Option<serde_json::Value>,
+    object_kind: Option<String>,
+    subject_type: Option<String>,
+    object_type: Option<String>,
+    article: Option<ArticleField>,
+    note: Option<String>,
+    published: Option<String>,
+    evidence: Option<EvidenceField>,
+    span: Option<(u32, u32)>,
+    extractor: Option<ExtractorField>,
+    confidence: Option<f64>,
+    qualifiers: Option<QualifiersField>,
+    alias: Option<String>,
+    canonical: Option<String>,
+    retract: Option<RetractLine>,
+    reason: Option<String>,
+    entity: Option<String>,
+    #[serde(rename = "type")]
+    entity_type: Option<String>,
+}
+
+/// Hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn parse_date(s: &str) -> std::result::Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
+}
+
+fn non_empty(what: &str, s: Option<String>) -> std::result::Result<String, String> {
+    match s {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        Some(_) => Err(format!("`{what}` is empty")),
+        None => Err(format!("`{what}` is missing")),
+    }
+}
+
+fn json_number(n: &serde_json::Number) -> std::result::Result<Value, String> {
+    if let Some(i) = n.as_i64() {
+        return Ok(Value::Int(i));
+    }
+    match n.as_f64() {
+        Some(f) if f.is_finite() => Ok(Value::Decimal(f)),
+        _ => Err(format!("the number {n} is out of range")),
+    }
+}
+
+fn money_from(v: &serde_json::Value) -> Option<Value> {
+    match v {
+        serde_json::Value::String(s) => match Value::parse_typed_literal(s) {
+            Some(m @ Value::Money(_)) => Some(m),
+            _ => None,
+        },
+        serde_json::Value::Object(o) => {
+            let amount = o.get("amount")?.as_f64().filter(|a| a.is_finite())?;
+            let currency = o.get("currency")?.as_str()?;
+            (currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase())).then(|| {
+                Value::Money(Money {
+                    amount,
+                    currency: currency.to_string(),
+                })
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A JSON value as a [`Value`], following `kind` when given (module doc). `entity_default`
+/// says whether a plain string is an entity name (else a string literal).
+pub fn value_from_json(
+    v: &serde_json::Value,
+    kind: Option<&str>,
+    entity_default: bool,
+) -> std::result::Result<Value, String> {
+    use serde_json::Value as J;
+    let want_str = |v: &J| match v {
+        J::String(s) => Ok(s.clone()),
+        other => Err(format!("expected a string, found {other}")),
+    };
+    match kind.map(str::trim) {
+        Some("entity") => {
+            let s = want_str(v)?;
+            if s.trim().is_empty() {
+                return Err("an entity name is empty".to_string());
+            }
+            Ok(Value::Entity(s))
+        }
+        Some("literal") | Some("string") => match v {
+            J::Number(n) if kind == Some("literal") => json_number(n),
+            _ => Ok(Value::Str(want_str(v)?)),
+        },
+        Some("integer") => match v {
+            J::Number(n) => n.as_i64().map(Value::Int),
+            J::String(s) => s.trim().parse().ok().map(Value::Int),
+            _ => None,
+        }
+        .ok_or_else(|| format!("{v} is not an integer")),
+        Some("decimal") => match v {
+            J::Number(n) => n.as_f64(),
+            J::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .filter(|f: &f64| f.is_finite())
+        .map(Value::Decimal)
+        .ok_or_else(|| format!("{v} is not a decimal number")),
+        Some("date") => Ok(Value::Date(parse_date(&want_str(v)?)?)),
+        Some("datetime") => {
+            let s = want_str(v)?;
+            parse_datetime(&s)
+                .map(Value::DateTime)
+                .ok_or_else(|| format!("`{s}` is not a date-time (RFC 3339)"))
+        }
+        Some("money") => money_from(v).ok_or_else(|| format!("{v} is not money (\"9000000000 USD\")")),
+        Some(other) => Err(format!(
+            "unknown object_kind `{other}` (entity, literal, string, integer, decimal, date, datetime, money)"
+        )),
+        None => match v {
+            J::Number(n) => json_number(n),
+            J::String(s) => {
+                if s.trim().is_empty() {
+                    return Err("the value is an empty string".to_string());
+                }
+                if !entity_default {
+                    return Ok(Value::Str(s.clone()));
+                }
+                match Value::parse_typed_literal(s) {
+                    Some(t @ (Value::Date(_) | Value::DateTime(_) | Value::Money(_))) => Ok(t),
+                    _ => Ok(Value::Entity(s.clone())),
+                }
+            }
+            J::Object(_) => money_from(v).ok_or_else(|| {
+                "an object value must be money: {\"amount\": N, \"currency\": \"USD\"}".to_string()
+            }),
+            other => Err(format!("{other} cannot be a value")),
+        },
+    }
+}
+
+/// The object of a fact or retraction line.
+fn object_value(
+    predicate: &str,
+    v: &serde_json::Value,
+    kind: Option<&str>,
+) -> std::result::Result<Value, String> {
+    if kind.is_none() {
+        if predicate == "said" {
+            return value_from_json(v, Some("string"), false);
+        }
+        if predicate == "amount" {
+            if let Some(m) = money_from(v) {
+                return Ok(m);
+            }
+            return value_from_json(v, None, false);
+        }
+    }
+    value_from_json(v, kind, true)
+}
+
+fn check_predicate(p: &str) -> std::result::Result<(), String> {
+    if VIRTUAL_PREDICATES.contains(&p) {
+        return Err(format!(
+            "`{p}` is answered from entity and article records and cannot be imported as a \
+             fact (use subject_type, an {{\"entity\", \"type\"}} line, an alias line or an \
+             article line)"
+        ));
+    }
+    if p.chars().any(char::is_whitespace) {
+        return Err(format!("the predicate `{p}` contains white space"));
+    }
+    Ok(())
+}
+
+/// Builds events across the lines of all files.
+struct Builder<'v> {
+    view: &'v View,
+    /// Folded name → type given so far in this import.
+    types: HashMap<String, EntityType>,
+    /// Folded ids of articles added so far in this import.
+    articles: std::collections::HashSet<String>,
+    hashes: std::collections::HashSet<String>,
+    report: ImportReport,
+}
+
+impl Builder<'_> {
+    fn current_type(&self, folded: &str, name: &str) -> Option<EntityType> {
+        if let Some(t) = self.types.get(folded) {
+            return Some(*t);
+        }
+        let snap = self.view.snapshot(None);
+        let root = snap.resolve_name(name)?;
+        snap.entity_type(root)
+    }
+
+    fn typed(
+        &mut self,
+        name: &str,
+        ty: &str,
+        out: &mut Vec<Event>,
+    ) -> std::result::Result<(), String> {
+        let Some(t) = EntityType::parse(ty) else {
+            return Err(format!(
+                "unknown entity type `{ty}` (Person, Organization, Country, Place, Product, \
+                 Article, Note, Other)"
+            ));
+        };
+        let folded = fold(name);
+        if self.current_type(&folded, name) != Some(t) {
+            self.types.insert(folded, t);
+            out.push(Event::EntityTyped {
+                name: name.to_string(),
+                entity_type: t,
+            });
+        }
+        Ok(())
+    }
+
+    fn article_known(&self, id: &str) -> bool {
+        let folded = fold(id);
+        if self.articles.contains(&folded) {
+            return true;
+        }
+        let snap = self.view.snapshot(None);
+        snap.resolve_name(id)
+            .is_some_and(|t| snap.article(t).is_some())
+    }
+
+    /// The events of one line.
+    fn line(
+        &mut self,
+        line: Line,
+        restoring: bool,
+        out: &mut Vec<Event>,
+    ) -> std::result::Result<(), String> {
+        if let Some(r) = line.retract {
+            return self.retract(r, line.reason, out);
+        }
+        if let Some(alias) = line.alias {
+            let canonical = non_empty("canonical", line.canonical)?;
+            if alias.trim().is_empty() {
+                return Err("`alias` is empty".to_string());
+            }
+            out.push(Event::AliasAdded { alias, canonical });
+            return Ok(());
+        }
+        if let Some(entity) = line.entity {
+            let ty = non_empty("type", line.entity_type)?;
+            if entity.trim().is_empty() {
+                return Err("`entity` is empty".to_string());
+            }
+            let t = EntityType::parse(&ty).ok_or_else(|| format!("unknown entity type `{ty}`"))?;
+            self.types.insert(fold(&entity), t);
+            out.push(Event::EntityTyped {
+                name: entity,
+                entity_type: t,
+            });
+            return Ok(());
+        }
+        if line.subject.is_some() {
+            return self.fact(line, restoring, out);
+        }
+        match line.article {
+            Some(ArticleField::Meta(a)) => self.article(a, out),
+            Some(ArticleField::Id(_)) => {
+                Err("a fact line needs `subject`, `predicate` and `object`".to_string())
+            }
+            None => Err(
+                "the line is none of: a fact (`subject`), `alias`, `retract`, `article`, `entity`"
+                    .to_string(),
+            ),
+        }
+    }
+
+    fn article(&mut self, a: ArticleLine, out: &mut Vec<Event>) -> std::result::Result<(), String> {
+        let text = a.text.unwrap_or_default();
+        let id = match a.id {
+            Some(id) if !id.trim().is_empty() => id,
+            Some(_) => return Err("the article `id` is empty".to_string()),
+            None if !text.is_empty() => sha256_hex(text.as_bytes()).chars().take(12).collect(),
+            None => return Err("an article needs an `id` or a `text`".to_string()),
+        };
+        let content_hash = match a.content_hash {
+            Some(h) => h,
+            None if text.is_empty() => sha256_hex(id.as_bytes()),
+            None => sha256_hex(text.as_bytes()),
+        };
+        if self.view.article_by_hash(&content_hash).is_some() || self.hashes.contains(&content_hash)
+        {
+            self.report.duplicates += 1;
+            return Ok(());
+        }
+        let published = a.published.as_deref().map(parse_date).transpose()?;
+        self.hashes.insert(content_hash.clone());
+        self.articles.insert(fold(&id));
+        out.push(Event::ArticleAdded(Article {
+            id,
+            title: a.title,
+            url: a.url,
+            published,
+            language: a.language,
+            text,
+            content_hash,
+            mentions: a.mentions,
+        }));
+        Ok(())
+    }
+
+    fn fact(
+        &mut self,
+        line: Line,
+        restoring: bool,
+        out: &mut Vec<Event>,
+    ) -> std::result::Result<(), String> {
+        let subject = non_empty("subject", line.subject)?;
+        let predicate = non_empty("predicate", line.predicate)?.trim().to_string();
+        check_predicate(&predicate)?;
+        let object = line.object.ok_or("`object` is missing")?;
+        let object = object_value(&predicate, &object, line.object_kind.as_deref())?;
+        let source = match (line.article, line.note) {
+            (Some(ArticleField::Id(id)), None) if !id.trim().is_empty() => {
+                if !restoring && !self.article_known(&id) {
+                    let published = line.published.as_deref().map(parse_date).transpose()?;
+                    self.articles.insert(fold(&id));
+                    let content_hash = sha256_hex(id.as_bytes());
+                    if self.view.article_by_hash(&content_hash).is_none()
+                        && self.hashes.insert(content_hash.clone())
+                    {
+                        out.push(Event::ArticleAdded(Article {
+                            id: id.clone(),
+                            published,
+                            content_hash,
+                            ..Article::default()
+                        }));
+                    }
+                }
+                Source::Article(id)
+            }
+            (Some(ArticleField::Id(_)), None) => return Err("`article` is empty".to_string()),
+            (Some(ArticleField::Meta(_)), _) => {
+                return Err("on a fact line, `article` is the article's id (a string)".to_string())
+            }
+            (None, Some(note)) => Source::Note(note),
+            (Some(_), Some(_)) => {
+                return Err("a fact has an `article` or a `note`, not both".to_string())
+            }
+            (None, None) => Source::None,
+        };
+        if let Some(ty) = &line.subject_type {
+            self.typed(&subject, ty, out)?;
+        }
+        if let (Some(ty), Value::Entity(name)) = (&line.object_type, &object) {
+            let name = name.clone();
+            self.typed(&name, ty, out)?;
+        }
+        let mut evidence = match line.evidence {
+            None => None,
+            Some(EvidenceField::Sentence(sentence)) => Some(Evidence {
+                sentence,
+                start: 0,
+                end: 0,
+            }),
+            Some(EvidenceField::Full {
+                sentence,
+                start,
+                end,
+            }) => Some(Evidence {
+                sentence,
+                start,
+                end,
+            }),
+        };
+        if let (Some(ev), Some((start, end))) = (evidence.as_mut(), line.span) {
+            ev.start = start;
+            ev.end = end;
+        }
+        let extractor = match line.extractor {
+            None => None,
+            Some(ExtractorField::Full { name, version }) => Some(Extractor { name, version }),
+            Some(ExtractorField::Text(s)) => {
+                let (name, version) = s.split_once('/').unwrap_or((&s, ""));
+                Some(Extractor {
+                    name: name.to_string(),
+                    version: version.to_string(),
+                })
+            }
+        };
+        let confidence = match line.confidence {
+            Some(c) if !c.is_finite() => return Err("`confidence` is not a number".to_string()),
+            Some(c) => Some(c as f32),
+            None => None,
+        };
+        let qualifiers = match line.qualifiers {
+            None => Vec::new(),
+            Some(QualifiersField::Map(m)) => m
+                .into_iter()
+                .map(|(k, v)| value_from_json(&v, None, false).map(|v| (k, v)))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| format!("qualifier: {e}"))?,
+            Some(QualifiersField::List(l)) => l
+                .into_iter()
+                .map(|q| value_from_json(&q.value, q.kind.as_deref(), false).map(|v| (q.name, v)))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| format!("qualifier: {e}"))?,
+        };
+        out.push(Event::FactAsserted(FactAsserted {
+            subject,
+            predicate,
+            object,
+            support: Support {
+                source,
+                evidence,
+                extractor,
+                confidence,
+                qualifiers,
+            },
+        }));
+        Ok(())
+    }
+
+    fn retract(
+        &mut self,
+        r: RetractLine,
+        reason: Option<String>,
+        out: &mut Vec<Event>,
+    ) -> std::result::Result<(), String> {
+        if r.subject.is_none() && r.predicate.is_none() && r.object.is_none() {
+            let id = non_empty("retract.article", r.article)?;
+            out.push(Event::ArticleRetracted { id, reason });
+            return Ok(());
+        }
+        let subject = non_empty("retract.subject", r.subject)?;
+        let predicate = non_empty("retract.predicate", r.predicate)?
+            .trim()
+            .to_string();
+        check_predicate(&predicate)?;
+        let object = r.object.ok_or("`retract.object` is missing")?;
+        let object = object_value(&predicate, &object, r.object_kind.as_deref())?;
+        out.push(Event::FactRetracted(FactRetracted {
+            subject,
+            predicate,
+            object,
+            article: r.article,
+            reason,
+        }));
+        Ok(())
+    }
+}
+
+/// Builds the commits of all `files` against the current `view` (for duplicate and type
+/// checks), without writing anything. The first bad line is an [`Error::InvalidInput`]
+/// naming `file:line`.
+pub fn build_commits(files: &[ImportFile], view: &View) -> Result<(Vec<NewCommit>, ImportReport)> {
+    let mut b = Builder {
+        view,
+        types: HashMap::new(),
+        articles: Default::default(),
+        hashes: Default::default(),
+        report: ImportReport {
+            files: files.len(),
+            ..ImportReport::default()
+        },
+    };
+    let mut commits = Vec::new();
+    for file in files {
+        file_commits(&mut b, file, &mut commits)?;
+    }
+    commits.retain(|c: &NewCommit| !c.events.is_empty());
+    b.report.commits = commits.len() as u64;
+    b.report.events = commits.iter().map(|c| c.events.len() as u64).sum();
+    Ok((commits, b.report))
+}
+
+fn file_commits(b: &mut Builder, file: &ImportFile, commits: &mut Vec<NewCommit>) -> Result<()> {
+    let at = |n: usize, what: String| Error::InvalidInput(format!("{}:{}: {}", file.name, n, what));
+    // `Some(tx)` of the current group when the file uses `tx`, `None` when it does not.
+    let mut mode: Option<Option<u64>> = None;
+    let mut current: Option<NewCommit> = None;
+    for (i, raw) in file.data.split(|&c| c == b'\n').enumerate() {
+        let n = i + 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        b.report.lines += 1;
+        let line: Line = serde_json::from_slice(raw).map_err(|e| {
+            let what = e.to_string();
+            // serde_json's own "at line 1 column N" is about this one line: keep the column.
+            let what = match what.rsplit_once(" at line 1 column ") {
+                Some((msg, col)) => format!("{msg} (column {col})"),
+                None => what,
+            };
+            at(n, what)
+        })?;
+        let tx = line.tx;
+        let time = match &line.time {
+            Some(t) => Some(
+                parse_datetime(t)
+                    .ok_or_else(|| at(n, format!("`time` `{t}` is not an RFC 3339 date-time")))?,
+            ),
+            None => None,
+        };
+        match (mode, tx) {
+            (None, t) => mode = Some(t),
+            (Some(Some(_)), None) | (Some(None), Some(_)) => {
+                return Err(at(
+                    n,
+                    "lines with and without `tx` are mixed in one file".to_string(),
+                ))
+            }
+            _ => {}
+        }
+        let new_group = match (&current, mode) {
+            (None, _) => true,
+            (Some(_), Some(Some(prev))) => match tx {
+                Some(t) if t == prev => false,
+                Some(t) if t > prev => true,
+                Some(t) => {
+                    return Err(at(
+                        n,
+                        format!("`tx` {t} comes after tx {prev}: tx values must ascend"),
+                    ))
+                }
+                None => false,
+            },
+            (Some(_), _) => false,
+        };
+        if new_group {
+            if let Some(c) = current.take() {
+                commits.push(c);
+            }
+            current = Some(NewCommit {
+                time: if tx.is_some() { time } else { None },
+                events: Vec::new(),
+            });
+            if tx.is_some() {
+                mode = Some(tx);
+            }
+        }
+        let restoring = tx.is_some();
+        if let Some(c) = current.as_mut() {
+            b.line(line, restoring, &mut c.events)
+                .map_err(|e| at(n, e))?;
+        }
+    }
+    if let Some(c) = current.take() {
+        commits.push(c);
+    }
+    Ok(())
+}

@@ -1,0 +1,527 @@
+//! The knowledge base: the facade the binary (and any other user of the library) uses.
+//!
+//! A [`Kb`] is an open database folder: the durable log (`log.rs`) and the view kept in
+//! step with it (`view/`). Its life:
+//!
+//! 1. [`Kb::open`] takes sled's lock, checks the format and `ACKED` (see `log.rs`), loads
+//!    the view checkpoint `view.snap` and replays the log after the checkpoint's
+//!    watermark. A missing or damaged checkpoint is rebuilt from the log, with a notice.
+//! 2. Every write ([`Kb::commit`], [`Kb::commit_many`], [`Kb::import`]) appends to the
+//!    log, durably, and only then folds the new commits into the in-memory view.
+//! 3. [`Kb::close`] writes a new checkpoint when at least [`CHECKPOINT_EVERY`] events were
+//!    applied since the last one (or there was none), so that the next open replays a
+//!    short tail. Dropping a `Kb` without `close` loses nothing but that shortcut.
+//! 4. [`Kb::rematerialize`] replays the whole log into a new view, writes it as the new
+//!    checkpoint generation (aside, then renamed over `view.snap`) and puts it in
+//!    service. Killed at any moment, the old checkpoint or the new one is in place, and
+//!    each is a correct view of a prefix of the log.
+//!
+//! Notices (a rebuilt checkpoint, dropped unacknowledged commits) are collected, never
+//! printed: the caller takes them with [`Kb::take_notices`].
+//!
+//! # Checkpoint layout (`view.snap`, checkpoint format 1)
+//!
+//! ```text
+//! offset  size  field
+//! 0       8     magic "ANNALSVW"
+//! 8       2     checkpoint format, u16 big-endian (1)
+//! 10      8     watermark (last applied tx), u64 big-endian
+//! 18      16    database id (meta key DbId): a checkpoint of another log is refused
+//! 34      8     payload length, u64 big-endian
+//! 42      4     CRC-32 (IEEE) of the payload
+//! 46      ..    payload: bincode 2 (standard config, serde) of `View`
+//! ```
+//!
+//! The watermark is stored with the view it describes, in one file replaced by one
+//! rename, so they can never disagree. A checkpoint of another format is not an error:
+//! the view is rebuilt from the log, which is the only thing that must stay readable.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::event::{Commit, Event, Tx};
+use crate::log::{self, Log, NewCommit};
+use crate::query::Database;
+use crate::store;
+use crate::table::Table;
+use crate::value::Value;
+use crate::view::View;
+
+/// A checkpoint is written at close once this many events were applied since the last.
+pub const CHECKPOINT_EVERY: u64 = 50_000;
+
+const SNAP_MAGIC: &[u8; 8] = b"ANNALSVW";
+const SNAP_FORMAT: u16 = 1;
+const SNAP_HEADER_LEN: usize = 46;
+/// Decoding a checkpoint never allocates more than this.
+const MAX_SNAP_BYTES: usize = 16 << 30;
+
+/// How to open a database.
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// Create the database folder when it does not exist (commands that write).
+    pub create: bool,
+    /// How long to wait for a database locked by another process (`None`: fail at
+    /// once, after a short grace period).
+    pub wait: Option<Duration>,
+}
+
+/// What `rematerialize` did.
+#[derive(Clone, Debug)]
+pub struct RematerializeReport {
+    pub commits: u64,
+    pub events: u64,
+    pub facts_live: u64,
+    pub seconds: f64,
+    /// With `verify`: how the view that was in service differed from the rebuilt one
+    /// (`None` when they agree or were not compared).
+    pub difference: Option<String>,
+}
+
+impl RematerializeReport {
+    pub fn events_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.events as f64 / self.seconds
+        } else {
+            self.events as f64
+        }
+    }
+}
+
+/// What `verify` checked.
+#[derive(Clone, Debug)]
+pub struct VerifyReport {
+    pub commits: u64,
+    pub events: u64,
+    pub last_tx: Tx,
+    pub acked: Tx,
+}
+
+/// An open knowledge base.
+pub struct Kb {
+    dir: PathBuf,
+    display: String,
+    log: Log,
+    view: View,
+    notices: Vec<String>,
+    since_checkpoint: u64,
+    checkpoint_needed: bool,
+}
+
+fn snap_path(dir: &Path) -> PathBuf {
+    dir.join("view.snap")
+}
+
+fn snap_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_SNAP_BYTES>()
+}
+
+/// Encodes a view checkpoint (layout in the module doc).
+fn encode_checkpoint(view: &View, db_id: &[u8]) -> Result<Vec<u8>> {
+    let payload = bincode::serde::encode_to_vec(view, snap_config())
+        .map_err(|e| Error::Internal(format!("cannot encode the view: {e}")))?;
+    let mut id = [0u8; 16];
+    for (d, s) in id.iter_mut().zip(db_id) {
+        *d = *s;
+    }
+    let mut out = Vec::with_capacity(SNAP_HEADER_LEN + payload.len());
+    out.extend_from_slice(SNAP_MAGIC);
+    out.extend_from_slice(&SNAP_FORMAT.to_be_bytes());
+    out.extend_from_slice(&view.watermark().to_be_bytes());
+    out.extend_from_slice(&id);
+    out.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_be_bytes());
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// Decodes a view checkpoint; `Err` says why it cannot be used.
+fn decode_checkpoint(bytes: &[u8], db_id: &[u8]) -> std::result::Result<View, String> {
+    let (header, payload) = bytes
+        .split_at_checked(SNAP_HEADER_LEN)
+        .ok_or("it is truncated")?;
+    let field = |from: usize, to: usize| header.get(from..to).unwrap_or(&[]);
+    if field(0, 8) != SNAP_MAGIC {
+        return Err("it is not a view checkpoint".into());
+    }
+    let format = u16::from_be_bytes(field(8, 10).try_into().map_err(|_| "bad header")?);
+    if format != SNAP_FORMAT {
+        return Err(format!("its format {format} is not this build's"));
+    }
+    let watermark = u64::from_be_bytes(field(10, 18).try_into().map_err(|_| "bad header")?);
+    let id = field(18, 34);
+    if db_id.len() == 16 && id != db_id {
+        return Err("it belongs to another database".into());
+    }
+    let len = u64::from_be_bytes(field(34, 42).try_into().map_err(|_| "bad header")?);
+    let crc = u32::from_be_bytes(field(42, 46).try_into().map_err(|_| "bad header")?);
+    if len != payload.len() as u64 {
+        return Err("its length does not match".into());
+    }
+    if crc32fast::hash(payload) != crc {
+        return Err("its checksum does not match".into());
+    }
+    let (mut view, read): (View, usize) = bincode::serde::decode_from_slice(payload, snap_config())
+        .map_err(|e| format!("it cannot be decoded ({e})"))?;
+    if read != payload.len() || view.watermark() != watermark {
+        return Err("its contents disagree with its header".into());
+    }
+    view.after_load();
+    Ok(view)
+}
+
+impl Kb {
+    /// Opens (or with `create`, creates) the database folder at `path`.
+    pub fn open(path: &Path, options: OpenOptions) -> Result<Kb> {
+        let display = path.display().to_string();
+        let cannot = |reason: &str| Error::CannotOpen {
+            path: display.clone(),
+            reason: reason.to_string(),
+        };
+        match std::fs::metadata(path) {
+            Ok(m) if !m.is_dir() => {
+                return Err(cannot("it is a file, not a database folder"));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !options.create {
+                    return Err(cannot(
+                        "there is no database there (`annals import` or `annals ingest` \
+                         creates one; or give --db PATH)",
+                    ));
+                }
+                std::fs::create_dir_all(path)
+                    .map_err(|e| Error::io(format!("creating {display}"), e))?;
+            }
+            Err(e) => return Err(Error::io(format!("opening {display}"), e)),
+        }
+        let mut notices = Vec::new();
+        let log = Log::open(path, &display, options.create, options.wait, &mut notices)?;
+        let mut kb = Kb {
+            dir: path.to_path_buf(),
+            display,
+            log,
+            view: View::new(),
+            notices,
+            since_checkpoint: 0,
+            checkpoint_needed: false,
+        };
+        kb.load_view()?;
+        Ok(kb)
+    }
+
+    /// Loads the checkpoint and replays the log after it.
+    fn load_view(&mut self) -> Result<()> {
+        let path = snap_path(&self.dir);
+        let last = self.log.last_tx();
+        match std::fs::read(&path) {
+            Ok(bytes) => match decode_checkpoint(&bytes, self.log.db_id()) {
+                Ok(view) if view.watermark() <= last => self.view = view,
+                Ok(view) => {
+                    self.notices.push(format!(
+                        "the view checkpoint is at tx {} but the log ends at tx {last}; \
+                         rebuilding the view from the log",
+                        view.watermark()
+                    ));
+                    self.checkpoint_needed = true;
+                }
+                Err(why) => {
+                    self.notices.push(format!(
+                        "the view checkpoint {} cannot be used ({why}); rebuilding the view \
+                         from the log",
+                        path.display()
+                    ));
+                    self.checkpoint_needed = true;
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if last > 0 {
+                    self.notices
+                        .push("no view checkpoint; rebuilding the view from the log".to_string());
+                }
+                self.checkpoint_needed = true;
+            }
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        }
+        let view = &mut self.view;
+        let mut applied = 0u64;
+        self.log.scan(view.watermark() + 1, &mut |c| {
+            view.apply(c)?;
+            applied += c.events.len() as u64;
+            Ok(true)
+        })?;
+        self.since_checkpoint = applied;
+        Ok(())
+    }
+
+    /// The database folder as given.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Notices collected since the last call (for standard error).
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// The view in service, caught up with the log.
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    /// The last tx in the log.
+    pub fn last_tx(&self) -> Tx {
+        self.log.last_tx()
+    }
+
+    /// The log, for readers that need the stored commits.
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    /// Appends one commit, durably, applies it to the view and returns its tx.
+    pub fn commit(&mut self, events: Vec<Event>) -> Result<Tx> {
+        let txs = self.commit_many(vec![NewCommit { time: None, events }])?;
+        txs.last()
+            .copied()
+            .ok_or_else(|| Error::Internal("a commit got no tx".to_string()))
+    }
+
+    /// Appends several commits, all or nothing and durably, then applies them to the
+    /// view; returns their tx numbers.
+    pub fn commit_many(&mut self, commits: Vec<NewCommit>) -> Result<Vec<Tx>> {
+        let commits = self.log.append(commits)?;
+        let mut txs = Vec::with_capacity(commits.len());
+        for c in &commits {
+            self.view.apply(c)?;
+            self.since_checkpoint += c.events.len() as u64;
+            txs.push(c.tx);
+        }
+        Ok(txs)
+    }
+
+    /// Imports JSON-lines files (SPEC §4): all files or nothing. See `import.rs`.
+    pub fn import(
+        &mut self,
+        files: &[crate::import::ImportFile],
+    ) -> Result<crate::import::ImportReport> {
+        let (commits, mut report) = crate::import::build_commits(files, &self.view)?;
+        let txs = self.commit_many(commits)?;
+        report.first_tx = txs.first().copied();
+        report.last_tx = txs.last().copied();
+        Ok(report)
+    }
+
+    /// Replays the whole log into a new view, makes it the new checkpoint generation and
+    /// puts it in service. `progress(done, total)` is called now and then with tx numbers.
+    /// With `verify`, the view that was in service is compared with the rebuilt one.
+    ///
+    /// A pre-step (re-extraction) appends its commits with [`Kb::commit_many`] before
+    /// calling this; the rebuild then covers them.
+    pub fn rematerialize(
+        &mut self,
+        verify: bool,
+        progress: &mut dyn FnMut(Tx, Tx),
+    ) -> Result<RematerializeReport> {
+        let start = Instant::now();
+        let (fresh, commits, events) = self.replay(progress)?;
+        let difference = if verify {
+            fresh.same_as(&self.view).err()
+        } else {
+            None
+        };
+        self.write_checkpoint_of(&fresh)?;
+        self.view = fresh;
+        self.since_checkpoint = 0;
+        self.checkpoint_needed = false;
+        Ok(RematerializeReport {
+            commits,
+            events,
+            facts_live: self.view.live_triple_count(),
+            seconds: start.elapsed().as_secs_f64(),
+            difference,
+        })
+    }
+
+    /// A new view from the whole log.
+    fn replay(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<(View, u64, u64)> {
+        let total = self.log.last_tx();
+        let mut view = View::new();
+        let (mut commits, mut events) = (0u64, 0u64);
+        progress(0, total);
+        self.log.scan(1, &mut |c| {
+            view.apply(c)?;
+            commits += 1;
+            events += c.events.len() as u64;
+            if c.tx % 256 == 0 {
+                progress(c.tx, total);
+            }
+            Ok(true)
+        })?;
+        progress(total, total);
+        if view.watermark() != total {
+            return Err(Error::Corrupt {
+                tx: Some(view.watermark() + 1),
+                what: "commit missing from the log".to_string(),
+            });
+        }
+        Ok((view, commits, events))
+    }
+
+    fn write_checkpoint_of(&self, view: &View) -> Result<()> {
+        let bytes = encode_checkpoint(view, self.log.db_id())?;
+        log::write_atomically(&snap_path(&self.dir), &bytes)
+    }
+
+    /// Writes a checkpoint of the view in service now.
+    pub fn checkpoint(&mut self) -> Result<()> {
+        self.write_checkpoint_of(&self.view)?;
+        self.since_checkpoint = 0;
+        self.checkpoint_needed = false;
+        Ok(())
+    }
+
+    /// Checks every stored commit (checksum, key = payload tx, no gap from tx 1),
+    /// `ACKED`, and the view in service against a fresh replay. Corruption is an
+    /// [`Error::Corrupt`] naming the tx.
+    pub fn verify(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<VerifyReport> {
+        let total = self.log.last_tx();
+        let mut fresh = View::new();
+        let (mut commits, mut events, mut expect) = (0u64, 0u64, 1u64);
+        progress(0, total);
+        self.log.scan_raw(&mut |tx, bytes| {
+            if tx != expect {
+                return Err(Error::Corrupt {
+                    tx: Some(expect),
+                    what: format!("commit missing from the log (the next one is tx {tx})"),
+                });
+            }
+            expect += 1;
+            let commit = Commit::decode(tx, bytes)?;
+            fresh.apply(&commit)?;
+            commits += 1;
+            events += commit.events.len() as u64;
+            if tx % 256 == 0 {
+                progress(tx, total);
+            }
+            Ok(true)
+        })?;
+        progress(total, total);
+        let last = expect - 1;
+        let acked = log::read_acked(&self.dir)?.unwrap_or(0);
+        if last < acked {
+            return Err(Error::Corrupt {
+                tx: Some(last + 1),
+                what: format!("the log ends at tx {last} but tx {acked} was acknowledged (ACKED)"),
+            });
+        }
+        if last > acked {
+            return Err(Error::Corrupt {
+                tx: Some(acked + 1),
+                what: format!("the log holds commits past the acknowledged tx {acked}"),
+            });
+        }
+        if let Err(diff) = fresh.same_as(&self.view) {
+            return Err(Error::Corrupt {
+                tx: None,
+                what: format!(
+                    "the view in service differs from a fresh replay of the log ({diff}); \
+                     `annals rematerialize` rebuilds it"
+                ),
+            });
+        }
+        Ok(VerifyReport {
+            commits,
+            events,
+            last_tx: last,
+            acked,
+        })
+    }
+
+    /// `stats`: columns `metric, value`.
+    pub fn stats(&self) -> Table {
+        let v = &self.view;
+        let c = v.counters();
+        let live = v.live_triple_count();
+        let mut t = Table::new(["metric", "value"]);
+        let rows: [(&str, u64); 9] = [
+            ("events", c.events),
+            ("commits", c.commits),
+            ("articles", v.articles().count() as u64),
+            ("entities", v.entity_count() as u64),
+            ("facts_live", live),
+            (
+                "facts_retracted",
+                (v.triple_count() as u64).saturating_sub(live),
+            ),
+            ("disk_bytes", store::dir_size(&self.dir)),
+            ("view_tx", v.watermark()),
+            ("log_tx", self.log.last_tx()),
+        ];
+        for (name, n) in rows {
+            t.push(vec![
+                Some(Value::Str(name.to_string())),
+                Some(Value::Int(i64::try_from(n).unwrap_or(i64::MAX))),
+            ]);
+        }
+        t
+    }
+
+    /// `log`: one row per event from tx `since` on (oldest first), at most `limit` rows.
+    /// Columns `tx, time, kind, summary`.
+    pub fn log_table(&self, since: Option<Tx>, limit: Option<usize>) -> Result<Table> {
+        let mut t = Table::new(["tx", "time", "kind", "summary"]);
+        let limit = limit.unwrap_or(usize::MAX);
+        if limit == 0 {
+            return Ok(t);
+        }
+        self.log.scan(since.unwrap_or(1), &mut |c| {
+            for e in &c.events {
+                t.push(vec![
+                    Some(Value::Int(i64::try_from(c.tx).unwrap_or(i64::MAX))),
+                    Some(Value::DateTime(c.time)),
+                    Some(Value::Str(e.kind().to_string())),
+                    Some(Value::Str(crate::export::summary(e))),
+                ]);
+                if t.rows.len() >= limit {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })?;
+        Ok(t)
+    }
+
+    /// Closes the database, writing a checkpoint when one is due (module doc, step 3).
+    /// Returns the notices not yet taken.
+    pub fn close(mut self) -> Result<Vec<String>> {
+        if self.checkpoint_needed || self.since_checkpoint >= CHECKPOINT_EVERY {
+            self.checkpoint()?;
+        }
+        Ok(self.take_notices())
+    }
+
+    /// The database path as shown in messages.
+    pub fn display_path(&self) -> &str {
+        &self.display
+    }
+}
+
+impl Database for Kb {
+    fn view(&self) -> &View {
+        &self.view
+    }
+
+    fn read_commit(&self, tx: Tx) -> Result<Commit> {
+        self.log.read(tx)
+    }
+
+    fn scan_commits(&self, from: Tx, f: &mut dyn FnMut(&Commit) -> Result<bool>) -> Result<()> {
+        self.log.scan(from, f)
+    }
+
+    fn commit(&mut self, events: Vec<Event>) -> Result<Tx> {
+        Kb::commit(self, events)
+    }
+}

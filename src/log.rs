@@ -1,0 +1,318 @@
+//! The durable, append-only log of commits.
+//!
+//! # Layout of a database folder
+//!
+//! ```text
+//! <db>/log/        the sled database (see `store`): meta keys and commits by tx
+//! <db>/ACKED       the last acknowledged tx, as ASCII decimal and a newline
+//! <db>/view.snap   the view checkpoint (see `kb.rs`), not part of the log
+//! ```
+//!
+//! # Appending
+//!
+//! 1. [`Log::append`] numbers the new commits `last + 1, last + 2, …`: gap-free by
+//!    construction. (`sled::Db::generate_id` was rejected: it skips numbers after a
+//!    restart.) Only one process can hold the log (sled's file lock), so no one else
+//!    can take a number in between.
+//! 2. The commits of one call go to sled in one atomic batch: all of them or none.
+//! 3. [`Store::sync`] flushes sled and fsyncs its files and folders.
+//! 4. `ACKED` is rewritten with the new last tx: written to `ACKED.new`, fsynced, renamed
+//!    over `ACKED`, folder fsynced. Only then does `append` return success.
+//!
+//! # What opening checks
+//!
+//! - The format version (meta key): a newer one is refused (exit 3).
+//! - The last commit against `ACKED`. A log *shorter* than `ACKED` lost acknowledged
+//!   commits (sled 0.34 treats a damaged tail as the end of its log): that is corruption
+//!   (exit 4), never repaired silently. A log *longer* than `ACKED` holds commits of a
+//!   command that failed or was killed before step 4 finished: that command reported
+//!   failure (or nothing), so those commits are dropped, with a notice, and the log is
+//!   exactly what was acknowledged.
+//!
+//! The durability guarantee: once a command reports success, its commits survive a
+//! process kill and, as far as the drive honours fsync, a power cut.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::event::{Commit, Event, Tx};
+use crate::store::{self, MetaKey, Store};
+
+/// The database format written by this build (meta key `FormatVersion`).
+pub const DB_FORMAT: u32 = 1;
+
+/// A commit about to be appended: its tx is assigned by [`Log::append`].
+#[derive(Clone, Debug)]
+pub struct NewCommit {
+    /// The commit's time; `None` for now (never earlier than the previous commit's).
+    pub time: Option<DateTime<Utc>>,
+    pub events: Vec<Event>,
+}
+
+pub struct Log {
+    store: Store,
+    dir: PathBuf,
+    last: Tx,
+    last_time: Option<DateTime<Utc>>,
+    acked: Tx,
+    db_id: Vec<u8>,
+}
+
+/// The sled folder inside a database folder.
+pub fn sled_dir(db: &Path) -> PathBuf {
+    db.join("log")
+}
+
+fn acked_path(db: &Path) -> PathBuf {
+    db.join("ACKED")
+}
+
+/// Reads `ACKED`: `Ok(None)` when the file does not exist.
+pub fn read_acked(db: &Path) -> Result<Option<Tx>> {
+    let path = acked_path(db);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let text = std::str::from_utf8(&bytes).unwrap_or("");
+            match text.trim().parse::<Tx>() {
+                Ok(tx) => Ok(Some(tx)),
+                Err(_) => Err(Error::Corrupt {
+                    tx: None,
+                    what: format!("{} does not hold a tx number", path.display()),
+                }),
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
+    }
+}
+
+/// Replaces `path` atomically with `bytes`: write aside, fsync, rename, fsync the folder.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(".new");
+    let aside = PathBuf::from(aside);
+    let io = |what: &str, e| Error::io(format!("{what} {}", aside.display()), e);
+    let mut f = std::fs::File::create(&aside).map_err(|e| io("creating", e))?;
+    f.write_all(bytes).map_err(|e| io("writing", e))?;
+    f.sync_all().map_err(|e| io("syncing", e))?;
+    drop(f);
+    std::fs::rename(&aside, path).map_err(|e| {
+        Error::io(
+            format!("renaming {} over {}", aside.display(), path.display()),
+            e,
+        )
+    })?;
+    if let Some(parent) = path.parent() {
+        store::sync_path(parent)?;
+    }
+    Ok(())
+}
+
+fn new_db_id(dir: &Path) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(format!("{:?}", std::time::SystemTime::now()));
+    h.update(std::process::id().to_le_bytes());
+    h.update(dir.as_os_str().as_encoded_bytes());
+    h.finalize()
+        .get(..16)
+        .map(|s| s.to_vec())
+        .unwrap_or_default()
+}
+
+impl Log {
+    /// Opens the log of the database folder `db` (which must exist), creating the sled
+    /// database inside when `create` is set. Notices (dropped unacknowledged commits)
+    /// are pushed to `notices`.
+    pub fn open(
+        db: &Path,
+        display: &str,
+        create: bool,
+        wait: Option<Duration>,
+        notices: &mut Vec<String>,
+    ) -> Result<Log> {
+        let dir = sled_dir(db);
+        let cannot = |reason: String| Error::CannotOpen {
+            path: display.to_string(),
+            reason,
+        };
+        let fresh = !dir.exists();
+        if fresh && !create {
+            return Err(cannot(
+                "it is not an annals database (no log folder inside)".to_string(),
+            ));
+        }
+        let store = Store::open(&dir, display, wait)?;
+        let version = match store.get_meta(MetaKey::FormatVersion)? {
+            Some(bytes) => match <[u8; 4]>::try_from(bytes.as_slice()) {
+                Ok(b) => u32::from_be_bytes(b),
+                Err(_) => return Err(cannot("its format version is unreadable".to_string())),
+            },
+            None => {
+                if store.last_tx()?.is_some() {
+                    return Err(cannot("it has commits but no format version".to_string()));
+                }
+                store.set_meta(MetaKey::FormatVersion, &DB_FORMAT.to_be_bytes())?;
+                store.set_meta(MetaKey::DbId, &new_db_id(db))?;
+                store.sync()?;
+                if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    store::sync_path(parent)?;
+                }
+                DB_FORMAT
+            }
+        };
+        if version > DB_FORMAT {
+            return Err(cannot(format!(
+                "it was written by a newer version of annals (database format {version}; this \
+                 build reads formats up to {DB_FORMAT}): upgrade annals, or restore into a new \
+                 database from `annals export events` made with the newer version"
+            )));
+        }
+        let db_id = store.get_meta(MetaKey::DbId)?.unwrap_or_default();
+        let last = store.last_tx()?.unwrap_or(0);
+        let acked = read_acked(db)?.unwrap_or(0);
+        let mut log = Log {
+            store,
+            dir: db.to_path_buf(),
+            last,
+            last_time: None,
+            acked,
+            db_id,
+        };
+        if last < acked {
+            return Err(Error::Corrupt {
+                tx: Some(last + 1),
+                what: format!(
+                    "the log ends at tx {last} but tx {acked} was acknowledged (ACKED): \
+                     acknowledged commits are missing; restore from `annals export events`"
+                ),
+            });
+        }
+        if last > acked {
+            let n = log.store.remove_commits_after(acked)?;
+            log.store.sync()?;
+            log.last = acked;
+            notices.push(format!(
+                "dropped {n} commit(s) after tx {acked} that were never acknowledged \
+                 (a write was interrupted before it reported success)"
+            ));
+        }
+        if log.last > 0 {
+            log.last_time = Some(log.read(log.last)?.time);
+        }
+        Ok(log)
+    }
+
+    /// The last tx in the log (0 when empty).
+    pub fn last_tx(&self) -> Tx {
+        self.last
+    }
+
+    /// The last acknowledged tx, as recorded in `ACKED` when the log was opened or last
+    /// appended to.
+    pub fn acked(&self) -> Tx {
+        self.acked
+    }
+
+    /// The random id chosen when the database was created.
+    pub fn db_id(&self) -> &[u8] {
+        &self.db_id
+    }
+
+    /// Appends commits, numbered `last + 1, …`, all or nothing, and returns once they are
+    /// durable (module doc, steps 1–4).
+    ///
+    /// If sled took the batch but syncing or `ACKED` failed, this tries to remove the
+    /// commits again and reports the error; if the process dies instead, the next
+    /// [`Log::open`] drops them, since `ACKED` does not cover them.
+    pub fn append(&mut self, commits: Vec<NewCommit>) -> Result<Vec<Commit>> {
+        if commits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::with_capacity(commits.len());
+        let mut encoded = Vec::with_capacity(commits.len());
+        let mut tx = self.last;
+        let mut last_time = self.last_time;
+        for c in commits {
+            tx += 1;
+            let time = match c.time {
+                Some(t) => t,
+                None => {
+                    let now = Utc::now();
+                    last_time.map_or(now, |l| now.max(l))
+                }
+            };
+            last_time = Some(time);
+            let commit = Commit {
+                tx,
+                time,
+                events: c.events,
+            };
+            encoded.push((tx, commit.encode()?));
+            out.push(commit);
+        }
+        self.store.put_commits(&encoded)?;
+        drop(encoded);
+        let durable = self
+            .store
+            .sync()
+            .and_then(|()| write_atomically(&acked_path(&self.dir), format!("{tx}\n").as_bytes()));
+        if let Err(e) = durable {
+            // Best effort: the next open drops them anyway.
+            let _ = self.store.remove_commits_after(self.last);
+            return Err(e);
+        }
+        self.last = tx;
+        self.acked = tx;
+        self.last_time = last_time;
+        Ok(out)
+    }
+
+    /// One commit, decoded and checked.
+    pub fn read(&self, tx: Tx) -> Result<Commit> {
+        match self.store.get_commit(tx)? {
+            Some(bytes) => Commit::decode(tx, &bytes),
+            None => Err(Error::Corrupt {
+                tx: Some(tx),
+                what: "commit missing from the log".to_string(),
+            }),
+        }
+    }
+
+    /// Calls `f` with every commit from `from` to the last, decoded and checked, in
+    /// order, until it returns `false`. A gap in the tx sequence is corruption.
+    pub fn scan(&self, from: Tx, f: &mut dyn FnMut(&Commit) -> Result<bool>) -> Result<()> {
+        let from = from.max(1);
+        let mut expect = from;
+        self.store.scan_commits(from, &mut |tx, bytes| {
+            if tx != expect {
+                return Err(Error::Corrupt {
+                    tx: Some(expect),
+                    what: format!("commit missing from the log (the next one is tx {tx})"),
+                });
+            }
+            expect += 1;
+            let commit = Commit::decode(tx, bytes)?;
+            f(&commit)
+        })
+    }
+
+    /// Calls `f(key tx, raw bytes)` for every stored commit, undecoded (for `verify`).
+    pub fn scan_raw(&self, f: &mut dyn FnMut(Tx, &[u8]) -> Result<bool>) -> Result<()> {
+        self.store.scan_commits(0, f)
+    }
+
+    /// Bytes on disk of the sled database.
+    pub fn disk_bytes(&self) -> u64 {
+        self.store.disk_bytes()
+    }
+
+    /// The store underneath, for tools and tests that need raw access.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}

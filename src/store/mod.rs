@@ -1,0 +1,329 @@
+//! The sled store: the only module that imports sled.
+//!
+//! Everything annals keeps in sled lives in sled's default tree, under keys built from
+//! [`Key`]. A key is a one-byte tag followed by a fixed-width body, so that all keys of
+//! one kind are a contiguous range and commits scan in tx order:
+//!
+//! ```text
+//! tag   body                      value
+//! 0x00  MetaKey tag (1 byte)      depends on the meta key (below)
+//! 0x01  tx, u64 big-endian        a commit envelope (see `event.rs`): version, CRC, bincode
+//! 0x02..=0x7f                     reserved for later kinds of keys (indexes, …)
+//! ```
+//!
+//! Meta keys:
+//!
+//! ```text
+//! 0x00 0x01  FormatVersion   u32 big-endian: the database format (DB_FORMAT)
+//! 0x00 0x02  DbId            16 bytes, random at creation: ties view checkpoints to this log
+//! ```
+//!
+//! Big-endian tx numbers make sled's byte order the tx order. What is deliberately
+//! missing: there is no "last tx" meta key. The last commit key is the last tx, read with
+//! one reverse seek, so there is no second copy inside sled that could disagree with the
+//! commits. (The acknowledged tx is kept *outside* sled, in `ACKED`; see `log.rs`.)
+//!
+//! Durability: [`Store::sync`] calls sled's `flush` and then fsyncs every file under the
+//! sled folder and the folder itself. sled 0.34's `flush` ends in `sync_file_range` on
+//! Linux, which does not flush file metadata nor the drive's cache; a full `fsync` does.
+//! Rejected alternative: sled's `Mode`/`flush_every_ms` settings, which change when sled
+//! writes but not how it syncs.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::event::Tx;
+
+/// Tags of the key kinds, the first byte of every key.
+const TAG_META: u8 = 0x00;
+const TAG_COMMIT: u8 = 0x01;
+
+/// Keys of the meta range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetaKey {
+    /// u32 big-endian: the database format version.
+    FormatVersion,
+    /// 16 bytes, chosen at creation.
+    DbId,
+}
+
+impl MetaKey {
+    fn tag(self) -> u8 {
+        match self {
+            MetaKey::FormatVersion => 0x01,
+            MetaKey::DbId => 0x02,
+        }
+    }
+}
+
+/// A key in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Meta(MetaKey),
+    Commit(Tx),
+}
+
+impl Key {
+    /// The byte layout documented at the top of this module.
+    pub fn encode(self) -> Vec<u8> {
+        match self {
+            Key::Meta(m) => vec![TAG_META, m.tag()],
+            Key::Commit(tx) => {
+                let mut k = Vec::with_capacity(9);
+                k.push(TAG_COMMIT);
+                k.extend_from_slice(&tx.to_be_bytes());
+                k
+            }
+        }
+    }
+
+    /// Decodes a commit key; `None` for any other key or a malformed one.
+    pub fn decode_commit(bytes: &[u8]) -> Option<Tx> {
+        match bytes {
+            [TAG_COMMIT, rest @ ..] => Some(Tx::from_be_bytes(rest.try_into().ok()?)),
+            _ => None,
+        }
+    }
+}
+
+/// The prefix shared by every commit key.
+fn commit_prefix() -> [u8; 1] {
+    [TAG_COMMIT]
+}
+
+/// How long to keep retrying a lock held by this very process: sled releases its file
+/// lock from a background thread slightly after the last handle is dropped.
+const SELF_RELEASE_GRACE: Duration = Duration::from_millis(300);
+
+/// The sled database of one annals database.
+pub struct Store {
+    db: sled::Db,
+    dir: PathBuf,
+}
+
+fn sled_err(context: &str, e: sled::Error) -> Error {
+    match e {
+        sled::Error::Io(io) => Error::io(context.to_string(), io),
+        sled::Error::Corruption { at, .. } => Error::Corrupt {
+            tx: None,
+            what: format!("{context}: sled reports corruption at {at:?}"),
+        },
+        other => Error::Internal(format!("{context}: {other}")),
+    }
+}
+
+fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
+impl Store {
+    /// Opens the sled database in `dir` (created when missing). A database held by
+    /// another process gives [`Error::Locked`] naming `display` once `wait` has passed
+    /// (a short grace period when `wait` is `None`).
+    pub fn open(dir: &Path, display: &str, wait: Option<Duration>) -> Result<Store> {
+        let deadline = Instant::now() + wait.unwrap_or(SELF_RELEASE_GRACE);
+        loop {
+            // Writes are flushed explicitly by `sync` before anything is acknowledged; a
+            // background flusher would only hold the lock longer after drop.
+            let result = sled::Config::new()
+                .path(dir)
+                .flush_every_ms(None)
+                .cache_capacity(64 << 20)
+                .open();
+            match result {
+                Ok(db) => {
+                    return Ok(Store {
+                        db,
+                        dir: dir.to_path_buf(),
+                    })
+                }
+                Err(e) if is_lock_error(&e) => {
+                    if Instant::now() >= deadline {
+                        return Err(Error::Locked {
+                            path: display.to_string(),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(e) => {
+                    return Err(Error::CannotOpen {
+                        path: display.to_string(),
+                        reason: format!(
+                            "sled refused it ({e}); if the files are damaged, restore from a \
+                             backup made with `annals export events`"
+                        ),
+                    })
+                }
+            }
+        }
+    }
+
+    pub fn get_meta(&self, key: MetaKey) -> Result<Option<Vec<u8>>> {
+        self.db
+            .get(Key::Meta(key).encode())
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(|e| sled_err("reading meta data", e))
+    }
+
+    /// Sets a meta key. Not durable until [`Store::sync`].
+    pub fn set_meta(&self, key: MetaKey, value: &[u8]) -> Result<()> {
+        self.db
+            .insert(Key::Meta(key).encode(), value)
+            .map(|_| ())
+            .map_err(|e| sled_err("writing meta data", e))
+    }
+
+    /// The highest commit key, whatever its value holds.
+    pub fn last_tx(&self) -> Result<Option<Tx>> {
+        match self.db.scan_prefix(commit_prefix()).next_back() {
+            None => Ok(None),
+            Some(Ok((k, _))) => Ok(Key::decode_commit(&k)),
+            Some(Err(e)) => Err(sled_err("reading the last commit", e)),
+        }
+    }
+
+    /// The stored bytes of one commit.
+    pub fn get_commit(&self, tx: Tx) -> Result<Option<Vec<u8>>> {
+        self.db
+            .get(Key::Commit(tx).encode())
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(|e| sled_err("reading a commit", e))
+    }
+
+    /// Calls `f(key tx, bytes)` for every stored commit from `from` on, in tx order,
+    /// until it returns `false`. A key of the commit range that is not 9 bytes long is
+    /// reported as corruption.
+    pub fn scan_commits(
+        &self,
+        from: Tx,
+        f: &mut dyn FnMut(Tx, &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        let start = Key::Commit(from).encode();
+        let end = [TAG_COMMIT + 1];
+        for item in self.db.range(start.as_slice()..&end[..]) {
+            let (k, v) = item.map_err(|e| sled_err("scanning commits", e))?;
+            let Some(tx) = Key::decode_commit(&k) else {
+                return Err(Error::Corrupt {
+                    tx: None,
+                    what: format!("malformed commit key {:?}", k.as_ref()),
+                });
+            };
+            if !f(tx, &v)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores encoded commits in one atomic sled batch: all of them or none. Not durable
+    /// until [`Store::sync`].
+    pub fn put_commits(&self, commits: &[(Tx, Vec<u8>)]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for (tx, bytes) in commits {
+            batch.insert(Key::Commit(*tx).encode(), bytes.as_slice());
+        }
+        self.db
+            .apply_batch(batch)
+            .map_err(|e| sled_err("writing commits", e))
+    }
+
+    /// Overwrites the raw bytes of one commit key. For repair tools and for tests that
+    /// damage a commit on purpose; never used by normal writes.
+    pub fn put_raw_commit(&self, tx: Tx, bytes: &[u8]) -> Result<()> {
+        self.db
+            .insert(Key::Commit(tx).encode(), bytes)
+            .map(|_| ())
+            .map_err(|e| sled_err("writing a commit", e))
+    }
+
+    /// Removes every commit after `tx` in one batch (commits that were never
+    /// acknowledged; see `log.rs`).
+    pub fn remove_commits_after(&self, tx: Tx) -> Result<u64> {
+        let mut batch = sled::Batch::default();
+        let mut n = 0;
+        self.scan_commits(tx.saturating_add(1), &mut |k, _| {
+            batch.remove(Key::Commit(k).encode());
+            n += 1;
+            Ok(true)
+        })?;
+        self.db
+            .apply_batch(batch)
+            .map_err(|e| sled_err("removing commits", e))?;
+        Ok(n)
+    }
+
+    /// Makes everything written so far durable: sled's flush, then a full fsync of every
+    /// file under the sled folder and of the folders themselves.
+    pub fn sync(&self) -> Result<()> {
+        self.db
+            .flush()
+            .map_err(|e| sled_err("flushing the database", e))?;
+        sync_tree(&self.dir)
+    }
+
+    /// Bytes used by sled's files.
+    pub fn disk_bytes(&self) -> u64 {
+        dir_size(&self.dir)
+    }
+}
+
+/// fsyncs every file under `dir` (recursively) and every folder, `dir` included.
+pub fn sync_tree(dir: &Path) -> Result<()> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
+        let path = entry.path();
+        let ty = entry
+            .file_type()
+            .map_err(|e| Error::io(format!("inspecting {}", path.display()), e))?;
+        if ty.is_dir() {
+            sync_tree(&path)?;
+        } else if ty.is_file() {
+            sync_path(&path)?;
+        }
+    }
+    sync_path(dir)
+}
+
+/// fsyncs one file or folder.
+pub fn sync_path(path: &Path) -> Result<()> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::io(format!("syncing {}", path.display()), e))
+}
+
+/// Total size of the files under `dir`, recursively; unreadable entries count as 0.
+pub fn dir_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_keys_order_by_tx_and_share_a_prefix() {
+        let a = Key::Commit(2).encode();
+        let b = Key::Commit(256).encode();
+        assert!(a < b);
+        assert!(a.starts_with(&commit_prefix()));
+        assert!(!Key::Meta(MetaKey::FormatVersion)
+            .encode()
+            .starts_with(&commit_prefix()));
+        assert_eq!(Key::decode_commit(&b), Some(256));
+        assert_eq!(Key::decode_commit(&[TAG_COMMIT, 1]), None);
+        assert_eq!(Key::decode_commit(&Key::Meta(MetaKey::DbId).encode()), None);
+    }
+}

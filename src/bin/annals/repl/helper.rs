@@ -222,7 +222,11 @@ impl Hinter for ReplHelper {
 
     /// The rest of the latest history entry starting with the line, up to its end of
     /// line: a hint spanning lines would be drawn over the lines below the prompt.
+    /// Only with colour: an undimmed hint cannot be told from typed text.
     fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<String> {
+        if !self.color {
+            return None;
+        }
         let hint = self.hinter.hint(line, pos, ctx)?;
         let first = hint.split('\n').next().unwrap_or("");
         (!first.is_empty()).then(|| first.to_string())

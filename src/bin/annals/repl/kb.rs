@@ -39,6 +39,7 @@ pub struct KbBackend {
     /// sled allows one open of a database at a time, within a process too: the loader
     /// thread and the statements take turns through this gate.
     gate: Arc<Mutex<()>>,
+    loader: std::sync::Once,
 }
 
 /// Stand-in for the executor's session (PROVISIONAL).
@@ -67,11 +68,11 @@ fn names_of(view: &View) -> Names {
 }
 
 impl KbBackend {
-    /// Starts loading completion names in the background; returns at once.
+    /// Returns at once: nothing is read before the prompt.
     pub fn new(path: PathBuf, wait: Option<Duration>, timeout: Option<Duration>) -> KbBackend {
         let _ = timeout;
         let session = Session::default();
-        let backend = KbBackend {
+        KbBackend {
             path,
             wait,
             session,
@@ -79,25 +80,33 @@ impl KbBackend {
             names: NamesCell::default(),
             names_at: Arc::default(),
             gate: Arc::default(),
-        };
+            loader: std::sync::Once::new(),
+        }
+    }
+
+    /// Loads completion names in a background thread: the prompt must not wait for
+    /// them, and completion works without them meanwhile.
+    fn start_loading_names(&self) {
         let (path, names, names_at, gate) = (
-            backend.path.clone(),
-            backend.names.clone(),
-            Arc::clone(&backend.names_at),
-            Arc::clone(&backend.gate),
+            self.path.clone(),
+            self.names.clone(),
+            Arc::clone(&self.names_at),
+            Arc::clone(&self.gate),
         );
-        // Completion works without names; the prompt must not wait for them.
-        std::thread::spawn(move || {
-            let _turn = lock(&gate);
-            let opened = Kb::open(&path, OpenOptions::default());
-            if let Ok(kb) = opened {
-                names.set(names_of(kb.view()));
-                *lock(&names_at) = Some(kb.view().watermark());
-                // Notices (a rebuilt checkpoint) are the statements' to show.
-                let _ = kb.close();
-            }
+        self.loader.call_once(move || {
+            std::thread::spawn(move || {
+                let _turn = lock(&gate);
+                if lock(&names_at).is_some() {
+                    return; // a statement got there first
+                }
+                if let Ok(kb) = Kb::open(&path, OpenOptions::default()) {
+                    names.set(names_of(kb.view()));
+                    *lock(&names_at) = Some(kb.view().watermark());
+                    // Notices (a rebuilt checkpoint) are the statements' to show.
+                    let _ = kb.close();
+                }
+            });
         });
-        backend
     }
 
     /// Opens the database, runs `f`, refreshes completion names if the view moved, and
@@ -276,6 +285,7 @@ impl Backend for KbBackend {
     }
 
     fn names(&self) -> NamesCell {
+        self.start_loading_names();
         self.names.clone()
     }
 }

@@ -1,8 +1,14 @@
 //! The annals query language: syntax tree, parser, diagnostics, planner and executor.
 pub mod ast;
+pub mod compile;
 pub mod diagnostic;
+pub mod exec;
 pub mod parser;
+pub mod plan;
 pub mod print;
+pub mod session;
+
+pub use session::{Output, Session};
 
 use crate::error::Result;
 use crate::event::{Commit, Event, Tx};

@@ -5,6 +5,7 @@
 
 mod render;
 mod repl;
+mod statements;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -172,6 +173,7 @@ struct Ctx {
     quiet: bool,
     timer: bool,
     wait: Option<Duration>,
+    timeout: Option<Duration>,
 }
 
 impl Ctx {
@@ -211,6 +213,15 @@ impl Ctx {
                 t.rows.len()
             );
         }
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::new(stdout.lock());
+        render::render(t, format, &mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| Error::io("writing to standard output", e))
+    }
+
+    /// Renders a table on standard output.
+    fn print(&self, t: &Table, format: OutFormat) -> Result<()> {
         let stdout = std::io::stdout();
         let mut w = std::io::BufWriter::new(stdout.lock());
         render::render(t, format, &mut w)
@@ -289,6 +300,7 @@ fn run(cli: Cli) -> Result<()> {
         quiet: cli.quiet,
         timer: cli.timer,
         wait: cli.wait,
+        timeout: cli.timeout,
     };
     let command = match cli.command {
         Some(c) => c,
@@ -472,8 +484,17 @@ fn run(cli: Cli) -> Result<()> {
                 ctx.emit(&t, format, started)?;
             }
         }
-        Command::Query { .. } => return Err(not_in_this_build("query")),
-        Command::Run { .. } => return Err(not_in_this_build("run")),
+        Command::Query {
+            statement,
+            params,
+            out,
+        } => statements::query(&ctx, &statement, &params, ctx.format(&out))?,
+        Command::Run {
+            files,
+            params,
+            keep_going,
+            out,
+        } => statements::run(&ctx, &files, &params, keep_going, ctx.format(&out))?,
         Command::Ingest { .. } => return Err(not_in_this_build("ingest")),
         Command::Repl => {
             // The shell reports its own errors and returns the exit code (SPEC §4).
@@ -484,17 +505,25 @@ fn run(cli: Cli) -> Result<()> {
                 quiet: ctx.quiet,
                 params: Vec::new(),
                 wait: ctx.wait,
-                timeout: cli.timeout,
+                timeout: ctx.timeout,
             });
             std::process::exit(code);
         }
     }
-    let _ = cli.timeout;
     Ok(())
 }
 
 fn is_broken_pipe(e: &Error) -> bool {
     matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Prints an error on standard error. Statement errors are already rendered with their
+/// `error:` line, location and caret.
+pub(crate) fn report_error(e: &Error) {
+    match e {
+        Error::Statement(text) => eprintln!("{text}"),
+        other => eprintln!("error: {other}"),
+    }
 }
 
 fn main() -> ExitCode {
@@ -507,7 +536,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            report_error(&e);
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
         }
     }

@@ -140,6 +140,28 @@ pub fn parse_statement(src: &str) -> Result<Statement, ParseError> {
     }
 }
 
+/// Parses the one statement that starts at byte `start` of `src` and ends at its `;` (or
+/// at the end of `src`), with spans and errors relative to the whole of `src`. `annals
+/// run --keep-going` parses a file statement by statement this way, so that a statement
+/// after a broken one still runs and every message names its line in the file.
+#[allow(clippy::result_large_err)]
+pub fn parse_statement_at(src: &str, start: usize) -> Result<Statement, ParseError> {
+    let tail = src.get(start..).unwrap_or("");
+    let (r, state) = lexical::with_state(src, || {
+        let (rest, s) = grammar::statement(tail)?;
+        let rest = ws(rest);
+        if rest.is_empty() || rest.starts_with(';') {
+            return Ok((rest, s));
+        }
+        lexical::note(rest, Expected::Punct(";"));
+        lexical::expect(rest, Expected::Thing("end of statement"))
+    });
+    match r {
+        Ok((_, s)) => Ok(s),
+        Err(_) => Err(build_error(src, state)),
+    }
+}
+
 /// What the REPL should do with the text typed so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputStatus {

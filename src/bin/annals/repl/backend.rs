@@ -24,10 +24,11 @@ pub struct Output {
 }
 
 pub trait Backend {
-    /// Parses and runs one statement. `src` is the statement's text, padded so that line
-    /// and column numbers count from the start of `origin` (a file name; `None` for
-    /// typed input). Errors come back already rendered (SPEC §3), the caret uncoloured.
-    fn execute(&mut self, src: &str, origin: Option<&str>) -> Result<Output>;
+    /// Parses and runs the statement starting at byte `start` of `src` (up to its `;`).
+    /// `src` is the whole input the statement came from, so that line and column
+    /// numbers count from its start; `origin` names it (a file; `None` for typed input).
+    /// Errors come back already rendered (SPEC §3), the caret uncoloured.
+    fn execute(&mut self, src: &str, start: usize, origin: Option<&str>) -> Result<Output>;
     /// The flag a running statement polls; the Ctrl-C handler sets it.
     fn cancel_flag(&self) -> Arc<AtomicBool>;
     /// `.param set NAME VALUE`: VALUE as `--param` takes it (SPEC §6).

@@ -1,8 +1,5 @@
-//! The shell's backend on the real knowledge base: the parser, a session kept for the
-//! whole shell, and a [`Kb`] opened for each statement and closed right after.
-//!
-//! PROVISIONAL: until the executor's `Session` lands, statements parse (errors are
-//! real) but do not run, and parameters and the as-of are kept here.
+//! The shell's backend on the real knowledge base: the parser, a [`Session`] kept for
+//! the whole shell, and a [`Kb`] opened for each statement and closed right after.
 //!
 //! Opening per statement is what lets the nightly job run while a shell is open (see
 //! the module doc of `repl`): between statements no lock is held. The price is the
@@ -15,8 +12,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use annals::query::ast::{AsOf, StatementKind};
-use annals::query::parser::{parse_statement, PREDICATES};
+use annals::query::ast::AsOf;
+use annals::query::parser::{parse_statement_at, PREDICATES};
+use annals::query::Session;
 use annals::table::Table;
 use annals::value::{fold, Value};
 use annals::view::{View, VIRTUAL_PREDICATES};
@@ -33,20 +31,12 @@ pub struct KbBackend {
     wait: Option<Duration>,
     session: Session,
     names: NamesCell,
-    cancel: Arc<AtomicBool>,
     /// The view's watermark when `names` was filled; `None` before the first load.
     names_at: Arc<Mutex<Option<u64>>>,
     /// sled allows one open of a database at a time, within a process too: the loader
     /// thread and the statements take turns through this gate.
     gate: Arc<Mutex<()>>,
     loader: std::sync::Once,
-}
-
-/// Stand-in for the executor's session (PROVISIONAL).
-#[derive(Default)]
-pub struct Session {
-    params: std::collections::HashMap<String, Value>,
-    as_of: Option<AsOf>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -70,13 +60,14 @@ fn names_of(view: &View) -> Names {
 impl KbBackend {
     /// Returns at once: nothing is read before the prompt.
     pub fn new(path: PathBuf, wait: Option<Duration>, timeout: Option<Duration>) -> KbBackend {
-        let _ = timeout;
-        let session = Session::default();
+        let mut session = Session::new();
+        if let Some(t) = timeout {
+            session.set_timeout(t);
+        }
         KbBackend {
             path,
             wait,
             session,
-            cancel: Arc::default(),
             names: NamesCell::default(),
             names_at: Arc::default(),
             gate: Arc::default(),
@@ -142,16 +133,6 @@ impl KbBackend {
     }
 }
 
-fn is_write(kind: &StatementKind) -> bool {
-    matches!(
-        kind,
-        StatementKind::Assert { .. }
-            | StatementKind::Retract { .. }
-            | StatementKind::RetractArticle { .. }
-            | StatementKind::Alias { .. }
-    )
-}
-
 /// A value as the language writes it: strings quoted, the rest as displayed.
 fn literal(v: &Value) -> String {
     match v {
@@ -169,21 +150,25 @@ fn text(s: impl Into<String>) -> Option<Value> {
 }
 
 impl Backend for KbBackend {
-    fn execute(&mut self, src: &str, origin: Option<&str>) -> Result<Output> {
+    fn execute(&mut self, src: &str, start: usize, origin: Option<&str>) -> Result<Output> {
         let started = Instant::now();
         // Parsed before the database is opened: a typo never takes the lock.
-        let stmt = parse_statement(src).map_err(|e| e.into_error(src, origin))?;
+        let stmt = parse_statement_at(src, start).map_err(|e| e.into_error(src, origin))?;
         let parse_time = started.elapsed();
-        let _ = parse_time;
-        self.with_kb(is_write(&stmt.kind), |_, _| {
-            Err(annals::Error::InvalidInput(
-                "statements do not run in this build yet (the executor is not merged)".into(),
-            ))
+        self.with_kb(crate::statements::writes(&stmt), |session, kb| {
+            let started = Instant::now();
+            let out = session.execute(kb, &stmt, src)?;
+            Ok(Output {
+                table: out.table,
+                hints: out.hints,
+                committed: out.committed,
+                elapsed: Some(parse_time + started.elapsed()),
+            })
         })
     }
 
     fn cancel_flag(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.cancel)
+        self.session.cancel_flag()
     }
 
     fn set_param(&mut self, name: &str, value: &str) -> Result<()> {
@@ -192,9 +177,7 @@ impl Backend for KbBackend {
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
             .unwrap_or(value);
-        self.session
-            .params
-            .insert(name.to_string(), Value::Str(value.to_string()));
+        self.session.set_param_text(name, value);
         Ok(())
     }
 

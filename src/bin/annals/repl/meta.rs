@@ -48,7 +48,8 @@ pub const META_COMMANDS: &[(&str, &str)] = &[
 #[derive(Clone, Debug, PartialEq)]
 pub enum Meta {
     Help,
-    Format(Format),
+    /// `None`: say which format is in use.
+    Format(Option<Format>),
     Timer(bool),
     Pager(bool),
     Read(String),
@@ -79,10 +80,12 @@ pub fn parse(line: &str) -> Result<Meta, String> {
     Ok(match cmd {
         ".help" | ".h" => Meta::Help,
         ".quit" | ".exit" | ".q" => Meta::Quit,
-        ".format" | ".mode" => Meta::Format(
-            Format::parse(rest)
-                .ok_or_else(|| "usage: .format table|json|jsonl|csv|tsv".to_string())?,
-        ),
+        ".format" | ".mode" if rest.is_empty() => Meta::Format(None),
+        ".format" | ".mode" => {
+            Meta::Format(Some(Format::parse(rest).ok_or_else(|| {
+                "usage: .format table|json|jsonl|csv|tsv".to_string()
+            })?))
+        }
         ".timer" => Meta::Timer(on_off(".timer")?),
         ".pager" => Meta::Pager(on_off(".pager")?),
         ".read" => {
@@ -211,7 +214,8 @@ mod tests {
 
     #[test]
     fn parses_each_command() {
-        assert_eq!(parse(".format json"), Ok(Meta::Format(Format::Json)));
+        assert_eq!(parse(".format json"), Ok(Meta::Format(Some(Format::Json))));
+        assert_eq!(parse(".format"), Ok(Meta::Format(None)));
         assert_eq!(parse(" .timer on "), Ok(Meta::Timer(true)));
         assert_eq!(parse(".read 'q.aq'"), Ok(Meta::Read("q.aq".into())));
         assert_eq!(parse(".output"), Ok(Meta::Output(None)));

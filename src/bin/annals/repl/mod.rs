@@ -44,9 +44,6 @@
 //! History lives in `$ANNALS_HISTORY`, else `$XDG_STATE_HOME/annals/history`, else
 //! `~/.local/state/annals/history`; nothing is written in the current directory.
 
-// PROVISIONAL: until `Kb` and `Session` are wired in, parts of the backend are unused.
-#![allow(dead_code)]
-
 mod backend;
 mod helper;
 mod kb;
@@ -229,19 +226,6 @@ fn ready(text: &str) -> bool {
     }
 }
 
-/// `text[start..end]` preceded by blanks standing for what comes before it, so that the
-/// parser's line and column numbers count from the start of the whole input.
-fn padded(text: &str, start: usize, end: usize) -> String {
-    let before = text.get(..start).unwrap_or("");
-    let lines = before.matches('\n').count();
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count());
-    let mut s = String::with_capacity(lines + col + end - start);
-    s.extend(std::iter::repeat_n('\n', lines));
-    s.extend(std::iter::repeat_n(' ', col));
-    s.push_str(text.get(start..end).unwrap_or(""));
-    s
-}
-
 struct Shell<'b> {
     backend: &'b mut dyn Backend,
     render: RenderFn,
@@ -394,8 +378,7 @@ impl Shell<'_> {
                 Unit::Statements { start, text: chunk } => {
                     let mut code = 0;
                     for span in split_statements(chunk) {
-                        let src = padded(text, start + span.start, start + span.end);
-                        let c = self.statement(&src, origin);
+                        let c = self.statement(text, start + span.start, origin);
                         if code == 0 {
                             code = c;
                         }
@@ -410,14 +393,11 @@ impl Shell<'_> {
         status
     }
 
-    fn statement(&mut self, src: &str, origin: Option<&str>) -> i32 {
-        if src.trim().is_empty() {
-            return 0;
-        }
+    fn statement(&mut self, src: &str, start: usize, origin: Option<&str>) -> i32 {
         let cancel = self.backend.cancel_flag();
         cancel.store(false, std::sync::atomic::Ordering::SeqCst);
         let started = Instant::now();
-        let result = self.backend.execute(src, origin);
+        let result = self.backend.execute(src, start, origin);
         let elapsed = started.elapsed();
         cancel.store(false, std::sync::atomic::Ordering::SeqCst);
         match result {
@@ -501,8 +481,12 @@ impl Shell<'_> {
                 self.quit = true;
                 return 0;
             }
-            Meta::Format(f) => {
+            Meta::Format(Some(f)) => {
                 self.format = f;
+                return 0;
+            }
+            Meta::Format(None) => {
+                eprintln!("format: {}", self.format.as_str());
                 return 0;
             }
             Meta::Timer(on) => {

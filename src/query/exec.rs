@@ -1,0 +1,1224 @@
+//! Step 3 of running a `find`: streaming solutions through the plan.
+//!
+//! 1. A solution is a row of slots (`Option<Val>`), filled and emptied in place as the
+//!    executor goes depth-first through the plan's steps: each pattern step asks the
+//!    view's indexes for the facts matching what is bound, binds the free positions and
+//!    hands the row to the next step. No intermediate table is built.
+//! 2. `optional` runs its group under the row and continues with each extension, or
+//!    with the row unchanged when there is none; `not` runs its group only until the
+//!    first solution (a "cut"), and continues when there is none.
+//! 3. A complete solution goes to the collector: distinct projected rows, or, with
+//!    aggregates, one accumulator per group, updated on the spot, so that counting 400k
+//!    facts never stores 400k rows.
+//! 4. Every 1024 steps the executor checks the cancellation flag and the deadline.
+//! 5. At the end the rows are sorted (each distinct value is given a rank once, its text
+//!    folded once), offset and limit are applied, and values become [`Value`]s.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::ast::{AggFunc, CompareOp};
+use super::compile::{
+    Arena, Column, FilterIr, FilterOp, Operand, PatternIr, Pos, PredSel, Query, Slot, Val, Virtual,
+};
+use super::plan::{Plan, Step, StepKind};
+use crate::error::{Error, Result};
+use crate::table::Table;
+use crate::value::{compare_values, fold, Money, Value};
+use crate::view::{FactRef, PredId, Snapshot, TermId, TermRef};
+
+pub type Row = Vec<Option<Val>>;
+
+/// What bounds one statement's run.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub max_rows: usize,
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            timeout: Duration::from_secs(60),
+            max_rows: 1_000_000,
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+/// The outcome of running a plan: the table, and rows out of each step (by step id).
+pub struct Run {
+    pub table: Table,
+    pub actual: Vec<u64>,
+    /// Rows before offset and limit (distinct rows, or groups).
+    pub distinct_rows: u64,
+}
+
+/// Runs a compiled and planned `find`.
+pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Result<Run> {
+    let Query {
+        slot_names,
+        columns,
+        order,
+        limit,
+        offset,
+        arena,
+        ..
+    } = query;
+    let collector = if columns.iter().any(|(_, c)| matches!(c, Column::Agg { .. })) {
+        let keys: Vec<Slot> = columns
+            .iter()
+            .filter_map(|(_, c)| match c {
+                Column::Var(s) => Some(*s),
+                Column::Agg { .. } => None,
+            })
+            .collect();
+        Collector::Groups {
+            buf: Vec::with_capacity(keys.len()),
+            keys,
+            aggs: columns
+                .iter()
+                .filter_map(|(_, c)| match c {
+                    Column::Agg {
+                        func,
+                        distinct,
+                        arg,
+                    } => Some((*func, *distinct, *arg)),
+                    Column::Var(_) => None,
+                })
+                .collect(),
+            map: FxHashMap::default(),
+        }
+    } else {
+        let cols: Vec<Slot> = columns
+            .iter()
+            .filter_map(|(_, c)| match c {
+                Column::Var(s) => Some(*s),
+                Column::Agg { .. } => None,
+            })
+            .collect();
+        Collector::Rows {
+            buf: Vec::with_capacity(cols.len()),
+            cols,
+            set: FxHashSet::default(),
+        }
+    };
+    let mut ex = Exec {
+        snap,
+        arena,
+        limits,
+        started: Instant::now(),
+        ticks: 0,
+        err: None,
+        cut: false,
+        actual: vec![0; count_steps(plan)],
+        collector,
+    };
+    let mut row: Row = vec![None; slot_names.len()];
+    ex.solve(&plan.steps, 0, &mut row, &mut |ex, row| ex.collect(row));
+    if let Some(e) = ex.err.take() {
+        return Err(e);
+    }
+    let mut rows = ex.finish(&columns);
+    let distinct_rows = rows.len() as u64;
+    ex.sort(&mut rows, &order);
+    let start = usize::try_from(offset.unwrap_or(0)).unwrap_or(usize::MAX);
+    let take = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+    let mut table = Table::new(columns.iter().map(|(n, _)| n.clone()));
+    for r in rows.into_iter().skip(start).take(take) {
+        table.push(r.into_iter().map(|v| v.and_then(|v| ex.value(v))).collect());
+    }
+    Ok(Run {
+        table,
+        actual: ex.actual,
+        distinct_rows,
+    })
+}
+
+fn count_steps(plan: &Plan) -> usize {
+    plan.steps
+        .iter()
+        .map(|s| match &s.kind {
+            StepKind::Optional(p) | StepKind::Not(p) => count_steps(p).max(s.id + 1),
+            _ => s.id + 1,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+enum Collector {
+    Rows {
+        cols: Vec<Slot>,
+        set: FxHashSet<Vec<Option<Val>>>,
+        buf: Vec<Option<Val>>,
+    },
+    Groups {
+        keys: Vec<Slot>,
+        aggs: Vec<(AggFunc, bool, Option<Slot>)>,
+        map: FxHashMap<Vec<Option<Val>>, Vec<Acc>>,
+        buf: Vec<Option<Val>>,
+    },
+}
+
+/// One aggregate's accumulator.
+enum Acc {
+    Count(u64),
+    Distinct(FxHashSet<Val>),
+    Sum(SumAcc),
+    Min(Option<Val>),
+    Max(Option<Val>),
+}
+
+#[derive(Default)]
+struct SumAcc {
+    n: u64,
+    int: i128,
+    float: f64,
+    all_int: bool,
+    /// `Some(currency)` while every value is money of one currency.
+    money: Option<Option<String>>,
+}
+
+impl SumAcc {
+    fn new() -> SumAcc {
+        SumAcc {
+            all_int: true,
+            ..SumAcc::default()
+        }
+    }
+
+    fn add(&mut self, v: &Value) {
+        let Some(x) = v.as_number() else {
+            return;
+        };
+        self.n += 1;
+        self.float += x;
+        match v {
+            Value::Int(i) => self.int += i128::from(*i),
+            _ => self.all_int = false,
+        }
+        let cur = match v {
+            Value::Money(m) => Some(m.currency.clone()),
+            _ => None,
+        };
+        self.money = match self.money.take() {
+            None => Some(cur),
+            Some(prev) if prev == cur => Some(prev),
+            Some(_) => Some(None),
+        };
+    }
+
+    fn sum(&self) -> Value {
+        if let Some(Some(currency)) = &self.money {
+            return Value::Money(Money {
+                amount: self.float,
+                currency: currency.clone(),
+            });
+        }
+        if self.all_int {
+            if let Ok(i) = i64::try_from(self.int) {
+                return Value::Int(i);
+            }
+        }
+        Value::Decimal(self.float)
+    }
+}
+
+fn new_acc(func: AggFunc, distinct: bool) -> Acc {
+    if distinct {
+        return Acc::Distinct(FxHashSet::default());
+    }
+    match func {
+        AggFunc::Count => Acc::Count(0),
+        AggFunc::Sum | AggFunc::Avg => Acc::Sum(SumAcc::new()),
+        AggFunc::Min => Acc::Min(None),
+        AggFunc::Max => Acc::Max(None),
+    }
+}
+
+struct Exec<'a, 'v> {
+    snap: &'a Snapshot<'v>,
+    arena: Arena,
+    limits: &'a Limits,
+    started: Instant,
+    ticks: u64,
+    err: Option<Error>,
+    /// Set by a `not` group's first solution: unwind to the `not`.
+    cut: bool,
+    actual: Vec<u64>,
+    collector: Collector,
+}
+
+/// Slots a step bound, to be emptied when it moves on.
+#[derive(Default)]
+struct Bound {
+    slots: [Slot; 4],
+    n: usize,
+}
+
+impl Bound {
+    fn undo(&mut self, row: &mut Row) {
+        for &s in self.slots.iter().take(self.n) {
+            if let Some(cell) = row.get_mut(s) {
+                *cell = None;
+            }
+        }
+        self.n = 0;
+    }
+}
+
+/// Binds `pos` to `v`, or checks it when already bound. False on a mismatch.
+#[inline]
+fn unify(row: &mut Row, pos: &Pos, v: Val, b: &mut Bound) -> bool {
+    match pos {
+        Pos::Const(vals) => vals.contains(&v),
+        Pos::Slot(s) => unify_slot(row, *s, v, b),
+    }
+}
+
+#[inline]
+fn unify_slot(row: &mut Row, s: Slot, v: Val, b: &mut Bound) -> bool {
+    match row.get_mut(s) {
+        Some(Some(x)) => *x == v,
+        Some(cell) => {
+            *cell = Some(v);
+            if let Some(slot) = b.slots.get_mut(b.n) {
+                *slot = s;
+                b.n += 1;
+            }
+            true
+        }
+        None => false,
+    }
+}
+
+/// The values a position can take now: `None` when it is free.
+fn known(row: &Row, pos: &Pos) -> Option<Vec<Val>> {
+    match pos {
+        Pos::Const(vals) => Some(vals.clone()),
+        Pos::Slot(s) => row.get(*s).copied().flatten().map(|v| vec![v]),
+    }
+}
+
+type Cont<'c, 'a, 'v> = dyn FnMut(&mut Exec<'a, 'v>, &mut Row) + 'c;
+
+impl<'a, 'v> Exec<'a, 'v> {
+    #[inline]
+    fn halted(&self) -> bool {
+        self.cut || self.err.is_some()
+    }
+
+    #[inline]
+    fn tick(&mut self) {
+        self.ticks += 1;
+        if self.ticks & 1023 == 0 {
+            self.check_limits();
+        }
+    }
+
+    fn check_limits(&mut self) {
+        if self.err.is_some() {
+            return;
+        }
+        if self.limits.cancel.load(AtomicOrdering::Relaxed) {
+            self.err = Some(Error::Aborted("query cancelled".to_string()));
+        } else if self.started.elapsed() > self.limits.timeout {
+            self.err = Some(Error::Aborted(format!(
+                "query ran past its time limit of {} s; raise it with --timeout",
+                self.limits.timeout.as_secs_f64()
+            )));
+        }
+    }
+
+    fn solve(&mut self, steps: &[Step], i: usize, row: &mut Row, k: &mut Cont<'_, 'a, 'v>) {
+        if self.halted() {
+            return;
+        }
+        let Some(step) = steps.get(i) else {
+            k(self, row);
+            return;
+        };
+        match &step.kind {
+            StepKind::Pattern(p) => self.pattern(p, steps, i, row, k),
+            StepKind::Filter(f) => {
+                if self.filter_ok(f, row) {
+                    self.pass(steps, i, row, k);
+                } else {
+                    self.tick();
+                }
+            }
+            StepKind::Optional(inner) => {
+                let mut matched = false;
+                self.solve(&inner.steps, 0, row, &mut |ex, row| {
+                    matched = true;
+                    ex.pass(steps, i, row, k);
+                });
+                if !matched && !self.halted() {
+                    self.pass(steps, i, row, k);
+                }
+            }
+            StepKind::Not(inner) => {
+                self.solve(&inner.steps, 0, row, &mut |ex, _| ex.cut = true);
+                let found = std::mem::replace(&mut self.cut, false);
+                if !found && self.err.is_none() {
+                    self.pass(steps, i, row, k);
+                }
+            }
+        }
+    }
+
+    /// The row got through step `i`: count it and go on.
+    #[inline]
+    fn pass(&mut self, steps: &[Step], i: usize, row: &mut Row, k: &mut Cont<'_, 'a, 'v>) {
+        if let Some(step) = steps.get(i) {
+            if let Some(c) = self.actual.get_mut(step.id) {
+                *c += 1;
+            }
+        }
+        self.tick();
+        self.solve(steps, i + 1, row, k);
+    }
+
+    // ---- patterns ----------------------------------------------------------------------
+
+    fn pattern(
+        &mut self,
+        p: &PatternIr,
+        steps: &[Step],
+        i: usize,
+        row: &mut Row,
+        k: &mut Cont<'_, 'a, 'v>,
+    ) {
+        let pred = match p.pred {
+            PredSel::Stored(id) => Some(Some(id)),
+            PredSel::Var(s) => match row.get(s).copied().flatten() {
+                Some(Val::Pred(id)) => Some(Some(id)),
+                Some(_) => None,
+                None => Some(None),
+            },
+            PredSel::Nothing => None,
+            PredSel::Virtual(v) => return self.virtual_pattern(p, v, steps, i, row, k),
+        };
+        if p.is_path() {
+            let edge = match pred {
+                Some(Some(id)) => Some(id),
+                _ => None,
+            };
+            return self.path(p, edge, steps, i, row, k);
+        }
+        let Some(pred) = pred else {
+            return;
+        };
+        let snap = self.snap;
+        let view = snap.view();
+        let s_known = known(row, &p.s);
+        let o_known = known(row, &p.o);
+        let mut on_fact = |ex: &mut Exec<'a, 'v>, f: FactRef, row: &mut Row| {
+            ex.fact(p, f, steps, i, row, k);
+        };
+        match (s_known, o_known) {
+            (Some(ss), o_known) => {
+                for sv in ss {
+                    let Val::Term(s) = sv else { continue };
+                    // From the object when it is bound and has fewer facts.
+                    if let Some(os) = &o_known {
+                        if let [Val::Term(o)] = os.as_slice() {
+                            let (o, s_deg) = (*o, degree(snap, s, true));
+                            if degree(snap, o, false) < s_deg {
+                                snap.facts_to(o, pred, &mut |f| on_fact(self, f, row));
+                                continue;
+                            }
+                        }
+                    }
+                    snap.facts_from(s, pred, &mut |f| on_fact(self, f, row));
+                }
+            }
+            (None, Some(os)) => {
+                for ov in os {
+                    let Val::Term(o) = ov else { continue };
+                    snap.facts_to(o, pred, &mut |f| on_fact(self, f, row));
+                }
+            }
+            (None, None) => {
+                let _ = view;
+                snap.facts(pred, &mut |f| on_fact(self, f, row));
+            }
+        }
+    }
+
+    /// One fact from an index: bind what it gives and go on.
+    fn fact(
+        &mut self,
+        p: &PatternIr,
+        f: FactRef,
+        steps: &[Step],
+        i: usize,
+        row: &mut Row,
+        k: &mut Cont<'_, 'a, 'v>,
+    ) {
+        if self.halted() {
+            return;
+        }
+        self.tick();
+        let mut b = Bound::default();
+        let ok = unify(row, &p.s, Val::Term(f.s), &mut b)
+            && unify(row, &p.o, Val::Term(f.o), &mut b)
+            && match p.pred {
+                PredSel::Var(s) => unify_slot(row, s, Val::Pred(f.p), &mut b),
+                _ => true,
+            };
+        if ok {
+            match p.article {
+                None => self.pass(steps, i, row, k),
+                Some(a) => {
+                    for src in self.snap.sources(f.s, f.p, f.o) {
+                        let mut ab = Bound::default();
+                        if unify_slot(row, a, Val::Term(src), &mut ab) {
+                            self.pass(steps, i, row, k);
+                        }
+                        ab.undo(row);
+                        if self.halted() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        b.undo(row);
+    }
+
+    /// `p+`, `p*`, `p{m,n}`: walks from the bound end.
+    fn path(
+        &mut self,
+        p: &PatternIr,
+        edge: Option<PredId>,
+        steps: &[Step],
+        i: usize,
+        row: &mut Row,
+        k: &mut Cont<'_, 'a, 'v>,
+    ) {
+        // A constant starts a walk from the entity it names, else from its literal; a
+        // value the view never saw has no edges and is no node.
+        let nodes = |vals: Vec<Val>| -> Vec<Val> {
+            let terms: Vec<Val> = vals
+                .into_iter()
+                .filter(|v| matches!(v, Val::Term(_)))
+                .collect();
+            if terms.len() > 1 {
+                let entities: Vec<Val> = terms
+                    .iter()
+                    .copied()
+                    .filter(|v| matches!(v, Val::Term(t) if self.snap.is_entity(*t)))
+                    .collect();
+                if !entities.is_empty() {
+                    return entities;
+                }
+            }
+            terms
+        };
+        let (from, to, forward, starts) =
+            match (known(row, &p.s).map(nodes), known(row, &p.o).map(nodes)) {
+                (Some(ss), _) => (&p.s, &p.o, true, ss),
+                (None, Some(os)) => (&p.o, &p.s, false, os),
+                (None, None) => (&p.s, &p.o, true, self.path_starts(p, edge)),
+            };
+        for start in starts {
+            if self.halted() {
+                return;
+            }
+            let ends = self.walk(start, edge, forward, p.min, p.max);
+            for end in ends {
+                let mut b = Bound::default();
+                if unify(row, from, start, &mut b) && unify(row, to, end, &mut b) {
+                    self.pass(steps, i, row, k);
+                }
+                b.undo(row);
+                if self.halted() {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Start nodes when neither end is bound: every subject of the predicate, or every
+    /// term when zero hops are allowed (a zero-hop path relates each node to itself).
+    fn path_starts(&mut self, p: &PatternIr, edge: Option<PredId>) -> Vec<Val> {
+        let snap = self.snap;
+        let mut out: Vec<TermId> = Vec::new();
+        if p.min == 0 {
+            for t in 0..snap.view().term_count() as TermId {
+                if snap.exists(t) {
+                    out.push(snap.root(t));
+                }
+            }
+        } else if let Some(e) = edge {
+            snap.facts(Some(e), &mut |f| out.push(f.s));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.into_iter().map(Val::Term).collect()
+    }
+
+    /// Nodes reachable from `start` by a walk of `min..=max` hops. A node reached only
+    /// as the start itself is left out unless zero hops are allowed.
+    fn walk(
+        &mut self,
+        start: Val,
+        edge: Option<PredId>,
+        forward: bool,
+        min: u32,
+        max: Option<u32>,
+    ) -> Vec<Val> {
+        let snap = self.snap;
+        let mut out: Vec<Val> = Vec::new();
+        if min == 0 {
+            out.push(start);
+        }
+        let (Val::Term(s), Some(e)) = (start, edge) else {
+            return out;
+        };
+        let next_of = |node: TermId, acc: &mut Vec<TermId>| {
+            if forward {
+                snap.facts_from(node, Some(e), &mut |f| acc.push(f.o));
+            } else {
+                snap.facts_to(node, Some(e), &mut |f| acc.push(f.s));
+            }
+        };
+        let mut frontier = vec![s];
+        let mut next = Vec::new();
+        if min <= 1 {
+            // Shortest distances suffice: every node within `max` hops (but the start).
+            let mut seen: FxHashSet<TermId> = FxHashSet::default();
+            seen.insert(s);
+            let mut depth = 0u32;
+            while !frontier.is_empty() && max.is_none_or(|m| depth < m) {
+                depth += 1;
+                next.clear();
+                for &n in &frontier {
+                    next_of(n, &mut next);
+                }
+                frontier.clear();
+                for &n in &next {
+                    if seen.insert(n) {
+                        frontier.push(n);
+                        out.push(Val::Term(n));
+                    }
+                }
+                self.tick();
+                if self.halted() {
+                    break;
+                }
+            }
+        } else {
+            // Walks of at least `min` hops: layer by layer, each layer a set.
+            let max = max.unwrap_or(min);
+            let mut result: FxHashSet<TermId> = FxHashSet::default();
+            for depth in 1..=max {
+                next.clear();
+                for &n in &frontier {
+                    next_of(n, &mut next);
+                }
+                next.sort_unstable();
+                next.dedup();
+                std::mem::swap(&mut frontier, &mut next);
+                if depth >= min {
+                    result.extend(frontier.iter().copied().filter(|&n| n != s));
+                }
+                self.tick();
+                if frontier.is_empty() || self.halted() {
+                    break;
+                }
+            }
+            let mut r: Vec<TermId> = result.into_iter().collect();
+            r.sort_unstable();
+            out.extend(r.into_iter().map(Val::Term));
+        }
+        out
+    }
+
+    // ---- virtual predicates ------------------------------------------------------------
+
+    fn virtual_pattern(
+        &mut self,
+        p: &PatternIr,
+        v: Virtual,
+        steps: &[Step],
+        i: usize,
+        row: &mut Row,
+        k: &mut Cont<'_, 'a, 'v>,
+    ) {
+        let snap = self.snap;
+        let subjects: Vec<TermId> = match known(row, &p.s) {
+            Some(vals) => vals
+                .into_iter()
+                .filter_map(|v| match v {
+                    Val::Term(t) => Some(t),
+                    _ => None,
+                })
+                .collect(),
+            None => match (v, known(row, &p.o)) {
+                (Virtual::Name | Virtual::Alias, Some(os)) => os
+                    .iter()
+                    .filter_map(|o| self.val_text(*o))
+                    .filter_map(|name| snap.resolve_name(&name))
+                    .collect(),
+                _ if v.of_article() => {
+                    let mut a: Vec<TermId> = snap
+                        .view()
+                        .articles()
+                        .filter(|(t, _)| snap.exists(*t))
+                        .filter(|(_, m)| m.added <= snap.at())
+                        .map(|(t, _)| snap.root(t))
+                        .collect();
+                    a.sort_unstable();
+                    a.dedup();
+                    a
+                }
+                _ => snap.entities(),
+            },
+        };
+        for s in subjects {
+            if self.halted() {
+                return;
+            }
+            self.tick();
+            if !snap.is_entity(s) {
+                continue;
+            }
+            let s = snap.root(s);
+            let values = self.virtual_values(v, s);
+            for val in values {
+                let mut b = Bound::default();
+                if unify(row, &p.s, Val::Term(s), &mut b) && unify(row, &p.o, val, &mut b) {
+                    self.pass(steps, i, row, k);
+                }
+                b.undo(row);
+            }
+        }
+    }
+
+    fn virtual_values(&mut self, v: Virtual, s: TermId) -> Vec<Val> {
+        let snap = self.snap;
+        let mut lits: Vec<Value> = Vec::new();
+        match v {
+            Virtual::Type => {
+                if let Some(t) = snap.entity_type(s) {
+                    lits.push(Value::Str(t.as_str().to_string()));
+                }
+            }
+            Virtual::Name => {
+                if let Some(n) = snap.name(s) {
+                    lits.push(Value::Str(n.to_string()));
+                }
+            }
+            Virtual::Alias => {
+                lits.extend(
+                    snap.alias_names(s)
+                        .into_iter()
+                        .map(|n| Value::Str(n.to_string())),
+                );
+            }
+            Virtual::Mentions => {
+                if snap.article(s).is_some() {
+                    return snap.mentions(s).into_iter().map(Val::Term).collect();
+                }
+            }
+            Virtual::Title | Virtual::Url | Virtual::Published | Virtual::Language => {
+                if let Some(meta) = snap.article(s) {
+                    let value = match v {
+                        Virtual::Title => meta.title.clone().map(Value::Str),
+                        Virtual::Url => meta.url.clone().map(Value::Str),
+                        Virtual::Language => meta.language.clone().map(Value::Str),
+                        _ => meta.published.map(Value::Date),
+                    };
+                    lits.extend(value);
+                }
+            }
+        }
+        lits.into_iter()
+            .map(|l| self.arena.val_of(snap, l))
+            .collect()
+    }
+
+    // ---- filters -----------------------------------------------------------------------
+
+    fn operand<'x>(&'x self, o: &'x Operand, row: &Row) -> Option<Opd<'x>> {
+        match o {
+            Operand::Slot(s) => row.get(*s).copied().flatten().map(|v| self.opd(v)),
+            Operand::Const { value, names } => Some(Opd::Lit(Cow::Borrowed(value), *names)),
+        }
+    }
+
+    fn opd(&self, v: Val) -> Opd<'_> {
+        match v {
+            Val::Term(t) => match self.snap.term(t) {
+                Some(TermRef::Entity { root, .. }) => Opd::Ent(root),
+                Some(TermRef::Literal(l)) => Opd::Lit(Cow::Borrowed(l), None),
+                None => Opd::Lit(Cow::Owned(Value::Str(String::new())), None),
+            },
+            Val::Extra(i) => match self.arena.get(i) {
+                Some(l) => Opd::Lit(Cow::Borrowed(l), None),
+                None => Opd::Lit(Cow::Owned(Value::Str(String::new())), None),
+            },
+            Val::Pred(p) => Opd::Lit(Cow::Owned(Value::Str(self.pred_name(p))), None),
+        }
+    }
+
+    fn pred_name(&self, p: PredId) -> String {
+        self.snap
+            .view()
+            .pred(p)
+            .map_or_else(String::new, |i| i.name.to_string())
+    }
+
+    fn opd_eq(&self, a: &Opd, b: &Opd) -> bool {
+        match (a, b) {
+            (Opd::Ent(x), Opd::Ent(y)) => x == y,
+            (Opd::Ent(e), Opd::Lit(v, names)) | (Opd::Lit(v, names), Opd::Ent(e)) => {
+                match v.as_ref() {
+                    Value::Str(s) | Value::Entity(s) => {
+                        names.or_else(|| self.snap.resolve_name(s)) == Some(*e)
+                    }
+                    _ => false,
+                }
+            }
+            (Opd::Lit(x, _), Opd::Lit(y, _)) => {
+                compare_values(x, y) == Ordering::Equal
+                    && matches!(x.as_ref(), Value::Str(_) | Value::Entity(_))
+                        == matches!(y.as_ref(), Value::Str(_) | Value::Entity(_))
+            }
+        }
+    }
+
+    fn opd_value<'x>(&self, o: &'x Opd) -> Cow<'x, Value> {
+        match o {
+            Opd::Ent(t) => Cow::Owned(Value::Entity(
+                self.snap.name(*t).unwrap_or_default().to_string(),
+            )),
+            Opd::Lit(v, _) => Cow::Borrowed(v.as_ref()),
+        }
+    }
+
+    fn opd_text<'x>(&'x self, o: &'x Opd) -> Cow<'x, str> {
+        match o {
+            Opd::Ent(t) => Cow::Borrowed(self.snap.name(*t).unwrap_or_default()),
+            Opd::Lit(v, _) => match v.as_ref() {
+                Value::Str(s) | Value::Entity(s) => Cow::Borrowed(s.as_str()),
+                other => Cow::Owned(other.to_string()),
+            },
+        }
+    }
+
+    fn filter_ok(&self, f: &FilterIr, row: &Row) -> bool {
+        let Some(left) = self.operand(&f.left, row) else {
+            return false;
+        };
+        match f.op {
+            FilterOp::In => f.rights.iter().any(|r| {
+                self.operand(r, row)
+                    .is_some_and(|right| self.opd_eq(&left, &right))
+            }),
+            FilterOp::Cmp(op) => {
+                let Some(right) = f.rights.first().and_then(|r| self.operand(r, row)) else {
+                    return false;
+                };
+                match op {
+                    CompareOp::Eq => self.opd_eq(&left, &right),
+                    CompareOp::Ne => !self.opd_eq(&left, &right),
+                    CompareOp::Lt | CompareOp::Le | CompareOp::Gt | CompareOp::Ge => {
+                        let ord = compare_values(&self.opd_value(&left), &self.opd_value(&right));
+                        match op {
+                            CompareOp::Lt => ord == Ordering::Less,
+                            CompareOp::Le => ord != Ordering::Greater,
+                            CompareOp::Gt => ord == Ordering::Greater,
+                            _ => ord != Ordering::Less,
+                        }
+                    }
+                    CompareOp::Contains | CompareOp::StartsWith => {
+                        let hay = fold(&self.opd_text(&left));
+                        let needle = match &f.folded {
+                            Some(n) => Cow::Borrowed(n.as_str()),
+                            None => Cow::Owned(fold(&self.opd_text(&right))),
+                        };
+                        if op == CompareOp::Contains {
+                            hay.contains(needle.as_ref())
+                        } else {
+                            hay.starts_with(needle.as_ref())
+                        }
+                    }
+                    CompareOp::Matches => f
+                        .regex
+                        .as_ref()
+                        .is_some_and(|r| r.is_match(&self.opd_text(&left))),
+                }
+            }
+        }
+    }
+
+    fn val_text(&self, v: Val) -> Option<String> {
+        match self.opd(v) {
+            Opd::Ent(t) => self.snap.name(t).map(str::to_string),
+            Opd::Lit(l, _) => match l.as_ref() {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    // ---- collecting ----------------------------------------------------------------------
+
+    fn collect(&mut self, row: &mut Row) {
+        let max_rows = self.limits.max_rows;
+        let mut over = false;
+        match &mut self.collector {
+            Collector::Rows { cols, set, buf } => {
+                buf.clear();
+                buf.extend(cols.iter().map(|&s| row.get(s).copied().flatten()));
+                if !set.contains(buf.as_slice()) {
+                    set.insert(buf.clone());
+                    over = set.len() > max_rows;
+                }
+            }
+            Collector::Groups {
+                keys,
+                aggs,
+                map,
+                buf,
+            } => {
+                buf.clear();
+                buf.extend(keys.iter().map(|&s| row.get(s).copied().flatten()));
+                if !map.contains_key(buf.as_slice()) {
+                    map.insert(
+                        buf.clone(),
+                        aggs.iter().map(|(f, d, _)| new_acc(*f, *d)).collect(),
+                    );
+                    over = map.len() > max_rows;
+                }
+                if let Some(accs) = map.get_mut(buf.as_slice()) {
+                    let snap = self.snap;
+                    let arena = &self.arena;
+                    for ((func, _, arg), acc) in aggs.iter().zip(accs.iter_mut()) {
+                        let v = arg.and_then(|s| row.get(s).copied().flatten());
+                        accumulate(snap, arena, *func, acc, arg.is_none(), v);
+                    }
+                }
+            }
+        }
+        if over {
+            self.err = Some(Error::Aborted(format!(
+                "the query has more than {max_rows} rows; narrow it, or raise the limit with --max-rows"
+            )));
+        }
+    }
+
+    /// Rows of output values, unsorted.
+    fn finish(&mut self, columns: &[(String, Column)]) -> Vec<Vec<Option<Val>>> {
+        let collector = std::mem::replace(
+            &mut self.collector,
+            Collector::Rows {
+                cols: Vec::new(),
+                set: FxHashSet::default(),
+                buf: Vec::new(),
+            },
+        );
+        match collector {
+            Collector::Rows { set, .. } => set.into_iter().collect(),
+            Collector::Groups {
+                keys,
+                aggs,
+                mut map,
+                ..
+            } => {
+                if keys.is_empty() && map.is_empty() {
+                    // Aggregates over no solution: one row (a count of 0).
+                    map.insert(
+                        Vec::new(),
+                        aggs.iter().map(|(f, d, _)| new_acc(*f, *d)).collect(),
+                    );
+                }
+                let mut out = Vec::with_capacity(map.len());
+                for (key, accs) in map {
+                    let mut key = key.into_iter();
+                    let mut accs = accs.into_iter().zip(&aggs);
+                    let mut r = Vec::with_capacity(columns.len());
+                    for (_, col) in columns {
+                        match col {
+                            Column::Var(_) => r.push(key.next().flatten()),
+                            Column::Agg { .. } => {
+                                let v = accs
+                                    .next()
+                                    .and_then(|(acc, (func, _, _))| self.final_value(*func, acc));
+                                r.push(v);
+                            }
+                        }
+                    }
+                    out.push(r);
+                }
+                out
+            }
+        }
+    }
+
+    fn final_value(&mut self, func: AggFunc, acc: Acc) -> Option<Val> {
+        let snap = self.snap;
+        let lit = match acc {
+            Acc::Count(n) => Value::Int(i64::try_from(n).unwrap_or(i64::MAX)),
+            Acc::Sum(s) => match func {
+                AggFunc::Avg if s.n == 0 => return None,
+                AggFunc::Avg => Value::Decimal(s.float / s.n as f64),
+                _ => s.sum(),
+            },
+            Acc::Min(v) | Acc::Max(v) => return v,
+            Acc::Distinct(set) => {
+                let mut vals: Vec<Val> = set.into_iter().collect();
+                vals.sort_unstable();
+                match func {
+                    AggFunc::Count => Value::Int(i64::try_from(vals.len()).unwrap_or(i64::MAX)),
+                    AggFunc::Min | AggFunc::Max => {
+                        let mut best: Option<Val> = None;
+                        for v in vals {
+                            best = Some(match best {
+                                None => v,
+                                Some(b) => {
+                                    let ord = cmp_vals(snap, &self.arena, v, b);
+                                    let better = if func == AggFunc::Min {
+                                        ord == Ordering::Less
+                                    } else {
+                                        ord == Ordering::Greater
+                                    };
+                                    if better {
+                                        v
+                                    } else {
+                                        b
+                                    }
+                                }
+                            });
+                        }
+                        return best;
+                    }
+                    AggFunc::Sum | AggFunc::Avg => {
+                        let mut s = SumAcc::new();
+                        for v in vals {
+                            if let Some(value) = val_value(snap, &self.arena, v) {
+                                s.add(&value);
+                            }
+                        }
+                        if func == AggFunc::Avg {
+                            if s.n == 0 {
+                                return None;
+                            }
+                            Value::Decimal(s.float / s.n as f64)
+                        } else {
+                            s.sum()
+                        }
+                    }
+                }
+            }
+        };
+        Some(self.arena.val_of(snap, lit))
+    }
+
+    /// Sorts rows by the order keys, then by every column ascending.
+    fn sort(&self, rows: &mut [Vec<Option<Val>>], order: &[(usize, bool)]) {
+        if rows.len() < 2 {
+            return;
+        }
+        let snap = self.snap;
+        let mut distinct: Vec<Val> = rows.iter().flatten().flatten().copied().collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let keys: Vec<Key> = distinct
+            .iter()
+            .map(|&v| key_of(snap, &self.arena, v))
+            .collect();
+        let mut idx: Vec<usize> = (0..distinct.len()).collect();
+        idx.sort_by(|&a, &b| match (keys.get(a), keys.get(b)) {
+            (Some(x), Some(y)) => cmp_keys(x, y),
+            _ => Ordering::Equal,
+        });
+        // Equal keys share a rank; 0 is unbound.
+        let mut rank: FxHashMap<Val, u32> = FxHashMap::default();
+        let mut r = 0u32;
+        let mut prev: Option<usize> = None;
+        for &i in &idx {
+            let same = prev.is_some_and(|p| match (keys.get(p), keys.get(i)) {
+                (Some(x), Some(y)) => cmp_keys(x, y) == Ordering::Equal,
+                _ => false,
+            });
+            if !same {
+                r += 1;
+            }
+            if let Some(&v) = distinct.get(i) {
+                rank.insert(v, r);
+            }
+            prev = Some(i);
+        }
+        let rank_of = |c: &Option<Val>| c.map_or(0, |v| rank.get(&v).copied().unwrap_or(0));
+        rows.sort_by(|a, b| {
+            for &(col, desc) in order {
+                let ord =
+                    rank_of(a.get(col).unwrap_or(&None)).cmp(&rank_of(b.get(col).unwrap_or(&None)));
+                let ord = if desc { ord.reverse() } else { ord };
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            for (x, y) in a.iter().zip(b.iter()) {
+                let ord = rank_of(x).cmp(&rank_of(y));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            Ordering::Equal
+        });
+    }
+
+    fn value(&self, v: Val) -> Option<Value> {
+        val_value(self.snap, &self.arena, v)
+    }
+}
+
+fn degree(snap: &Snapshot, t: TermId, out: bool) -> usize {
+    let view = snap.view();
+    snap.members(t)
+        .iter()
+        .map(|&m| {
+            if out {
+                view.out_degree(m)
+            } else {
+                view.in_degree(m)
+            }
+        })
+        .sum()
+}
+
+fn accumulate(
+    snap: &Snapshot,
+    arena: &Arena,
+    func: AggFunc,
+    acc: &mut Acc,
+    star: bool,
+    v: Option<Val>,
+) {
+    match acc {
+        Acc::Count(n) => {
+            if star || v.is_some() {
+                *n += 1;
+            }
+        }
+        Acc::Distinct(set) => {
+            if let Some(v) = v {
+                set.insert(v);
+            }
+        }
+        Acc::Sum(s) => {
+            if let Some(value) = v.and_then(|v| val_value(snap, arena, v)) {
+                s.add(&value);
+            }
+        }
+        Acc::Min(best) | Acc::Max(best) => {
+            if let Some(v) = v {
+                let replace = match best {
+                    None => true,
+                    Some(b) => {
+                        let ord = cmp_vals(snap, arena, v, *b);
+                        if func == AggFunc::Min {
+                            ord == Ordering::Less
+                        } else {
+                            ord == Ordering::Greater
+                        }
+                    }
+                };
+                if replace {
+                    *best = Some(v);
+                }
+            }
+        }
+    }
+}
+
+/// A filter operand: an entity (its canonical term) or a literal, with the entity a
+/// constant string names.
+enum Opd<'x> {
+    Ent(TermId),
+    Lit(Cow<'x, Value>, Option<TermId>),
+}
+
+/// A value as output.
+pub fn val_value(snap: &Snapshot, arena: &Arena, v: Val) -> Option<Value> {
+    match v {
+        Val::Term(t) => match snap.term(t)? {
+            TermRef::Entity { name, .. } => Some(Value::Entity(name.to_string())),
+            TermRef::Literal(l) => Some(l.clone()),
+        },
+        Val::Extra(i) => arena.get(i).cloned(),
+        Val::Pred(p) => snap.view().pred(p).map(|i| Value::Str(i.name.to_string())),
+    }
+}
+
+/// What a value sorts by: text (folded, then as written) or another literal.
+enum Key<'x> {
+    Text { folded: Cow<'x, str>, raw: &'x str },
+    Other(&'x Value),
+    Missing,
+}
+
+fn key_of<'x>(snap: &'x Snapshot, arena: &'x Arena, v: Val) -> Key<'x> {
+    let lit = |l: &'x Value| match l {
+        Value::Str(s) | Value::Entity(s) => Key::Text {
+            folded: Cow::Owned(fold(s)),
+            raw: s,
+        },
+        other => Key::Other(other),
+    };
+    match v {
+        Val::Term(t) => match snap.term(t) {
+            Some(TermRef::Entity { root, name }) => Key::Text {
+                folded: Cow::Borrowed(snap.folded_name(root).unwrap_or_default()),
+                raw: name,
+            },
+            Some(TermRef::Literal(l)) => lit(l),
+            None => Key::Missing,
+        },
+        Val::Extra(i) => arena.get(i).map_or(Key::Missing, lit),
+        Val::Pred(p) => match snap.view().pred(p) {
+            Some(info) => Key::Text {
+                folded: Cow::Borrowed(&info.name),
+                raw: &info.name,
+            },
+            None => Key::Missing,
+        },
+    }
+}
+
+/// SPEC §3 order: numbers, then dates, then text (folded, ties by code point).
+fn cmp_keys(a: &Key, b: &Key) -> Ordering {
+    match (a, b) {
+        (Key::Missing, Key::Missing) => Ordering::Equal,
+        (Key::Missing, _) => Ordering::Less,
+        (_, Key::Missing) => Ordering::Greater,
+        (
+            Key::Text {
+                folded: fa,
+                raw: ra,
+            },
+            Key::Text {
+                folded: fb,
+                raw: rb,
+            },
+        ) => fa.cmp(fb).then_with(|| ra.cmp(rb)),
+        (Key::Text { .. }, Key::Other(_)) => Ordering::Greater,
+        (Key::Other(_), Key::Text { .. }) => Ordering::Less,
+        (Key::Other(x), Key::Other(y)) => compare_values(x, y),
+    }
+}
+
+fn cmp_vals(snap: &Snapshot, arena: &Arena, a: Val, b: Val) -> Ordering {
+    cmp_keys(&key_of(snap, arena, a), &key_of(snap, arena, b))
+}

@@ -205,16 +205,29 @@ fn ctrl_c_cancels_a_long_query_and_returns_to_the_prompt() {
     // the row limit nor memory ends it first; only Ctrl-C does.
     p.send_line("find count(*) where ?a rel* ?b, ?b rel* ?c;")
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
-    let sent = Instant::now();
-    p.send("\x03").unwrap();
-    p.expect(Regex("(?i)cancel|interrupt")).unwrap();
+    // A Ctrl-C typed before the shell has left rustyline's raw mode is a key in the
+    // input queue, not a signal; on a loaded machine that window can be long. So press
+    // it every half second, as an impatient user would, until the statement stops.
+    let mut sent = Instant::now();
+    let mut cancelled = false;
+    p.set_expect_timeout(Some(Duration::from_millis(500)));
+    for _ in 0..20 {
+        sent = Instant::now();
+        p.send("\x03").unwrap();
+        if p.expect(Regex("(?i)cancel|interrupt")).is_ok() {
+            cancelled = true;
+            break;
+        }
+    }
+    assert!(cancelled, "Ctrl-C never cancelled the statement");
+    p.set_expect_timeout(Some(Duration::from_secs(3)));
     p.expect(PROMPT).unwrap();
     assert!(
         sent.elapsed() < Duration::from_secs(3),
         "took {:?} to come back",
         sent.elapsed()
     );
+    p.set_expect_timeout(Some(TIMEOUT));
     // The session is still alive and usable.
     p.send_line("find ?o where \"G42\" partner_of ?o;").unwrap();
     p.expect("OpenAI").unwrap();

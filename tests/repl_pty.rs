@@ -62,6 +62,10 @@ impl Env {
     /// `annals --db … repl` in a pseudo-terminal, in the temporary directory (so that a
     /// file written to the current directory would show up there).
     fn shell(&self) -> Session {
+        self.shell_with(&[])
+    }
+
+    fn shell_with(&self, env: &[(&str, &str)]) -> Session {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_annals"));
         cmd.arg("--db")
             .arg(self.db())
@@ -73,7 +77,9 @@ impl Env {
             .env("TERM", "xterm")
             .env("PAGER", "cat")
             .env_remove("XDG_STATE_HOME")
-            .env_remove("ANNALS_DB");
+            .env_remove("ANNALS_DB")
+            .env_remove("ANNALS_REPL_HOLD")
+            .envs(env.iter().copied());
         let mut p = Session::spawn(cmd).unwrap();
         p.set_expect_timeout(Some(TIMEOUT));
         p.expect(PROMPT).unwrap();
@@ -243,6 +249,27 @@ fn ctrl_c_at_the_prompt_clears_the_line() {
     p.expect(PROMPT).unwrap();
     p.send_line("find ?o where \"G42\" partner_of ?o;").unwrap();
     p.expect("OpenAI").unwrap();
+    quit(p);
+}
+
+/// The nightly job must not be locked out by a shell left open: once idle, the shell
+/// lets go of the database, and its next statement opens it again.
+#[test]
+fn an_idle_shell_releases_the_database() {
+    let env = Env::new();
+    let mut p = env.shell_with(&[("ANNALS_REPL_HOLD", "0.3")]);
+    p.send_line("find ?o where \"G42\" partner_of ?o;").unwrap();
+    p.expect("OpenAI").unwrap();
+    p.expect(PROMPT).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    // Another process writes while the shell is still open.
+    env.import(
+        "more.jsonl",
+        "{\"subject\": \"G42\", \"predicate\": \"partner_of\", \"object\": \"Microsoft\"}\n",
+    );
+    p.send_line("find ?o where \"G42\" partner_of ?o;").unwrap();
+    p.expect("Microsoft").unwrap();
+    p.expect(PROMPT).unwrap();
     quit(p);
 }
 

@@ -1,24 +1,37 @@
 //! The shell's backend on the real knowledge base: the parser, a [`Session`] kept for
-//! the whole shell, and a [`Kb`] opened for each statement and closed right after.
+//! the whole shell, and a [`Kb`] that is open only while the shell is being used.
 //!
-//! Opening per statement is what lets the nightly job run while a shell is open (see
-//! the module doc of `repl`): between statements no lock is held. The price is the
-//! open itself (loading the view checkpoint and replaying the log's tail), paid once per
-//! statement; the `.timer` line excludes it, as it reports parse, plan and execution.
+//! # Holding the database
+//!
+//! sled lets one process open a database at a time. The shell opens the [`Kb`] when a
+//! statement needs it and closes it once no statement has run for the hold time
+//! ([`DEFAULT_HOLD`], `ANNALS_REPL_HOLD=SECONDS`; `0` closes it after every statement).
+//! A reaper thread does the closing, so an idle shell holds nothing and the nightly job
+//! (run with `--wait` longer than the hold) always gets the database.
+//!
+//! Why not close after every statement: opening is the expensive part on a big
+//! database (sled's recovery and the view checkpoint: about 4-5 s for 1M facts in a
+//! release build), and an analyst's statements come in bursts. Holding across a burst
+//! and releasing after it costs one open per burst instead of one per statement.
+//!
+//! At start-up an interactive shell opens the database in the background (to load the
+//! names for completion); the prompt never waits for it, and a statement typed in the
+//! meantime waits for that open rather than doing its own.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Once, Weak};
 use std::time::{Duration, Instant};
 
+use annals::event::Tx;
 use annals::query::ast::AsOf;
 use annals::query::parser::{parse_statement_at, PREDICATES};
 use annals::query::Session;
 use annals::table::Table;
 use annals::value::{fold, Value};
 use annals::view::{View, VIRTUAL_PREDICATES};
-use annals::{Kb, OpenOptions, Result};
+use annals::{Error, Kb, OpenOptions, Result};
 
 use super::backend::{Backend, Names, NamesCell, Output};
 use super::Format;
@@ -26,17 +39,25 @@ use super::Format;
 /// Most rows `.entities` lists: a prefix of one letter can match a million names.
 const MAX_ENTITIES: usize = 1000;
 
+/// How long the database stays open after the last statement.
+pub const DEFAULT_HOLD: Duration = Duration::from_secs(20);
+
+/// The open database, shared by the shell, the start-up loader and the reaper.
+struct Slot {
+    kb: Option<Kb>,
+    last_used: Instant,
+    /// The view's watermark when the completion names were taken.
+    names_at: Option<Tx>,
+}
+
 pub struct KbBackend {
     path: PathBuf,
     wait: Option<Duration>,
+    hold: Duration,
     session: Session,
     names: NamesCell,
-    /// The view's watermark when `names` was filled; `None` before the first load.
-    names_at: Arc<Mutex<Option<u64>>>,
-    /// sled allows one open of a database at a time, within a process too: the loader
-    /// thread and the statements take turns through this gate.
-    gate: Arc<Mutex<()>>,
-    loader: std::sync::Once,
+    slot: Arc<Mutex<Slot>>,
+    loader: Once,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -57,79 +78,149 @@ fn names_of(view: &View) -> Names {
     Names::new(names, predicates)
 }
 
+/// Refreshes the completion names if the view moved since they were taken.
+fn refresh_names(slot: &mut Slot, names: &NamesCell) {
+    if let Some(kb) = &slot.kb {
+        let at = kb.view().watermark();
+        if slot.names_at != Some(at) {
+            names.set(names_of(kb.view()));
+            slot.names_at = Some(at);
+        }
+    }
+}
+
+/// Closes the database once it has been idle for `hold`; ends with the backend.
+fn reap(slot: Weak<Mutex<Slot>>, hold: Duration) {
+    let tick = (hold / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    loop {
+        std::thread::sleep(tick);
+        let Some(slot) = slot.upgrade() else { return };
+        let mut s = lock(&slot);
+        if s.kb.is_some() && s.last_used.elapsed() >= hold {
+            if let Some(kb) = s.kb.take() {
+                // Closing writes a checkpoint when one is due. Its notices would land in
+                // the middle of the line being typed; the next open reports anything
+                // that matters.
+                let _ = kb.close();
+            }
+        }
+    }
+}
+
 impl KbBackend {
     /// Returns at once: nothing is read before the prompt.
-    pub fn new(path: PathBuf, wait: Option<Duration>, timeout: Option<Duration>) -> KbBackend {
+    pub fn new(
+        path: PathBuf,
+        wait: Option<Duration>,
+        timeout: Option<Duration>,
+        hold: Duration,
+    ) -> KbBackend {
         let mut session = Session::new();
         if let Some(t) = timeout {
             session.set_timeout(t);
         }
+        let slot = Arc::new(Mutex::new(Slot {
+            kb: None,
+            last_used: Instant::now(),
+            names_at: None,
+        }));
+        if !hold.is_zero() {
+            let weak = Arc::downgrade(&slot);
+            std::thread::spawn(move || reap(weak, hold));
+        }
         KbBackend {
             path,
             wait,
+            hold,
             session,
             names: NamesCell::default(),
-            names_at: Arc::default(),
-            gate: Arc::default(),
-            loader: std::sync::Once::new(),
+            slot,
+            loader: Once::new(),
         }
     }
 
-    /// Loads completion names in a background thread: the prompt must not wait for
-    /// them, and completion works without them meanwhile.
+    /// Opens the database in a background thread and takes the completion names from
+    /// it: the prompt must not wait, and completion works without names meanwhile.
     fn start_loading_names(&self) {
-        let (path, names, names_at, gate) = (
+        let (path, names, slot) = (
             self.path.clone(),
             self.names.clone(),
-            Arc::clone(&self.names_at),
-            Arc::clone(&self.gate),
+            Arc::clone(&self.slot),
         );
+        let hold = self.hold;
         self.loader.call_once(move || {
             std::thread::spawn(move || {
-                let _turn = lock(&gate);
-                if lock(&names_at).is_some() {
+                let mut s = lock(&slot);
+                if s.names_at.is_some() {
                     return; // a statement got there first
                 }
-                if let Ok(kb) = Kb::open(&path, OpenOptions::default()) {
-                    names.set(names_of(kb.view()));
-                    *lock(&names_at) = Some(kb.view().watermark());
-                    // Notices (a rebuilt checkpoint) are the statements' to show.
-                    let _ = kb.close();
+                if s.kb.is_none() {
+                    // No database yet, or locked: completion goes without names until
+                    // a statement opens it.
+                    s.kb = Kb::open(&path, OpenOptions::default()).ok();
+                }
+                refresh_names(&mut s, &names);
+                s.last_used = Instant::now();
+                if hold.is_zero() {
+                    if let Some(kb) = s.kb.take() {
+                        let _ = kb.close();
+                    }
                 }
             });
         });
     }
 
-    /// Opens the database, runs `f`, refreshes completion names if the view moved, and
-    /// closes it again.
+    /// Runs `f` on the open database (opening it first if need be), refreshes the
+    /// completion names if the view moved, and leaves it for the reaper to close.
     fn with_kb<T>(
         &mut self,
         create: bool,
         f: impl FnOnce(&mut Session, &mut Kb) -> Result<T>,
     ) -> Result<T> {
-        let _turn = lock(&self.gate);
-        let mut kb = Kb::open(
-            &self.path,
-            OpenOptions {
-                create,
-                wait: self.wait,
-            },
-        )?;
-        for n in kb.take_notices() {
-            eprintln!("notice: {n}");
-        }
-        let result = f(&mut self.session, &mut kb);
-        let at = kb.view().watermark();
-        let mut names_at = lock(&self.names_at);
-        if *names_at != Some(at) {
-            self.names.set(names_of(kb.view()));
-            *names_at = Some(at);
-        }
-        drop(names_at);
-        for n in kb.close()? {
-            eprintln!("notice: {n}");
+        let mut slot = lock(&self.slot);
+        let kb = match &mut slot.kb {
+            Some(kb) => kb,
+            empty => {
+                let mut kb = Kb::open(
+                    &self.path,
+                    OpenOptions {
+                        create,
+                        wait: self.wait,
+                    },
+                )?;
+                for n in kb.take_notices() {
+                    eprintln!("notice: {n}");
+                }
+                empty.insert(kb)
+            }
+        };
+        let result = f(&mut self.session, kb);
+        refresh_names(&mut slot, &self.names);
+        slot.last_used = Instant::now();
+        // After a failure of the system or the data, start from a fresh open.
+        let broken = matches!(
+            result,
+            Err(Error::Io { .. } | Error::Corrupt { .. } | Error::Internal(_))
+        );
+        if self.hold.is_zero() || broken {
+            if let Some(kb) = slot.kb.take() {
+                for n in kb.close()? {
+                    eprintln!("notice: {n}");
+                }
+            }
         }
         result
+    }
+}
+
+impl Drop for KbBackend {
+    fn drop(&mut self) {
+        if let Some(kb) = lock(&self.slot).kb.take() {
+            match kb.close() {
+                Ok(notices) => notices.iter().for_each(|n| eprintln!("notice: {n}")),
+                Err(e) => eprintln!("error: {e}"),
+            }
+        }
     }
 }
 

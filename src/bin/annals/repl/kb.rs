@@ -214,8 +214,16 @@ impl KbBackend {
 }
 
 impl Drop for KbBackend {
+    /// Closes the database if it is open. If the start-up loader is still opening it
+    /// (Ctrl-D right after start on a big database), the shell does not wait: leaving
+    /// mid-open is as safe as being killed, which the log is built to survive.
     fn drop(&mut self) {
-        if let Some(kb) = lock(&self.slot).kb.take() {
+        let mut slot = match self.slot.try_lock() {
+            Ok(s) => s,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return,
+        };
+        if let Some(kb) = slot.kb.take() {
             match kb.close() {
                 Ok(notices) => notices.iter().for_each(|n| eprintln!("notice: {n}")),
                 Err(e) => eprintln!("error: {e}"),

@@ -64,7 +64,7 @@ use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rustyline::config::{ColorMode, Config};
+use rustyline::config::{ColorMode, CompletionType, Config};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::Editor;
@@ -258,7 +258,10 @@ impl Shell<'_> {
             .max_history_size(HISTORY_SIZE)
             .and_then(|b| b.history_ignore_dups(true))
             .map(|b| {
+                // List, as bash and psql do: Tab completes the common prefix, a second
+                // Tab lists the candidates (Circular would cycle through 200 names).
                 b.auto_add_history(false)
+                    .completion_type(CompletionType::List)
                     .color_mode(if self.color {
                         ColorMode::Enabled
                     } else {

@@ -32,7 +32,9 @@
 pub mod error;
 pub mod event;
 pub mod export;
+pub mod extract;
 pub mod import;
+pub mod ingest;
 pub mod kb;
 pub mod log;
 pub mod query;

@@ -274,6 +274,43 @@ fn an_idle_shell_releases_the_database() {
 }
 
 #[test]
+fn long_cells_are_cut_to_the_terminal_width_and_the_cut_is_said() {
+    let env = Env::new();
+    let quote = "Nous ne vendrons pas de puces avancées sans garanties, ".repeat(4);
+    env.import(
+        "said.jsonl",
+        &format!(
+            "{{\"subject\": \"Sam Winter Levy\", \"predicate\": \"said\", \"object\": \"{quote}\", \"object_kind\": \"literal\"}}\n"
+        ),
+    );
+    let mut p = env.shell();
+    p.get_process_mut().set_window_size(60, 24).unwrap();
+    p.send_line("find ?s, ?q where ?s said ?q;").unwrap();
+    p.expect(Regex("1 long cell cut to fit 60 columns"))
+        .unwrap();
+    p.expect("Sam Winter Levy").unwrap();
+    p.expect("…").unwrap();
+    p.expect(PROMPT).unwrap();
+    quit(p);
+}
+
+#[test]
+fn results_taller_than_the_screen_go_through_the_pager() {
+    let env = Env::new();
+    big_graph(&env, 100);
+    let mut p = env.shell_with(&[("PAGER", "sed 's/^/paged: /'")]);
+    p.send_line("find ?a, ?b where ?a rel ?b limit 50;")
+        .unwrap();
+    p.expect("paged: ").unwrap();
+    p.expect(PROMPT).unwrap();
+    // Short results are printed directly.
+    p.send_line("find ?o where \"G42\" partner_of ?o;").unwrap();
+    p.expect(Regex("\n[^p\n]*OpenAI")).unwrap();
+    p.expect(PROMPT).unwrap();
+    quit(p);
+}
+
+#[test]
 fn ctrl_d_exits_with_status_zero() {
     let env = Env::new();
     let p = env.shell();

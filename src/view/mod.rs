@@ -1023,6 +1023,13 @@ impl<'v> Snapshot<'v> {
     }
 }
 
+impl View {
+    /// Triples an article or note term supports (live or not).
+    pub fn supported_triples(&self, source: TermId) -> Vec<TripleId> {
+        self.supported_by.get(&source).cloned().unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

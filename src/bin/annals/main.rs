@@ -273,12 +273,6 @@ fn read_input(path: &Path) -> Result<ImportFile> {
     }
 }
 
-fn not_in_this_build(what: &str) -> Error {
-    Error::InvalidInput(format!(
-        "`{what}` is not available in this build of annals yet"
-    ))
-}
-
 fn progress_bar(ctx: &Ctx, label: &'static str) -> Option<indicatif::ProgressBar> {
     if ctx.quiet || !std::io::stderr().is_terminal() {
         return None;
@@ -396,10 +390,29 @@ fn run(cli: Cli) -> Result<()> {
             verify,
             out,
         } => {
-            if reextract {
-                return Err(not_in_this_build("rematerialize --reextract"));
-            }
             let mut kb = ctx.open(false)?;
+            if reextract {
+                let bar = progress_bar(&ctx, "reextract");
+                let report = annals::ingest::reextract(&mut kb, &mut |done, total| {
+                    if let Some(b) = &bar {
+                        b.set_length(total as u64);
+                        b.set_position(done as u64);
+                    }
+                });
+                if let Some(b) = bar {
+                    b.finish_and_clear();
+                }
+                let report = report?;
+                ctx.say(&format!(
+                    "reextracted: {} articles, {} changed, {} facts asserted, {} retracted ({} {})",
+                    report.articles,
+                    report.changed,
+                    report.asserted,
+                    report.retracted,
+                    annals::extract::EXTRACTOR_NAME,
+                    annals::extract::extractor_version()
+                ));
+            }
             let bar = progress_bar(&ctx, "rematerialize");
             let report = kb.rematerialize(verify, &mut |done, total| {
                 if let Some(b) = &bar {
@@ -495,7 +508,77 @@ fn run(cli: Cli) -> Result<()> {
             keep_going,
             out,
         } => statements::run(&ctx, &files, &params, keep_going, ctx.format(&out))?,
-        Command::Ingest { .. } => return Err(not_in_this_build("ingest")),
+        Command::Ingest {
+            paths,
+            lang,
+            published,
+            url,
+            title,
+            out,
+        } => {
+            let published = match published {
+                Some(d) => Some(annals::extract::input::parse_date(&d).ok_or_else(|| {
+                    Error::InvalidInput(format!("--published `{d}` is not a date (YYYY-MM-DD)"))
+                })?),
+                None => None,
+            };
+            let lang = match lang.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("auto") => None,
+                Some(l @ ("fr" | "en")) => Some(l.to_string()),
+                Some(other) => {
+                    return Err(Error::InvalidInput(format!(
+                        "--lang `{other}` is not one of fr, en, auto"
+                    )))
+                }
+            };
+            let defaults = annals::extract::input::InputDefaults {
+                lang,
+                published,
+                url,
+                title,
+            };
+            let inputs = annals::extract::input::read_inputs(&paths, &defaults)?;
+            if inputs.is_empty() {
+                return Err(Error::InvalidInput(
+                    "no article found (ingest reads .txt, .md and .json files)".to_string(),
+                ));
+            }
+            let mut kb = ctx.open(true)?;
+            let bar = if inputs.len() > 1 {
+                progress_bar(&ctx, "ingest")
+            } else {
+                None
+            };
+            let report = annals::ingest::ingest(&mut kb, &inputs, &mut |done, total| {
+                if let Some(b) = &bar {
+                    b.set_length(total as u64);
+                    b.set_position(done as u64);
+                }
+            });
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let report = report?;
+            ctx.close(kb)?;
+            for n in &report.notices {
+                ctx.say(&format!("notice: {n}"));
+            }
+            for (origin, of) in &report.duplicates {
+                ctx.say(&format!(
+                    "notice: {origin}: duplicate of article {of}, skipped"
+                ));
+            }
+            let mut t = Table::new(["articles", "duplicates", "facts", "entities"]);
+            t.push(vec![
+                int(report.articles_added as u64),
+                int(report.duplicates.len() as u64),
+                int(report.facts as u64),
+                int(report.entities as u64),
+            ]);
+            if !ctx.quiet {
+                ctx.emit(&t, ctx.format(&out), started)?;
+            }
+        }
         Command::Repl => {
             // The shell reports its own errors and returns the exit code (SPEC §4).
             let code = repl::run(repl::ReplOptions {

@@ -82,7 +82,15 @@ impl Env {
             .envs(env.iter().copied());
         let mut p = Session::spawn(cmd).unwrap();
         p.set_expect_timeout(Some(TIMEOUT));
-        p.expect(PROMPT).unwrap();
+        if let Err(e) = p.expect(PROMPT) {
+            let mut buf = [0u8; 4096];
+            let n = p.try_read(&mut buf).unwrap_or(0);
+            panic!(
+                "no prompt ({e}); alive: {:?}; screen: {:?}",
+                p.is_alive(),
+                String::from_utf8_lossy(&buf[..n])
+            );
+        }
         p
     }
 }
@@ -94,6 +102,9 @@ fn exit_code(p: &Session) -> i32 {
     }
 }
 
+/// Ctrl-D, sent once the prompt is up: a Ctrl-D that arrives while the terminal is
+/// still in cooked mode (the shell busy) is the terminal's end-of-file, not a key, and
+/// is lost when the line editor switches to raw mode. A person sees the prompt first.
 fn quit(mut p: Session) {
     p.send("\x04").unwrap();
     p.expect(Eof).unwrap();
@@ -124,6 +135,7 @@ fn a_parse_error_shows_a_caret_and_the_session_goes_on() {
     p.expect(PROMPT).unwrap();
     p.send_line("find ?o where \"G42\" partner_of ?o;").unwrap();
     p.expect("OpenAI").unwrap();
+    p.expect(PROMPT).unwrap();
     quit(p);
 }
 
@@ -237,6 +249,7 @@ fn ctrl_c_cancels_a_long_query_and_returns_to_the_prompt() {
     // The session is still alive and usable.
     p.send_line("find ?o where \"G42\" partner_of ?o;").unwrap();
     p.expect("OpenAI").unwrap();
+    p.expect(PROMPT).unwrap();
     quit(p);
 }
 
@@ -249,6 +262,7 @@ fn ctrl_c_at_the_prompt_clears_the_line() {
     p.expect(PROMPT).unwrap();
     p.send_line("find ?o where \"G42\" partner_of ?o;").unwrap();
     p.expect("OpenAI").unwrap();
+    p.expect(PROMPT).unwrap();
     quit(p);
 }
 

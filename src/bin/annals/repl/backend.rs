@@ -16,8 +16,6 @@ pub struct Output {
     pub table: Table,
     /// Notices for standard error ("no entity named …; did you mean …").
     pub hints: Vec<String>,
-    /// The tx of the commit a write statement made.
-    pub committed: Option<u64>,
     /// Parse, plan and execution time, when the backend measures it apart from opening
     /// the database (what `.timer` reports, SPEC §4 `--timer`).
     pub elapsed: Option<std::time::Duration>,

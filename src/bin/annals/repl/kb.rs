@@ -260,7 +260,6 @@ impl Backend for KbBackend {
             Ok(Output {
                 table: out.table,
                 hints: out.hints,
-                committed: out.committed,
                 elapsed: Some(parse_time + started.elapsed()),
             })
         })

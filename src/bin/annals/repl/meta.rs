@@ -197,7 +197,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 pub fn help_text() -> String {
     let mut s = String::from(
-        "Statements end with ';' and may span lines (SPEC §3), e.g.\n  \
+        "Statements end with ';' and may span lines, e.g.\n  \
          find ?p, ?o where ?p ceo_of ?o limit 5;\n\
          Tab completes keywords, predicates, \"entity names, ?variables and .commands.\n\
          Ctrl-C cancels a running statement or clears the line; Ctrl-D leaves.\n\n",

@@ -418,25 +418,21 @@ impl Shell<'_> {
         cancel.store(false, std::sync::atomic::Ordering::SeqCst);
         match result {
             Ok(out) => {
+                // The same lines as `annals query` and `annals run`.
                 if self.timer {
                     eprintln!(
-                        "timer: {} ms, {} rows",
-                        out.elapsed.unwrap_or(elapsed).as_millis(),
+                        "timer: {:.3} ms, {} rows",
+                        out.elapsed.unwrap_or(elapsed).as_secs_f64() * 1000.0,
                         out.table.rows.len()
                     );
                 }
-                for hint in &out.hints {
-                    eprintln!("{hint}");
-                }
-                if let Some(tx) = out.committed {
-                    if !self.quiet {
-                        eprintln!("committed #{tx}");
+                if !self.quiet {
+                    for hint in &out.hints {
+                        eprintln!("hint: {hint}");
                     }
                 }
-                // A write statement gives no rows worth a table.
-                if out.committed.is_none() || !out.table.columns.is_empty() {
-                    self.show(out.table);
-                }
+                // A write statement's table is its commit: tx and event.
+                self.show(out.table);
                 0
             }
             Err(e) => {
@@ -535,7 +531,7 @@ impl Shell<'_> {
                 Err(e) => Err(e),
             },
             Meta::ParamList => {
-                let mut t = annals::table::Table::new(["name", "value"]);
+                let mut t = annals::table::Table::new(["parameter", "value"]);
                 for (n, v) in self.backend.params() {
                     t.push(vec![
                         Some(annals::value::Value::Str(format!("${n}"))),

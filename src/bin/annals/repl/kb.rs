@@ -375,3 +375,64 @@ impl Backend for KbBackend {
 pub fn render(table: &Table, format: Format, out: &mut dyn Write) -> io::Result<()> {
     crate::render::render(table, format.into(), out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locked(path: &std::path::Path) -> bool {
+        match Kb::open(path, OpenOptions::default()) {
+            Ok(kb) => {
+                let _ = kb.close();
+                false
+            }
+            Err(Error::Locked { .. }) => true,
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+
+    #[test]
+    fn the_database_is_held_through_a_burst_and_released_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kb.db");
+        let mut shell = KbBackend::new(path.clone(), None, None, Duration::from_secs(1));
+        let src = "assert \"G42\" partner_of \"OpenAI\";";
+        shell.execute(src, 0, None).unwrap();
+        assert!(locked(&path), "held right after a statement");
+        std::thread::sleep(Duration::from_millis(2000));
+        assert!(!locked(&path), "released once idle");
+        // The next statement opens it again and sees what was written meanwhile.
+        let src = "find ?o where \"G42\" partner_of ?o;";
+        let out = shell.execute(src, 0, None).unwrap();
+        assert_eq!(out.table.rows.len(), 1);
+    }
+
+    #[test]
+    fn with_no_hold_the_database_is_free_between_statements() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kb.db");
+        let mut shell = KbBackend::new(path.clone(), None, None, Duration::ZERO);
+        let src = "assert \"G42\" partner_of \"OpenAI\";";
+        shell.execute(src, 0, None).unwrap();
+        assert!(!locked(&path));
+        // A parse error never opens the database at all.
+        let err = shell.execute("find ?x wher;", 0, None).unwrap_err();
+        assert!(err.to_string().contains("line 1, column 9"), "{err}");
+        assert!(!locked(&path));
+    }
+
+    #[test]
+    fn names_for_completion_follow_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kb.db");
+        let mut shell = KbBackend::new(path, None, None, Duration::ZERO);
+        let names = shell.names();
+        let src = "assert \"Émirats arabes unis\" partner_of \"G42\";";
+        shell.execute(src, 0, None).unwrap();
+        assert_eq!(
+            names.get().entities_with_prefix("emir", 5),
+            ["Émirats arabes unis"]
+        );
+        assert!(names.get().predicates.contains(&"partner_of".to_string()));
+    }
+}

@@ -132,6 +132,7 @@ pub fn run_with(opts: ReplOptions, backend: &mut dyn Backend, render: RenderFn) 
         sink: Sink::Screen { pager: true },
         as_of: None,
         quit: false,
+        interrupted: false,
         depth: 0,
     };
     if !interactive {
@@ -249,6 +250,8 @@ struct Shell<'b> {
     sink: Sink,
     as_of: Option<String>,
     quit: bool,
+    /// Ctrl-C stopped a statement: skip the rest of the current input.
+    interrupted: bool,
     depth: usize,
 }
 
@@ -340,7 +343,11 @@ impl Shell<'_> {
                             }
                         }
                     }
+                    self.interrupted = false;
                     self.run_text(&entry, None);
+                    if self.interrupted {
+                        eprintln!("(interrupted: the rest of the input was not run)");
+                    }
                 }
                 Err(ReadlineError::Interrupted) => pending.clear(),
                 Err(ReadlineError::Eof) => {
@@ -386,7 +393,7 @@ impl Shell<'_> {
     fn run_text(&mut self, text: &str, origin: Option<&str>) -> i32 {
         let mut status = 0;
         for unit in units(text) {
-            if self.quit {
+            if self.quit || self.interrupted {
                 break;
             }
             let code = match unit {
@@ -394,6 +401,9 @@ impl Shell<'_> {
                 Unit::Statements { start, text: chunk } => {
                     let mut code = 0;
                     for span in split_statements(chunk) {
+                        if self.interrupted {
+                            break;
+                        }
                         let c = self.statement(text, start + span.start, origin);
                         if code == 0 {
                             code = c;
@@ -415,7 +425,11 @@ impl Shell<'_> {
         let started = Instant::now();
         let result = self.backend.execute(src, start, origin);
         let elapsed = started.elapsed();
-        cancel.store(false, std::sync::atomic::Ordering::SeqCst);
+        // Ctrl-C stops the statement and whatever was pasted or `.read` after it: the
+        // user wants the prompt back, not the next statement.
+        if cancel.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            self.interrupted = true;
+        }
         match result {
             Ok(out) => {
                 // The same lines as `annals query` and `annals run`.

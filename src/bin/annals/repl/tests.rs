@@ -17,6 +17,8 @@ use std::io::Write;
 struct Fake {
     ran: Vec<(String, String)>,
     errors: Vec<String>,
+    /// A statement containing this text is "cancelled by Ctrl-C" while it runs.
+    cancel_on: Option<String>,
     params: Vec<(String, String)>,
     as_of: Option<AsOf>,
     cancel: Arc<AtomicBool>,
@@ -29,6 +31,10 @@ impl Backend for Fake {
         let rest = &src[start..];
         let stmt = &rest[..rest.find(';').unwrap_or(rest.len())];
         self.ran.push((stmt.to_string(), origin.to_string()));
+        if self.cancel_on.as_deref().is_some_and(|c| stmt.contains(c)) {
+            self.cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+            return Err(Error::Aborted("query cancelled".into()));
+        }
         if stmt.contains("boom") {
             let line = src[..start].matches('\n').count() + 1;
             let msg = format!("error at {origin}:{line}");
@@ -98,6 +104,7 @@ fn shell(fake: &mut Fake) -> Shell<'_> {
         sink: Sink::Screen { pager: false },
         as_of: None,
         quit: false,
+        interrupted: false,
         depth: 0,
     }
 }
@@ -182,6 +189,19 @@ fn bad_dot_commands_fail_without_ending_the_session() {
     assert_eq!(sh.run_text(".frobnicate\nfind 1;\n", None), 1);
     assert!(!sh.quit);
     assert_eq!(fake.ran.len(), 1);
+}
+
+#[test]
+fn ctrl_c_stops_the_rest_of_the_input() {
+    let mut fake = Fake {
+        cancel_on: Some("slow".into()),
+        ..Fake::default()
+    };
+    let mut sh = shell(&mut fake);
+    assert_eq!(sh.run_text("find 1;\nfind slow;\nfind 3;\n", None), 1);
+    assert!(sh.interrupted);
+    let ran: Vec<&str> = fake.ran.iter().map(|(s, _)| s.trim()).collect();
+    assert_eq!(ran, ["find 1", "find slow"]);
 }
 
 #[test]

@@ -92,9 +92,9 @@ pub fn parse(line: &str) -> Result<Meta, String> {
             if rest.is_empty() {
                 return Err("usage: .read FILE".into());
             }
-            Meta::Read(unquote(rest))
+            Meta::Read(path(rest))
         }
-        ".output" | ".o" => Meta::Output((!rest.is_empty()).then(|| unquote(rest))),
+        ".output" | ".o" => Meta::Output((!rest.is_empty()).then(|| path(rest))),
         ".param" | ".params" => match args.first().copied() {
             Some("set") if args.len() >= 3 => {
                 let name = args[1].trim_start_matches('$').to_string();
@@ -169,6 +169,15 @@ fn unquote(s: &str) -> String {
         }
     }
     s.to_string()
+}
+
+/// A file argument: quotes removed, `~/` as in the shell (completion offers it too).
+fn path(arg: &str) -> String {
+    let p = unquote(arg);
+    match (p.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) if !home.is_empty() => format!("{home}/{rest}"),
+        _ => p,
+    }
 }
 
 /// The meta-command nearest to a mistyped one, if close enough to be a typo.

@@ -195,7 +195,14 @@ fn page(text: &[u8]) -> io::Result<()> {
             _ => {}
         }
     }
-    child.wait()?;
+    let status = child.wait()?;
+    // 126/127: the shell could not run the pager (a typo in $PAGER). Nothing was shown,
+    // so the caller prints the text itself.
+    if matches!(status.code(), Some(126 | 127)) {
+        return Err(io::Error::other(format!(
+            "the pager `{pager}` could not run"
+        )));
+    }
     Ok(())
 }
 

@@ -238,7 +238,7 @@ impl Highlighter for ReplHelper {
         if !self.color || line.is_empty() {
             return Cow::Borrowed(line);
         }
-        Cow::Owned(highlight(line, pos))
+        Cow::Owned(highlight(line, pos, &self.names.get().predicates))
     }
 
     fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
@@ -261,7 +261,8 @@ impl Validator for ReplHelper {}
 impl Helper for ReplHelper {}
 
 /// The line with ANSI colours; the same characters, so the same width.
-pub fn highlight(line: &str, pos: usize) -> String {
+/// `stored` are the predicates of the database, coloured like the built-in ones.
+pub fn highlight(line: &str, pos: usize, stored: &[String]) -> String {
     let tokens = highlight_tokens(line);
     let brackets = matching_brackets(line, pos, &tokens);
     let mut out = String::with_capacity(line.len() * 2);
@@ -278,7 +279,7 @@ pub fn highlight(line: &str, pos: usize) -> String {
             TokenKind::Variable | TokenKind::Param => style::VARIABLE,
             TokenKind::Number => style::NUMBER,
             TokenKind::Comment => style::COMMENT,
-            TokenKind::Identifier if is_predicate(line.get(start..end).unwrap_or("")) => {
+            TokenKind::Identifier if is_predicate(line.get(start..end).unwrap_or(""), stored) => {
                 style::PREDICATE
             }
             _ => "",
@@ -296,8 +297,8 @@ pub fn highlight(line: &str, pos: usize) -> String {
     out
 }
 
-fn is_predicate(word: &str) -> bool {
-    PREDICATES.iter().any(|p| p.eq_ignore_ascii_case(word))
+fn is_predicate(word: &str, stored: &[String]) -> bool {
+    PREDICATES.iter().any(|p| p.eq_ignore_ascii_case(word)) || stored.iter().any(|p| p == word)
 }
 
 fn push_plain(out: &mut String, line: &str, from: usize, to: usize, brackets: &[usize]) {
@@ -449,12 +450,14 @@ mod tests {
 
     #[test]
     fn highlighting_keeps_the_text() {
-        let line = "find ?x where ?x ceo_of \"G42\" -- note\n limit 10;";
-        let out = highlight(line, 0);
+        let line = "find ?x where ?x ceo_of \"G42\", ?x rel ?y -- note\n limit 10;";
+        let out = highlight(line, 0, &["rel".to_string()]);
         assert_eq!(strip_ansi(&out), line);
         assert!(out.contains(&format!("{}find{}", style::KEYWORD, style::RESET)));
         assert!(out.contains(&format!("{}\"G42\"{}", style::STRING, style::RESET)));
         assert!(out.contains(&format!("{}?x{}", style::VARIABLE, style::RESET)));
+        assert!(out.contains(&format!("{}ceo_of{}", style::PREDICATE, style::RESET)));
+        assert!(out.contains(&format!("{}rel{}", style::PREDICATE, style::RESET)));
         assert!(out.contains(&format!("{}10{}", style::NUMBER, style::RESET)));
         assert!(out.contains(&format!("{}-- note{}", style::COMMENT, style::RESET)));
     }

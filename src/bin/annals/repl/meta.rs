@@ -96,15 +96,16 @@ pub fn parse(line: &str) -> Result<Meta, String> {
         }
         ".output" | ".o" => Meta::Output((!rest.is_empty()).then(|| path(rest))),
         ".param" | ".params" => match args.first().copied() {
-            Some("set") if args.len() >= 3 => {
-                let name = args[1].trim_start_matches('$').to_string();
-                let value = rest
-                    .trim_start_matches("set")
-                    .trim_start()
-                    .trim_start_matches(args[1])
-                    .trim()
-                    .to_string();
-                Meta::ParamSet(name, value)
+            Some("set") => {
+                // The value is the rest of the line, spaces included.
+                let after = rest.strip_prefix("set").unwrap_or("").trim_start();
+                match after.split_once(char::is_whitespace) {
+                    Some((name, value)) if !value.trim().is_empty() => Meta::ParamSet(
+                        name.trim_start_matches('$').to_string(),
+                        value.trim().to_string(),
+                    ),
+                    _ => return Err("usage: .param set NAME VALUE".into()),
+                }
             }
             Some("list") | None => Meta::ParamList,
             _ => return Err("usage: .param set NAME VALUE | .param list".into()),
@@ -237,6 +238,11 @@ mod tests {
             Ok(Meta::ParamSet("org".into(), "\"G42 Holdings\"".into()))
         );
         assert_eq!(parse(".param list"), Ok(Meta::ParamList));
+        assert_eq!(
+            parse(".param set $s  a  b "),
+            Ok(Meta::ParamSet("s".into(), "a  b".into()))
+        );
+        assert!(parse(".param set org").is_err());
         assert_eq!(parse(".asof off"), Ok(Meta::AsOf(None)));
         assert!(matches!(
             parse(".asof #42"),

@@ -4,6 +4,7 @@
 //! the library; this file only wires it to a terminal.
 
 mod render;
+mod repl;
 mod statements;
 
 use std::io::{IsTerminal, Read, Write};
@@ -270,12 +271,6 @@ fn read_input(path: &Path) -> Result<ImportFile> {
         Ok(data) => Ok(ImportFile { name, data }),
         Err(e) => Err(Error::InvalidInput(format!("cannot read {name}: {e}"))),
     }
-}
-
-fn not_in_this_build(what: &str) -> Error {
-    Error::InvalidInput(format!(
-        "`{what}` is not available in this build of annals yet"
-    ))
 }
 
 fn progress_bar(ctx: &Ctx, label: &'static str) -> Option<indicatif::ProgressBar> {
@@ -579,7 +574,19 @@ fn run(cli: Cli) -> Result<()> {
                 ctx.emit(&t, ctx.format(&out), started)?;
             }
         }
-        Command::Repl => return Err(not_in_this_build("repl")),
+        Command::Repl => {
+            // The shell reports its own errors and returns the exit code (SPEC §4).
+            let code = repl::run(repl::ReplOptions {
+                db: ctx.db.clone(),
+                format: ctx.format.map(repl::Format::from),
+                timer: ctx.timer,
+                quiet: ctx.quiet,
+                params: Vec::new(),
+                wait: ctx.wait,
+                timeout: ctx.timeout,
+            });
+            std::process::exit(code);
+        }
     }
     Ok(())
 }

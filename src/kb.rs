@@ -527,6 +527,18 @@ impl Kb {
     /// A checkpoint that cannot be written (a full disk) is a notice, not an error: the
     /// command's work is already durable in the log, and the next open replays it.
     pub fn close(mut self) -> Result<Vec<String>> {
+        Ok(self.close_in_place())
+    }
+
+    /// [`Kb::close`], handing back the view instead of dropping it, so that a process
+    /// about to exit can skip freeing it.
+    pub fn close_into_view(mut self) -> Result<(Vec<String>, View)> {
+        let notices = self.close_in_place();
+        let view = std::mem::take(&mut self.view);
+        Ok((notices, view))
+    }
+
+    fn close_in_place(&mut self) -> Vec<String> {
         if self.checkpoint_needed || self.since_checkpoint >= CHECKPOINT_EVERY {
             if let Err(e) = self.checkpoint() {
                 self.notices.push(format!(
@@ -534,7 +546,7 @@ impl Kb {
                 ));
             }
         }
-        Ok(self.take_notices())
+        self.take_notices()
     }
 
     /// The database path as shown in messages.

@@ -3,6 +3,9 @@
 //! SPEC §4. Notices, hints, progress and timers go to standard error. All the work is in
 //! the library; this file only wires it to a terminal.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod render;
 mod repl;
 mod statements;
@@ -196,7 +199,10 @@ impl Ctx {
     }
 
     fn close(&self, kb: Kb) -> Result<()> {
-        let notices = kb.close()?;
+        let (notices, view) = kb.close_into_view()?;
+        // The process ends right after: freeing a large view piece by piece would only
+        // add to every command's latency, and the operating system reclaims it at once.
+        std::mem::forget(view);
         self.notices(notices);
         Ok(())
     }

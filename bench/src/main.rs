@@ -513,6 +513,19 @@ fn check(label: &str, sql: &Rows, annals: &Rows, ordered: bool) -> (bool, Option
     (true, None)
 }
 
+/// Issue 6's target for a question at its scale (about 400k facts): at most half the best
+/// database peer's median there (SQLite, DuckDB, Kuzu, Oxigraph, Cozo), and never slower
+/// than the plain-dicts row. Only shown near that scale.
+fn target_ms(q: usize, facts: u64) -> String {
+    const BEST_DB: [f64; 8] = [3.20, 4.72, 10.7, 14.8, 46.8, 2.00, 2.22, 0.203];
+    const DICTS: [f64; 8] = [3.28, 4.17, 30.1, 37.1, 130.0, 1.46, 0.326, 0.068];
+    if !(300_000..=500_000).contains(&facts) || !(1..=8).contains(&q) {
+        return "–".to_string();
+    }
+    let t = (BEST_DB[q - 1] / 2.0).min(DICTS[q - 1]);
+    format!("≤ {}", fmt_ms(Some(t)))
+}
+
 fn fmt_ms(x: Option<f64>) -> String {
     match x {
         Some(v) if v >= 100.0 => format!("{v:.0}"),
@@ -652,8 +665,8 @@ fn main() -> Result<()> {
         args.data.display()
     ));
     md.push_str(
-        "| question | rows | SQLite ms | maps ms | annals ms | annals / SQLite | annals / maps | rows equal |\n\
-         |---|--:|--:|--:|--:|--:|--:|---|\n",
+        "| question | rows | SQLite ms | maps ms | annals ms | annals / SQLite | annals / maps | rows equal | issue 6 target ms |\n\
+         |---|--:|--:|--:|--:|--:|--:|---|--:|\n",
     );
     let mut notes = side.notes.clone();
     notes.extend(selfcheck);
@@ -681,13 +694,14 @@ fn main() -> Result<()> {
             _ => "–".to_string(),
         };
         md.push_str(&format!(
-            "| {label} | {} | {} | {} | {} | {} | {} | {equal} |\n",
+            "| {label} | {} | {} | {} | {} | {} | {} | {equal} | {} |\n",
             sql_rows[i].len(),
             fmt_ms(sql_medians[i]),
             fmt_ms(map_medians[i]),
             fmt_ms(side.medians[i]),
             ratio(sql_medians[i]),
             ratio(map_medians[i]),
+            target_ms(*q, pr.facts),
         ));
     }
     let per_fact = |b: u64| b as f64 / loaded.assertions.max(1) as f64;
@@ -807,5 +821,8 @@ mod tests {
         assert_eq!(lit("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(scale_label(400_000), "400k");
         assert_eq!(scale_label(10_000_000), "10M");
+        assert_eq!(target_ms(1, 400_000), "≤ 1.600");
+        assert_eq!(target_ms(7, 400_000), "≤ 0.326");
+        assert_eq!(target_ms(1, 1_000_000), "–");
     }
 }

@@ -372,7 +372,7 @@ impl Kb {
         Ok(RematerializeReport {
             commits,
             events,
-            facts_live: self.view.live_triple_count(),
+            facts_live: self.view.snapshot(None).fact_counts().0,
             seconds: start.elapsed().as_secs_f64(),
             difference,
         })
@@ -471,7 +471,7 @@ impl Kb {
     pub fn stats(&self) -> Table {
         let v = &self.view;
         let c = v.counters();
-        let live = v.live_triple_count();
+        let (live, retracted) = v.snapshot(None).fact_counts();
         let mut t = Table::new(["metric", "value"]);
         let rows: [(&str, u64); 9] = [
             ("events", c.events),
@@ -479,10 +479,7 @@ impl Kb {
             ("articles", v.articles().count() as u64),
             ("entities", v.entity_count() as u64),
             ("facts_live", live),
-            (
-                "facts_retracted",
-                (v.triple_count() as u64).saturating_sub(live),
-            ),
+            ("facts_retracted", retracted),
             ("disk_bytes", store::dir_size(&self.dir)),
             ("view_tx", v.watermark()),
             ("log_tx", self.log.last_tx()),

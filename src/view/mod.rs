@@ -990,6 +990,41 @@ impl<'v> Snapshot<'v> {
         out
     }
 
+    /// Entity-level facts as of this tx: (live, retracted). Two stored triples that
+    /// aliases make one fact count once; a fact is retracted when it was asserted and no
+    /// support of it is live.
+    pub fn fact_counts(&self) -> (u64, u64) {
+        let (mut live, mut dead) = (0u64, 0u64);
+        let mut merged: FxHashMap<(TermId, PredId, TermId), bool> = FxHashMap::default();
+        for (id, t) in self.view.triples.iter().enumerate() {
+            let id = id as TripleId;
+            let asserted = self.view.supports(id).iter().any(|s| s.asserted <= self.at);
+            if !asserted {
+                continue;
+            }
+            let is_live = self.triple_live(id);
+            if self.aliases.is_merged(t.s) || self.aliases.is_merged(t.o) {
+                let (mut s, mut o) = (self.root(t.s), self.root(t.o));
+                if o < s && self.view.pred(t.p).is_some_and(|i| i.symmetric) {
+                    std::mem::swap(&mut s, &mut o);
+                }
+                *merged.entry((s, t.p, o)).or_insert(false) |= is_live;
+            } else if is_live {
+                live += 1;
+            } else {
+                dead += 1;
+            }
+        }
+        for is_live in merged.into_values() {
+            if is_live {
+                live += 1;
+            } else {
+                dead += 1;
+            }
+        }
+        (live, dead)
+    }
+
     /// Canonical terms of entities with a name or alias whose folded form starts with
     /// `prefix` (folded by the caller), existing as of this tx.
     pub fn names_with_prefix(&self, folded_prefix: &str) -> Vec<TermId> {
@@ -1082,6 +1117,12 @@ mod tests {
         );
         commit(&mut v, vec![fact("Elon Musk", "ceo_of", "X Corp", "a3")]);
         let now = v.snapshot(None);
+        assert_eq!(
+            now.fact_counts(),
+            (2, 0),
+            "aliases make two stored triples one fact"
+        );
+        assert_eq!(v.snapshot(Some(4)).fact_counts(), (2, 0));
         assert_eq!(names_from(&now, "openai"), vec!["partner_of G42"]);
         assert_eq!(names_from(&now, "ELON MASK"), vec!["ceo_of X Corp"]);
         assert_eq!(

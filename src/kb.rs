@@ -65,6 +65,10 @@ pub struct OpenOptions {
     /// How long to wait for a database locked by another process (`None`: fail at
     /// once, after a short grace period).
     pub wait: Option<Duration>,
+    /// Leave the checkpoint unread and the view empty: for `rematerialize` without
+    /// `--verify` or `--reextract`, which rebuilds the view from the log anyway and would
+    /// only pay for loading the old one. Such a `Kb` answers no query until rebuilt.
+    pub skip_view: bool,
 }
 
 /// What `rematerialize` did.
@@ -209,7 +213,9 @@ impl Kb {
             since_checkpoint: 0,
             checkpoint_needed: false,
         };
-        kb.load_view()?;
+        if !options.skip_view {
+            kb.load_view()?;
+        }
         Ok(kb)
     }
 

@@ -171,6 +171,7 @@ fn child_writer() {
         OpenOptions {
             create: true,
             wait: Some(Duration::from_secs(5)),
+            skip_view: false,
         },
     )
     .unwrap();

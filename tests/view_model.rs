@@ -274,6 +274,7 @@ fn open(path: &std::path::Path) -> Kb {
         OpenOptions {
             create: true,
             wait: Some(std::time::Duration::from_secs(5)),
+            skip_view: false,
         },
     )
     .unwrap()

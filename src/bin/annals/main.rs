@@ -181,11 +181,16 @@ struct Ctx {
 
 impl Ctx {
     fn open(&self, create: bool) -> Result<Kb> {
+        self.open_with(create, false)
+    }
+
+    fn open_with(&self, create: bool, skip_view: bool) -> Result<Kb> {
         let mut kb = Kb::open(
             &self.db,
             OpenOptions {
                 create,
                 wait: self.wait,
+                skip_view,
             },
         )?;
         self.notices(kb.take_notices());
@@ -391,7 +396,9 @@ fn run(cli: Cli) -> Result<()> {
             verify,
             out,
         } => {
-            let mut kb = ctx.open(false)?;
+            // Rebuilding needs only the log; the view in service is read when it is
+            // compared (--verify) or when the extractor must see the past (--reextract).
+            let mut kb = ctx.open_with(false, !verify && !reextract)?;
             if reextract {
                 let bar = progress_bar(&ctx, "reextract");
                 let report = annals::ingest::reextract(&mut kb, &mut |done, total| {

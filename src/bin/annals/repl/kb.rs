@@ -186,6 +186,7 @@ impl KbBackend {
                     OpenOptions {
                         create,
                         wait: self.wait,
+                        skip_view: false,
                     },
                 )?;
                 for n in kb.take_notices() {

@@ -456,7 +456,7 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         return [0.0; 5];
     };
     let toks = &s.tokens;
-    let w = |k: usize| toks.get(k).map(|t| fold(t.text(text))).unwrap_or_default();
+    let w = |k: usize| -> String { s.folded.get(k).cloned().unwrap_or_default() };
     let mut v = [0.0f32; 5];
     let (first, last) = (w(m.tok_start), w(m.tok_end.saturating_sub(1)));
     let ntok = m.tok_end - m.tok_start;

@@ -48,7 +48,7 @@ fn bad_files_are_refused_with_their_name() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("empty.txt") && e.contains("empty"), "{e}");
-    let missing = PathBuf::from(dir.path().join("nope.txt"));
+    let missing: PathBuf = dir.path().join("nope.txt");
     assert!(read_inputs(&[missing], &InputDefaults::default()).is_err());
 }
 

@@ -122,3 +122,17 @@ fn knowledge_base_names_are_used() {
         x.facts
     );
 }
+
+#[test]
+fn large_inputs_stay_fast() {
+    // One 200 KB "sentence" of names and titles, and 200 KB of ordinary paragraphs.
+    let big =
+        "Andrew Valddman, PDG de Cerebras Systems, Wissam Altman, PDG d'OpenAI, ".repeat(3_000);
+    let start = std::time::Instant::now();
+    run(&big, Some("fr"));
+    let para = "Helio Group a racheté Nordwind Systems pour 2 milliards d'euros, selon Reuters.\n"
+        .repeat(2_500);
+    run(&para, Some("fr"));
+    // Debug builds are slow; this only guards against quadratic blow-ups.
+    assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
+}

@@ -533,7 +533,7 @@ impl Template {
         t
     }
 
-    /// The template without its appositions: ", <words> ," right after a name, when
+    /// The template without its appositions: `, words ,` right after a name, when
     /// the words start in lower case (a description, not a list of names) and a
     /// lower-case word follows (the verb). `None` when there is none.
     pub fn without_appositions(&self) -> Option<Template> {

@@ -21,8 +21,68 @@ fn gold_for(article: &Path) -> PathBuf {
     article.with_file_name(format!("{stem}.gold.json"))
 }
 
+fn bench(n: usize, paths: &[PathBuf]) {
+    let mut files = Vec::new();
+    for p in paths {
+        files.extend(read_inputs(std::slice::from_ref(p), &InputDefaults::default()).unwrap());
+    }
+    // ~5 KB documents made of whole articles, in both languages.
+    let mut docs: Vec<annals::extract::ArticleInput> = Vec::new();
+    let mut cur = String::new();
+    for f in files.iter().cycle().take(files.len() * 8) {
+        cur.push_str(&f.text);
+        cur.push('\n');
+        if cur.len() >= 5000 {
+            docs.push(annals::extract::ArticleInput {
+                text: std::mem::take(&mut cur),
+                origin: "bench".into(),
+                ..Default::default()
+            });
+        }
+    }
+    let bytes: usize = docs.iter().map(|d| d.text.len()).sum::<usize>() / docs.len().max(1);
+    // Warm up: rules and lists are compiled on first use.
+    let _ = extract(&docs[0], &NoGazetteer);
+    let cpu0 = cpu_seconds();
+    let start = std::time::Instant::now();
+    let mut facts = 0;
+    for i in 0..n {
+        facts += extract(&docs[i % docs.len()], &NoGazetteer).facts.len();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu0;
+    println!(
+        "{n} articles of ~{bytes} bytes in {secs:.3} s wall, {cpu:.3} s CPU: {:.0} articles/s wall, {:.0} articles per CPU-second ({facts} facts)",
+        n as f64 / secs,
+        n as f64 / cpu.max(1e-9),
+    );
+}
+
+/// User + system CPU time of this process: on a shared machine, throughput per core is
+/// articles per CPU-second, not per wall-clock second.
+fn cpu_seconds() -> f64 {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we own.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return 0.0;
+    }
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(ru.ru_utime) + t(ru.ru_stime)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--bench") {
+        let n: usize = args.get(i + 1).and_then(|x| x.parse().ok()).unwrap_or(1000);
+        let paths: Vec<PathBuf> = args
+            .iter()
+            .enumerate()
+            .filter(|(j, a)| *j != i && *j != i + 1 && !a.starts_with('-'))
+            .map(|(_, a)| PathBuf::from(a))
+            .collect();
+        bench(n, &paths);
+        return;
+    }
     let verbose = args.iter().any(|a| a == "--verbose" || a == "-v");
     let mut pairs: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut it = args.iter().filter(|a| !a.starts_with('-')).peekable();

@@ -86,24 +86,24 @@ fn res() -> Option<&'static Res> {
         let months = "janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|octobre|novembre|decembre|décembre|january|february|march|april|may|june|july|august|september|october|november|december|jan\\.?|feb\\.?|aug\\.?|sept?\\.?|oct\\.?|nov\\.?|dec\\.?";
         Some(Res {
             money_symbol: Regex::new(&format!(
-                r"(?i)(US\$|\$|€|£|¥)\s?{NUM}(?:\s?{SCALE}\b)?"
+                r"(?i)(US\$|\$|€|£|¥)\s?{NUM}(?:\s?{SCALE}(?-u:\b))?"
             ))
             .ok()?,
             money_word: Regex::new(&format!(
-                r"(?i)\b{NUM}\s*(?:{SCALE}\s*)?(?:de\s+|d')?{CUR_WORD}(?:\b|$|\s)"
+                r"(?i)(?-u:\b){NUM}\s*(?:{SCALE}\s*)?(?:de\s+|d')?{CUR_WORD}(?:(?-u:\b)|$|\s)"
             ))
             .ok()?,
-            iso: Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").ok()?,
-            day_fr: Regex::new(&format!(r"(?i)\b(1er|\d{{1,2}})\s+({months})(?:\s+(\d{{4}}))?\b")).ok()?,
+            iso: Regex::new(r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?-u:\b)").ok()?,
+            day_fr: Regex::new(&format!(r"(?i)(?-u:\b)(1er|\d{{1,2}})\s+({months})(?:\s+(\d{{4}}))?(?-u:\b)")).ok()?,
             day_en1: Regex::new(&format!(
-                r"(?i)\b({months})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?"
+                r"(?i)(?-u:\b)({months})\s+(\d{{1,2}})(?:st|nd|rd|th)?(?-u:\b)(?:,?\s+(\d{{4}}))?"
             ))
             .ok()?,
-            day_en2: Regex::new(&format!(r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)\s+(?:of\s+)?({months})(?:\s+(\d{{4}}))?\b")).ok()?,
-            month_year: Regex::new(&format!(r"(?i)\b({months})\s+(\d{{4}})\b")).ok()?,
-            year: Regex::new(r"(?i)\b(?:en|in|depuis|since|d'ici|by|fin|end of|debut|début)\s+((?:19|20)\d{2})\b").ok()?,
-            relative: Regex::new(r"(?i)\b(l'ann[ée]e derni[èe]re|l'an dernier|l'an pass[ée]|last year|cette ann[ée]e|this year|l'ann[ée]e prochaine|next year|avant-hier|hier|yesterday|aujourd'hui|today|demain|tomorrow|la semaine derni[èe]re|la semaine pass[ée]e|last week|cette semaine|this week|la semaine prochaine|next week|le mois dernier|le mois pass[ée]|last month|ce mois-ci|this month|le mois prochain|next month)\b").ok()?,
-            weekday: Regex::new(r"(?i)\b(?:(last|next)\s+)?(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:\s+(dernier|prochain))?\b").ok()?,
+            day_en2: Regex::new(&format!(r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th)\s+(?:of\s+)?({months})(?:\s+(\d{{4}}))?(?-u:\b)")).ok()?,
+            month_year: Regex::new(&format!(r"(?i)(?-u:\b)({months})\s+(\d{{4}})(?-u:\b)")).ok()?,
+            year: Regex::new(r"(?i)(?-u:\b)(?:en|in|depuis|since|d'ici|by|fin|end of|debut|début)\s+((?:19|20)\d{2})(?-u:\b)").ok()?,
+            relative: Regex::new(r"(?i)(?-u:\b)(l'ann[ée]e derni[èe]re|l'an dernier|l'an pass[ée]|last year|cette ann[ée]e|this year|l'ann[ée]e prochaine|next year|avant-hier|hier|yesterday|aujourd'hui|today|demain|tomorrow|la semaine derni[èe]re|la semaine pass[ée]e|last week|cette semaine|this week|la semaine prochaine|next week|le mois dernier|le mois pass[ée]|last month|ce mois-ci|this month|le mois prochain|next month)").ok()?,
+            weekday: Regex::new(r"(?i)(?-u:\b)(?:(last|next)\s+)?(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:\s+(dernier|prochain))?(?-u:\b)").ok()?,
         })
     })
     .as_ref()
@@ -237,7 +237,13 @@ fn overlaps(found: &[Literal], s: usize, e: usize) -> bool {
 pub fn find(text: &str, lang: &str, published: Option<NaiveDate>) -> Vec<Literal> {
     let mut out: Vec<Literal> = Vec::new();
     let Some(r) = res() else { return out };
-    for c in r.money_word.captures_iter(text) {
+    // Money and absolute dates need a digit: most sentences skip those expressions.
+    let digits = text.bytes().any(|b| b.is_ascii_digit());
+    for c in r
+        .money_word
+        .captures_iter(text)
+        .take(if digits { usize::MAX } else { 0 })
+    {
         let (Some(m), Some(num), Some(cur)) = (c.get(0), c.get(1), c.get(3)) else {
             continue;
         };
@@ -254,7 +260,11 @@ pub fn find(text: &str, lang: &str, published: Option<NaiveDate>) -> Vec<Literal
             });
         }
     }
-    for c in r.money_symbol.captures_iter(text) {
+    for c in r
+        .money_symbol
+        .captures_iter(text)
+        .take(if digits { usize::MAX } else { 0 })
+    {
         let (Some(m), Some(sym), Some(num)) = (c.get(0), c.get(1), c.get(2)) else {
             continue;
         };
@@ -291,7 +301,11 @@ pub fn find(text: &str, lang: &str, published: Option<NaiveDate>) -> Vec<Literal
             None => published.map(|p| p.year()),
         }
     };
-    for c in r.iso.captures_iter(text) {
+    for c in r
+        .iso
+        .captures_iter(text)
+        .take(if digits { usize::MAX } else { 0 })
+    {
         let Some(m) = c.get(0) else { continue };
         let d = NaiveDate::parse_from_str(m.as_str(), "%Y-%m-%d")
             .ok()
@@ -299,7 +313,10 @@ pub fn find(text: &str, lang: &str, published: Option<NaiveDate>) -> Vec<Literal
         push_date(&mut out, m.start(), m.end(), d);
     }
     for re in [&r.day_fr, &r.day_en2] {
-        for c in re.captures_iter(text) {
+        for c in re
+            .captures_iter(text)
+            .take(if digits { usize::MAX } else { 0 })
+        {
             let (Some(m), Some(day), Some(mon)) = (c.get(0), c.get(1), c.get(2)) else {
                 continue;
             };
@@ -315,7 +332,11 @@ pub fn find(text: &str, lang: &str, published: Option<NaiveDate>) -> Vec<Literal
             push_date(&mut out, m.start(), m.end(), d);
         }
     }
-    for c in r.day_en1.captures_iter(text) {
+    for c in r
+        .day_en1
+        .captures_iter(text)
+        .take(if digits { usize::MAX } else { 0 })
+    {
         let (Some(m), Some(mon), Some(day)) = (c.get(0), c.get(1), c.get(2)) else {
             continue;
         };
@@ -333,7 +354,11 @@ pub fn find(text: &str, lang: &str, published: Option<NaiveDate>) -> Vec<Literal
         };
         push_date(&mut out, m.start(), m.end(), d);
     }
-    for c in r.month_year.captures_iter(text) {
+    for c in r
+        .month_year
+        .captures_iter(text)
+        .take(if digits { usize::MAX } else { 0 })
+    {
         let (Some(m), Some(mon), Some(y)) = (c.get(0), c.get(1), c.get(2)) else {
             continue;
         };
@@ -343,17 +368,57 @@ pub fn find(text: &str, lang: &str, published: Option<NaiveDate>) -> Vec<Literal
         };
         push_date(&mut out, m.start(), m.end(), d);
     }
-    for c in r.year.captures_iter(text) {
+    for c in r
+        .year
+        .captures_iter(text)
+        .take(if digits { usize::MAX } else { 0 })
+    {
         let Some(y) = c.get(1) else { continue };
         let d = y.as_str().parse::<i32>().ok().map(DateValue::Year);
         push_date(&mut out, y.start(), y.end(), d);
     }
-    for c in r.relative.captures_iter(text) {
+    // Relative dates and weekdays need one of a few words: a cheap test first.
+    let lower = text.to_lowercase();
+    let relative = [
+        "hier",
+        "yesterday",
+        "today",
+        "aujourd",
+        "demain",
+        "tomorrow",
+        "semaine",
+        "week",
+        "mois",
+        "month",
+        "ann",
+        "an ",
+        "year",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    let weekday = lower.contains("di") || lower.contains("day");
+    for c in r
+        .relative
+        .captures_iter(text)
+        .take(if relative { usize::MAX } else { 0 })
+    {
         let Some(m) = c.get(0) else { continue };
+        // The word must end here ("hier" is not the start of "hierarchy").
+        if text[m.end()..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric)
+        {
+            continue;
+        }
         let d = Some(resolve_relative(m.as_str(), published));
         push_date(&mut out, m.start(), m.end(), d);
     }
-    for c in r.weekday.captures_iter(text) {
+    for c in r
+        .weekday
+        .captures_iter(text)
+        .take(if weekday { usize::MAX } else { 0 })
+    {
         let (Some(m), Some(day)) = (c.get(0), c.get(2)) else {
             continue;
         };

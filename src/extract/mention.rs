@@ -348,7 +348,7 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
             .collect();
         let word = |k: usize| -> &str { toks.get(k).map(|t| t.text(text)).unwrap_or("") };
         let usable = |k: usize| k < n && !masked[k] && toks[k].kind != Kind::Punct;
-        let folded = |k: usize| fold(word(k));
+        let folded = |k: usize| -> String { s.folded.get(k).cloned().unwrap_or_default() };
         let mut i = 0;
         while i < n {
             if usable(i) && !is_cap(word(i)) && r.gaz_lower_heads.contains(&folded(i)) {

@@ -111,6 +111,8 @@ pub struct Detailed {
 pub struct Sent {
     pub span: sentence::Sentence,
     pub tokens: Vec<token::Token>,
+    /// each token, folded (same indices as `tokens`)
+    pub folded: Vec<String>,
     /// literals, with absolute byte offsets in the normalized text
     pub literals: Vec<Literal>,
 }
@@ -261,9 +263,12 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 value: l.value,
             })
             .collect();
+        // Each token folded once; every later stage compares folded words.
+        let folded = tokens.iter().map(|t| fold(t.text(&norm.text))).collect();
         sents.push(Sent {
             span,
             tokens,
+            folded,
             literals,
         });
     }
@@ -446,7 +451,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             }
         }
         items.sort_by_key(|it| it.tok_start);
-        let tpl = Template::build(text, &s.tokens, items);
+        let tpl = Template::build(&s.tokens, &s.folded, items);
         templates.push(tpl.text.clone());
         let first_person = sent_mentions
             .iter()

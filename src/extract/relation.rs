@@ -39,6 +39,7 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
+use rustc_hash::FxHashSet;
 
 use super::literal::DateValue;
 use super::token::tokenize;
@@ -131,7 +132,8 @@ pub struct Rule {
     pub confidence: f32,
     /// placeholder kinds each item slot needs (prefilter)
     need_tags: Vec<u32>,
-    /// one required word group: at least one alternative, spaced, must be in the template
+    /// one required word group: the first word of at least one alternative must be a
+    /// word of the template (a hash lookup per alternative, not a substring search)
     need_words: Vec<String>,
 }
 
@@ -147,19 +149,20 @@ impl Rule {
     }
 
     /// Whether the template can possibly match (cheap checks before the regex).
-    pub fn may_match(&self, template: &str, tags: u32) -> bool {
+    pub fn may_match(&self, words: &FxHashSet<&str>, tags: u32) -> bool {
         self.need_tags.iter().all(|t| t & tags != 0)
             && (self.need_words.is_empty()
-                || self
-                    .need_words
-                    .iter()
-                    .any(|w| template.contains(w.as_str())))
+                || self.need_words.iter().any(|w| words.contains(w.as_str())))
     }
 }
 
 pub struct Rules {
     pub version: String,
     pub rules: Vec<Rule>,
+    /// per language ("fr", "en"): the indices of its rules and their regexes in one
+    /// set, so that one pass over a template says which rules can match and only those
+    /// run their (slower) capturing search
+    sets: Vec<(&'static str, Vec<usize>, regex::RegexSet)>,
     /// lines that did not compile, with the reason (reported as notices and by tests)
     pub errors: Vec<String>,
 }
@@ -302,7 +305,11 @@ pub fn compile_pattern(pattern: &str, defs: &[(String, String)]) -> Result<Compi
             re.push_str(&format!("(?:(?:{}) )?", escaped.join("|")));
         } else {
             re.push_str(&format!("(?:{}) ", escaped.join("|")));
-            word_groups.push(alts.iter().map(|a| format!(" {a} ")).collect());
+            word_groups.push(
+                alts.iter()
+                    .map(|a| a.split(' ').next().unwrap_or("").to_string())
+                    .collect(),
+            );
         }
     }
     re.push(')');
@@ -387,9 +394,24 @@ fn parse_rules(src: &str) -> Rules {
             Err(e) => errors.push(format!("rules line {line_no}: {e}")),
         }
     }
+    // Without a set (it failed to build, e.g. too large), every rule is tried.
+    let mut sets = Vec::new();
+    for lang in ["fr", "en"] {
+        let ids: Vec<usize> = (0..rules.len())
+            .filter(|&i| rules[i].lang.as_deref().is_none_or(|l| l == lang))
+            .collect();
+        if let Ok(set) = regex::RegexSetBuilder::new(ids.iter().map(|&i| rules[i].re.as_str()))
+            .size_limit(64 << 20)
+            .dfa_size_limit(64 << 20)
+            .build()
+        {
+            sets.push((lang, ids, set));
+        }
+    }
     Rules {
         version,
         rules,
+        sets,
         errors,
     }
 }
@@ -445,7 +467,7 @@ pub struct Template {
 impl Template {
     /// Builds the template of a sentence from its tokens and items (items sorted by
     /// token start, not overlapping).
-    pub fn build(norm: &str, tokens: &[super::token::Token], items: Vec<Item>) -> Template {
+    pub fn build(tokens: &[super::token::Token], folded: &[String], items: Vec<Item>) -> Template {
         let n_items = items.len();
         let mut t = Template {
             text: String::from(" "),
@@ -482,13 +504,13 @@ impl Template {
                 next_item += 1;
             } else {
                 let tok = &tokens[k];
-                crate::value::fold_into(tok.text(norm), &mut buf);
+                buf.clear();
+                buf.push_str(folded.get(k).map(String::as_str).unwrap_or(""));
                 // "Sahra Airways' rival": a bare apostrophe after a plural is the possessive.
                 if buf == "'"
                     && k > 0
-                    && tokens
-                        .get(k - 1)
-                        .is_some_and(|p| p.end == tok.start && p.text(norm).ends_with(['s', 'S']))
+                    && tokens.get(k - 1).is_some_and(|p| p.end == tok.start)
+                    && folded.get(k - 1).is_some_and(|p| p.ends_with('s'))
                 {
                     buf.push('s');
                 }
@@ -511,7 +533,7 @@ impl Template {
         t
     }
 
-    /// The template without its appositions: ", <words> ," right after a name, when
+    /// The template without its appositions: `, words ,` right after a name, when
     /// the words start in lower case (a description, not a list of names) and a
     /// lower-case word follows (the verb). `None` when there is none.
     pub fn without_appositions(&self) -> Option<Template> {
@@ -620,8 +642,17 @@ pub struct Match<'r> {
 /// included: each start position is tried).
 pub fn find_matches<'r>(rules: &'r Rules, lang: &str, t: &Template) -> Vec<Match<'r>> {
     let mut out = Vec::new();
-    for rule in &rules.rules {
-        if rule.lang.as_deref().is_some_and(|l| l != lang) || !rule.may_match(&t.text, t.tags) {
+    let words: FxHashSet<&str> = t.text.split(' ').filter(|w| !w.is_empty()).collect();
+    let candidates: Vec<usize> = match rules.sets.iter().find(|(l, ..)| *l == lang) {
+        Some((_, ids, set)) => set
+            .matches(&t.text)
+            .into_iter()
+            .filter_map(|k| ids.get(k).copied())
+            .collect(),
+        None => (0..rules.rules.len()).collect(),
+    };
+    for rule in candidates.into_iter().filter_map(|i| rules.rules.get(i)) {
+        if rule.lang.as_deref().is_some_and(|l| l != lang) || !rule.may_match(&words, t.tags) {
             continue;
         }
         let mut pos = 0;
@@ -676,6 +707,7 @@ mod tests {
     fn every_rule_compiles() {
         let r = rules();
         assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.sets.len(), 2, "the rule sets did not build");
         assert!(r.rules.len() > 50);
         assert_ne!(r.version, "0");
     }

@@ -19,6 +19,9 @@ pub struct Sentence {
     pub teaser: bool,
 }
 
+/// Longer sentences are cut at white space (see `push`).
+const MAX_SENTENCE_BYTES: usize = 3000;
+
 /// Titles and initials after which a period never ends a sentence (folded, no period).
 const NEVER_BREAK: &[&str] = &[
     "m", "mm", "mme", "mmes", "mlle", "dr", "mr", "mrs", "ms", "prof", "pr", "me", "mgr", "st",
@@ -157,6 +160,22 @@ fn push(
     let Some(s) = line.get(start..end) else {
         return;
     };
+    // A "sentence" longer than any real one (a table, a list without periods, a
+    // pathological input) is cut at white space: later stages are linear per sentence
+    // only up to a constant, and no rule spans that far.
+    if s.len() > MAX_SENTENCE_BYTES {
+        let cut = s
+            .char_indices()
+            .skip_while(|(i, _)| *i < MAX_SENTENCE_BYTES / 2)
+            .find(|(_, c)| c.is_whitespace())
+            .map(|(i, _)| i)
+            .filter(|&i| i > 0 && i < s.len());
+        if let Some(i) = cut {
+            push(line, offset, start, start + i, teaser, out);
+            push(line, offset, start + i, end, teaser, out);
+            return;
+        }
+    }
     let lead = s.len() - s.trim_start().len();
     let trail = s.len() - s.trim_end().len();
     if s.trim().is_empty() {
@@ -249,6 +268,16 @@ mod tests {
         assert_eq!(s.len(), 4);
         assert!(!s[0].teaser);
         assert!(s[1].teaser && s[2].teaser && s[3].teaser);
+    }
+
+    #[test]
+    fn very_long_sentences_are_cut() {
+        let t = "mot ".repeat(5000);
+        let s = split(&t);
+        assert!(s.len() > 5);
+        assert!(s.iter().all(|x| x.end - x.start <= MAX_SENTENCE_BYTES));
+        let one = "x".repeat(10_000);
+        assert_eq!(split(&one).len(), 1);
     }
 
     #[test]

@@ -456,14 +456,14 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         return [0.0; 5];
     };
     let toks = &s.tokens;
-    let w = |k: usize| toks.get(k).map(|t| fold(t.text(text))).unwrap_or_default();
+    let w = |k: usize| -> &str { s.folded.get(k).map(String::as_str).unwrap_or("") };
     let mut v = [0.0f32; 5];
     let (first, last) = (w(m.tok_start), w(m.tok_end.saturating_sub(1)));
     let ntok = m.tok_end - m.tok_start;
-    if ntok > 1 && EVENT_SUFFIX.contains(&last.as_str()) {
+    if ntok > 1 && EVENT_SUFFIX.contains(&last) {
         v[4] += 5.0;
     }
-    if ORG_SUFFIX.contains(&last.as_str()) && ntok > 1 {
+    if ORG_SUFFIX.contains(&last) && ntok > 1 {
         v[1] += 3.0;
     }
     if ntok > 1
@@ -476,7 +476,7 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
     if ntok == 1 && m.surface.chars().any(|c| c.is_ascii_digit()) {
         v[1] += 1.0;
     }
-    if ntok > 1 && r.firstnames.contains(&first) {
+    if ntok > 1 && r.firstnames.contains(first) {
         v[0] += 4.0;
     }
     // Neighbours before the name, up to a comma or another clause mark.
@@ -487,34 +487,30 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         dist += 1;
         let t = &toks[k];
         let word = w(k);
-        if t.kind == Kind::Punct && matches!(word.as_str(), "," | ";" | ":" | "(" | ")" | ".") {
+        if t.kind == Kind::Punct && matches!(word, "," | ";" | ":" | "(" | ")" | ".") {
             break;
         }
         // Another name ends the window: its words describe it, not this one.
         if t.text(text).starts_with(char::is_uppercase) && k + 1 < m.tok_start {
             break;
         }
-        if dist == 1 && PRODUCT_PREV.contains(&word.as_str()) {
+        if dist == 1 && PRODUCT_PREV.contains(&word) {
             v[2] += 3.0;
         }
-        if ORG_PREV.contains(&word.as_str()) {
+        if ORG_PREV.contains(&word) {
             v[1] += 3.0;
             break;
         }
-        if dist <= 2 && PERSON_PREV.contains(&word.as_str()) {
+        if dist <= 2 && PERSON_PREV.contains(&word) {
             // "PDG de X" names the company, "PDG X" the person.
-            if dist == 2 && TITLE_OF.contains(&w(k + 1).as_str()) {
+            if dist == 2 && TITLE_OF.contains(&w(k + 1)) {
                 v[1] += 3.0;
             } else if dist == 1 {
                 v[0] += 3.0;
             }
             break;
         }
-        if dist == 1
-            && TITLE_OF.contains(&word.as_str())
-            && k > 0
-            && r.titles.contains_key(&w(k - 1))
-        {
+        if dist == 1 && TITLE_OF.contains(&word) && k > 0 && r.titles.contains_key(w(k - 1)) {
             v[1] += 3.0;
             break;
         }
@@ -526,16 +522,16 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
             v[3] += 4.0;
         }
     }
-    if m.tok_start >= 1 && PLACE_PREV.contains(&w(m.tok_start - 1).as_str()) {
+    if m.tok_start >= 1 && PLACE_PREV.contains(&w(m.tok_start - 1)) {
         v[3] += 4.0;
     }
-    if w(m.tok_end) == "-" && matches!(w(m.tok_end + 1).as_str(), "based" | "base" | "basee") {
+    if w(m.tok_end) == "-" && matches!(w(m.tok_end + 1), "based" | "base" | "basee") {
         v[3] += 4.0;
     }
     if w(m.tok_end) == "," {
         let after = w(m.tok_end + 1);
         if r.gazetteer
-            .get(&after)
+            .get(after)
             .is_some_and(|g| g.1 == EntityType::Country)
             && ntok == 1
         {
@@ -546,7 +542,7 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
     // the comma (before the next punctuation).
     if w(m.tok_end) == ","
         && matches!(
-            w(m.tok_end + 1).as_str(),
+            w(m.tok_end + 1),
             "une" | "un" | "l'" | "la" | "le" | "a" | "an" | "the"
         )
     {
@@ -555,7 +551,7 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
             if toks.get(k).is_none_or(|t| t.kind == Kind::Punct) {
                 break;
             }
-            if ORG_PREV.contains(&x.as_str()) {
+            if ORG_PREV.contains(&x) {
                 // "…, the airline's chief executive" describes a person's role.
                 if w(k + 1) != "'s" {
                     v[1] += 3.0;
@@ -571,24 +567,19 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         let b = w(m.tok_end + 2);
         let c = w(m.tok_end + 3);
         let is_title = |x: &str| r.titles.contains_key(x) || PERSON_PREV.contains(&x);
-        if is_title(&a)
-            || (matches!(
-                a.as_str(),
-                "le" | "la" | "l'" | "the" | "un" | "une" | "a" | "an"
-            ) && is_title(&b))
+        if is_title(a)
+            || (matches!(a, "le" | "la" | "l'" | "the" | "un" | "une" | "a" | "an") && is_title(b))
             || is_title(&format!("{a} {b}"))
-            || (matches!(b.as_str(), "'s") && is_title(&c))
+            || (matches!(b, "'s") && is_title(c))
         {
             v[0] += 3.0;
         }
-        if matches!(a.as_str(), "une" | "un" | "l'" | "la" | "a" | "the" | "an")
-            && ORG_PREV.contains(&b.as_str())
-        {
+        if matches!(a, "une" | "un" | "l'" | "la" | "a" | "the" | "an") && ORG_PREV.contains(&b) {
             v[1] += 3.0;
         }
-        if matches!(a.as_str(), "qui" | "who")
+        if matches!(a, "qui" | "who")
             && matches!(
-                b.as_str(),
+                b,
                 "dirige" | "leads" | "heads" | "runs" | "preside" | "chairs"
             )
         {
@@ -596,19 +587,18 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         }
     } else if next == "'s" {
         let a = w(m.tok_end + 1);
-        if r.titles.contains_key(&a) || matches!(a.as_str(), "chief" | "shares" | "stock" | "board")
-        {
+        if r.titles.contains_key(a) || matches!(a, "chief" | "shares" | "stock" | "board") {
             v[1] += 2.0;
         }
     } else if ntok > 1
         && matches!(
-            next.as_str(),
+            next,
             "said" | "says" | "told" | "declare" | "explique" | "affirme"
         )
     {
         // Companies say things too; only a multi-word name leans Person.
         v[0] += 0.5;
-    } else if r.titles.contains_key(&next) && ntok == 1 {
+    } else if r.titles.contains_key(next) && ntok == 1 {
         // "OpenAI CEO Sam Altman": a one-word name right before a title is the company.
         v[1] += 2.0;
     }

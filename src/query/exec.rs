@@ -467,8 +467,17 @@ impl<'a, 'v> Exec<'a, 'v> {
         };
         let snap = self.snap;
         let view = snap.view();
-        let s_known = known(row, &p.s);
-        let o_known = known(row, &p.o);
+        // A free end with seeds from an equality filter is read as if it were constant.
+        let seeded = |pos: &Pos| match pos {
+            Pos::Slot(x) => p
+                .seeds
+                .iter()
+                .find(|(s, _)| s == x)
+                .map(|(_, vals)| vals.clone()),
+            Pos::Const(_) => None,
+        };
+        let s_known = known(row, &p.s).or_else(|| seeded(&p.s));
+        let o_known = known(row, &p.o).or_else(|| seeded(&p.o));
         let mut on_fact = |ex: &mut Exec<'a, 'v>, f: FactRef, row: &mut Row| {
             ex.fact(p, f, steps, i, row, k);
         };

@@ -1144,6 +1144,9 @@ fn describe_step(step: &Step, bound: &[bool]) -> (String, String) {
                 let _ = a;
                 detail.push_str("  + supporting articles");
             }
+            if !p.seeds.is_empty() {
+                detail.push_str("  (free end read from the values an = or in filter allows)");
+            }
             if let Some(prefix) = &p.prefix {
                 detail.push_str(&format!(
                     "  (names starting with \"{prefix}\" from the name index)"

@@ -104,7 +104,7 @@ pub fn plan_query(clauses: &[ClauseIr], slots: usize, snap: &Snapshot) -> Plan {
 
 fn plan_group(
     clauses: &[ClauseIr],
-    bound: &mut Vec<bool>,
+    bound: &mut [bool],
     snap: &Snapshot,
     next_id: &mut usize,
     prefix: &str,
@@ -155,7 +155,7 @@ fn plan_group(
         let inner_prefix = format!("{l}.");
         // What an optional binds may stay unbound: later steps must not count on it (a
         // filter placed early on the strength of it would reject every row).
-        let mut inner_bound = bound.clone();
+        let mut inner_bound = bound.to_vec();
         let inner = plan_group(cs, &mut inner_bound, snap, g.next_id, &inner_prefix, rows);
         g.steps.push(Step {
             id,
@@ -170,7 +170,7 @@ fn plan_group(
         let l = g.label();
         let inner_prefix = format!("{l}.");
         // Inner variables are bound only inside: plan on a copy.
-        let mut inner_bound = bound.clone();
+        let mut inner_bound = bound.to_vec();
         let inner = plan_group(cs, &mut inner_bound, snap, g.next_id, &inner_prefix, rows);
         rows *= 0.5;
         g.steps.push(Step {

@@ -343,7 +343,6 @@ fn virtual_fanout(
     snap: &Snapshot,
 ) -> f64 {
     let view = snap.view();
-    let articles = view.articles().count().max(1) as f64;
     let entities = view.term_count().max(1) as f64;
     if is_bound(&p.s) {
         return match v {
@@ -352,7 +351,12 @@ fn virtual_fanout(
             _ => 1.0,
         };
     }
-    let domain = if v.of_article() { articles } else { entities };
+    // Counting articles walks a map: only for the predicates about articles.
+    let domain = if v.of_article() {
+        view.articles().count().max(1) as f64
+    } else {
+        entities
+    };
     if p.prefix.is_some() {
         // Names by prefix: a small slice of the name index.
         return (domain / 100.0).max(1.0);

@@ -63,7 +63,11 @@ impl Arena {
     }
 
     /// The `Val` of a literal: its term when the view interned it, else an arena entry.
+    /// The arena only ever holds values the snapshot lacks, so it is asked first.
     pub fn val_of(&mut self, snap: &Snapshot, v: Value) -> Val {
+        if let Some(&i) = self.index.get(&v) {
+            return Val::Extra(i);
+        }
         match snap.resolve_literal(&v) {
             Some(t) => Val::Term(t),
             None => Val::Extra(self.add(v)),

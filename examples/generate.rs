@@ -947,6 +947,24 @@ const HOT_SHARE: f64 = 0.014;
 const RECENT_SHARE: f64 = 0.29;
 const RECENT_RING: usize = 1 << 13;
 const MISSPELL_USE: f64 = 0.3;
+const RESPELL_USE: f64 = 0.03;
+
+/// Another spelling of `name` with the same folded form (case, accents, spacing).
+fn respell(rng: &mut Rng, name: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    let v = match rng.below(4) {
+        0 => name.to_lowercase(),
+        1 => name.to_uppercase(),
+        2 => name.nfd().filter(|c| !is_combining_mark(*c)).collect(),
+        _ => name.replace(' ', "  "),
+    };
+    if annals::value::fold(&v) == annals::value::fold(name) {
+        v
+    } else {
+        name.to_string()
+    }
+}
 const ALIAS_DELAY: usize = 40;
 
 struct Args {
@@ -1039,6 +1057,7 @@ fn main() -> Res<()> {
     let mut ring_pos = 0usize;
     // Statistics for the probes.
     let mut subj_count = vec![0u32; ents.names.len()];
+    let mut mentioned = vec![false; ents.names.len()];
     let mut obj_count = vec![0u32; ents.names.len()];
     let mut sells_in = vec![0u32; ents.names.len()];
     // Misspelled variants in use, by entity; aliases waiting for their commit.
@@ -1171,6 +1190,11 @@ fn main() -> Res<()> {
                     {
                         v.clone()
                     }
+                    // Once an entity has been written, it is sometimes written again in
+                    // another case, without accents or with odd spacing: the same name.
+                    _ if mentioned[e as usize] && rng.chance(RESPELL_USE) => {
+                        respell(rng, &ents.names[e as usize])
+                    }
                     _ => ents.names[e as usize].clone(),
                 }
             };
@@ -1189,6 +1213,10 @@ fn main() -> Res<()> {
                     None,
                 ),
             };
+            mentioned[t.s as usize] = true;
+            if let Obj::Ent(o) = t.o {
+                mentioned[o as usize] = true;
+            }
             let evidence = match t.o {
                 Obj::Quote(_) => format!("« {o_name} », a déclaré {s_name}."),
                 _ => format!(

@@ -334,15 +334,34 @@ fn supports_json(f: &FactOut) -> J {
     )
 }
 
-fn fact_json(f: &FactOut) -> J {
+/// A fact line of `export facts`, fields in this order.
+#[derive(serde::Serialize)]
+struct FactLine<'a> {
+    subject: &'a str,
+    predicate: &'a str,
+    object: J,
+    object_kind: &'a str,
+    supports: J,
+}
+
+fn fact_json(f: &FactOut) -> FactLine<'_> {
     let (object, kind) = value_json(&f.object);
-    json!({
-        "subject": f.subject,
-        "predicate": f.predicate,
-        "object": object,
-        "object_kind": kind,
-        "supports": supports_json(f),
-    })
+    FactLine {
+        subject: &f.subject,
+        predicate: &f.predicate,
+        object,
+        object_kind: kind,
+        supports: supports_json(f),
+    }
+}
+
+/// An entity line of `export entities`, fields in this order.
+#[derive(serde::Serialize)]
+struct EntityLine<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    entity_type: Option<&'a str>,
+    aliases: &'a [String],
 }
 
 struct EntityOut {
@@ -423,10 +442,18 @@ pub fn write(kb: &Kb, what: What, format: Format, w: &mut dyn Write) -> Result<(
     match (what, format) {
         (What::Events, Format::Jsonl) => {
             kb.log().scan(1, &mut |c| {
+                let time = json!(c.time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
                 for e in &c.events {
-                    serde_json::to_writer(&mut *w, &event_json(c.tx, &c.time, e))
-                        .map_err(|e| io_err(e.into()))?;
-                    w.write_all(b"\n").map_err(io_err)?;
+                    // `tx` and `time` first, for people reading the backup; serde_json's
+                    // map (without `preserve_order`) would sort them among the rest.
+                    let mut j = event_json(c.tx, &c.time, e);
+                    if let J::Object(m) = &mut j {
+                        m.remove("tx");
+                        m.remove("time");
+                    }
+                    let rest = j.to_string();
+                    let rest = rest.strip_prefix('{').unwrap_or(&rest);
+                    writeln!(w, "{{\"tx\":{},\"time\":{time},{rest}", c.tx).map_err(io_err)?;
                 }
                 Ok(true)
             })?;
@@ -458,8 +485,12 @@ pub fn write(kb: &Kb, what: What, format: Format, w: &mut dyn Write) -> Result<(
         }
         (What::Entities, Format::Jsonl) => {
             for e in entities(kb) {
-                let j = json!({"name": e.name, "type": e.entity_type, "aliases": e.aliases});
-                serde_json::to_writer(&mut *w, &j).map_err(|e| io_err(e.into()))?;
+                let line = EntityLine {
+                    name: &e.name,
+                    entity_type: e.entity_type,
+                    aliases: &e.aliases,
+                };
+                serde_json::to_writer(&mut *w, &line).map_err(|e| io_err(e.into()))?;
                 w.write_all(b"\n").map_err(io_err)?;
             }
         }

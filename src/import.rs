@@ -1,7 +1,7 @@
 //! `import`: JSON lines (SPEC §4) → commits.
 //!
 //! 1. Every file is read whole by the caller and split into lines; blank lines are
-//!    skipped. Each line is decoded by serde into [`Line`], a struct with every field of
+//!    skipped. Each line is decoded by serde into `Line`, a struct with every field of
 //!    every kind of line, all optional (one pass, no intermediate `serde_json::Value` for
 //!    the line itself).
 //! 2. The kind of a line is decided by which field it carries: `retract`, `alias`,
@@ -69,14 +69,55 @@ pub struct ImportReport {
     pub duplicates: u64,
     pub first_tx: Option<u64>,
     pub last_tx: Option<u64>,
+    /// The first `tx` value written in the input, when its lines carry `tx`.
+    pub first_input_tx: Option<u64>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ArticleField {
-    Id(String),
-    Meta(ArticleLine),
+/// A field that is either a string or an object: the article of a fact line (an id) or
+/// of an article line (its metadata), an evidence sentence or `{sentence, start, end}`,
+/// an extractor `"name/version"` or `{name, version}`.
+///
+/// Deserialized by hand: serde's `untagged` buffers every value into an intermediate
+/// tree and tries each variant in turn, which made parsing twice as slow.
+enum TextOr<T> {
+    Text(String),
+    Full(T),
 }
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for TextOr<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = TextOr<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an object")
+            }
+            fn visit_str<E: serde::de::Error>(
+                self,
+                v: &str,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(TextOr::Text(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(
+                self,
+                v: String,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(TextOr::Text(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(TextOr::Full)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+type ArticleField = TextOr<ArticleLine>;
+type EvidenceField = TextOr<EvidenceObject>;
+type ExtractorField = TextOr<Extractor>;
 
 #[derive(Deserialize)]
 struct ArticleLine {
@@ -92,23 +133,12 @@ struct ArticleLine {
 }
 
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum EvidenceField {
-    Sentence(String),
-    Full {
-        sentence: String,
-        #[serde(default)]
-        start: u32,
-        #[serde(default)]
-        end: u32,
-    },
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ExtractorField {
-    Text(String),
-    Full { name: String, version: String },
+struct EvidenceObject {
+    sentence: String,
+    #[serde(default)]
+    start: u32,
+    #[serde(default)]
+    end: u32,
 }
 
 #[derive(Deserialize)]
@@ -118,11 +148,37 @@ struct TypedQualifier {
     kind: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// Qualifiers as `{"role": "président"}` or as `[{"name", "value", "kind"}]`.
 enum QualifiersField {
     Map(serde_json::Map<String, serde_json::Value>),
     List(Vec<TypedQualifier>),
+}
+
+impl<'de> Deserialize<'de> for QualifiersField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = QualifiersField;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of qualifiers or a list of {name, value, kind}")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(QualifiersField::Map)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(QualifiersField::List)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -409,8 +465,8 @@ impl Builder<'_> {
             return self.fact(line, restoring, out);
         }
         match line.article {
-            Some(ArticleField::Meta(a)) => self.article(a, out),
-            Some(ArticleField::Id(_)) => {
+            Some(TextOr::Full(a)) => self.article(a, out),
+            Some(TextOr::Text(_)) => {
                 Err("a fact line needs `subject`, `predicate` and `object`".to_string())
             }
             None => Err(
@@ -466,7 +522,7 @@ impl Builder<'_> {
         let object = line.object.ok_or("`object` is missing")?;
         let object = object_value(&predicate, &object, line.object_kind.as_deref())?;
         let source = match (line.article, line.note) {
-            (Some(ArticleField::Id(id)), None) if !id.trim().is_empty() => {
+            (Some(TextOr::Text(id)), None) if !id.trim().is_empty() => {
                 if !restoring && !self.article_known(&id) {
                     let published = line.published.as_deref().map(parse_date).transpose()?;
                     self.articles.insert(fold(&id));
@@ -484,8 +540,8 @@ impl Builder<'_> {
                 }
                 Source::Article(id)
             }
-            (Some(ArticleField::Id(_)), None) => return Err("`article` is empty".to_string()),
-            (Some(ArticleField::Meta(_)), _) => {
+            (Some(TextOr::Text(_)), None) => return Err("`article` is empty".to_string()),
+            (Some(TextOr::Full(_)), _) => {
                 return Err("on a fact line, `article` is the article's id (a string)".to_string())
             }
             (None, Some(note)) => Source::Note(note),
@@ -503,16 +559,16 @@ impl Builder<'_> {
         }
         let mut evidence = match line.evidence {
             None => None,
-            Some(EvidenceField::Sentence(sentence)) => Some(Evidence {
+            Some(TextOr::Text(sentence)) => Some(Evidence {
                 sentence,
                 start: 0,
                 end: 0,
             }),
-            Some(EvidenceField::Full {
+            Some(TextOr::Full(EvidenceObject {
                 sentence,
                 start,
                 end,
-            }) => Some(Evidence {
+            })) => Some(Evidence {
                 sentence,
                 start,
                 end,
@@ -524,8 +580,8 @@ impl Builder<'_> {
         }
         let extractor = match line.extractor {
             None => None,
-            Some(ExtractorField::Full { name, version }) => Some(Extractor { name, version }),
-            Some(ExtractorField::Text(s)) => {
+            Some(TextOr::Full(x)) => Some(x),
+            Some(TextOr::Text(s)) => {
                 let (name, version) = s.split_once('/').unwrap_or((&s, ""));
                 Some(Extractor {
                     name: name.to_string(),
@@ -619,28 +675,104 @@ pub fn build_commits(files: &[ImportFile], view: &View) -> Result<(Vec<NewCommit
     Ok((commits, b.report))
 }
 
+/// Decodes one line; the message keeps serde_json's column.
+fn parse_line(raw: &[u8]) -> std::result::Result<Line, String> {
+    serde_json::from_slice(raw).map_err(|e| {
+        let what = e.to_string();
+        // serde_json's own "at line 1 column N" is about this one line: keep the column.
+        match what.rsplit_once(" at line 1 column ") {
+            Some((msg, col)) => format!("{msg} (column {col})"),
+            None => what,
+        }
+    })
+}
+
+/// Lines per chunk handed to a parsing thread.
+const PARSE_CHUNK: usize = 2048;
+/// Below this many lines a file is parsed on the calling thread.
+const PARALLEL_FROM: usize = 4 * PARSE_CHUNK;
+
+type Parsed = (usize, std::result::Result<Line, String>);
+
 fn file_commits(b: &mut Builder, file: &ImportFile, commits: &mut Vec<NewCommit>) -> Result<()> {
-    let at = |n: usize, what: String| Error::InvalidInput(format!("{}:{}: {}", file.name, n, what));
+    // Non-blank lines with their 1-based numbers.
+    let lines: Vec<(usize, &[u8])> = file
+        .data
+        .split(|&c| c == b'\n')
+        .enumerate()
+        .map(|(i, raw)| (i + 1, raw.strip_suffix(b"\r").unwrap_or(raw)))
+        .filter(|(_, raw)| !raw.iter().all(u8::is_ascii_whitespace))
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if lines.len() < PARALLEL_FROM || workers < 2 {
+        let mut parsed = lines.iter().map(|&(n, raw)| (n, parse_line(raw)));
+        return take_lines(b, &file.name, commits, &mut parsed);
+    }
+    // JSON decoding is most of an import's parsing time and each line decodes alone:
+    // worker `w` decodes chunks w, w + workers, …, and this thread takes the chunks back
+    // in order and builds the events, which depend on the lines before them. Channels
+    // are bounded, so memory stays bounded; an error drops the receivers, which stops
+    // the workers. Rejected alternative: decoding the whole file first, which holds
+    // every decoded line in memory at once.
+    let chunks: Vec<&[(usize, &[u8])]> = lines.chunks(PARSE_CHUNK).collect();
+    std::thread::scope(|scope| {
+        let mut receivers = Vec::with_capacity(workers);
+        for w in 0..workers {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(2);
+            receivers.push(receive);
+            let chunks = &chunks;
+            scope.spawn(move || {
+                for chunk in chunks.iter().skip(w).step_by(workers) {
+                    let parsed = chunk.iter().map(|&(n, raw)| (n, parse_line(raw))).collect();
+                    if send.send(parsed).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        let mut next = 0usize;
+        let mut batch: std::vec::IntoIter<Parsed> = Vec::new().into_iter();
+        let mut parsed = std::iter::from_fn(|| loop {
+            if let Some(item) = batch.next() {
+                return Some(item);
+            }
+            let receiver = receivers.get(next % workers)?;
+            if next >= chunks.len() {
+                return None;
+            }
+            batch = receiver.recv().ok()?.into_iter();
+            next += 1;
+        });
+        let result = take_lines(b, &file.name, commits, &mut parsed);
+        // Stops the workers if `take_lines` returned early.
+        drop(receivers);
+        if result.is_ok() && next < chunks.len() {
+            return Err(Error::Internal(
+                "a parsing thread stopped early".to_string(),
+            ));
+        }
+        result
+    })
+}
+
+/// Groups decoded lines into commits and builds their events (module doc, step 3).
+fn take_lines(
+    b: &mut Builder,
+    name: &str,
+    commits: &mut Vec<NewCommit>,
+    lines: &mut dyn Iterator<Item = Parsed>,
+) -> Result<()> {
+    let at = |n: usize, what: String| Error::InvalidInput(format!("{name}:{n}: {what}"));
     // `Some(tx)` of the current group when the file uses `tx`, `None` when it does not.
     let mut mode: Option<Option<u64>> = None;
     let mut current: Option<NewCommit> = None;
-    for (i, raw) in file.data.split(|&c| c == b'\n').enumerate() {
-        let n = i + 1;
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+    for (n, line) in lines {
         b.report.lines += 1;
-        let line: Line = serde_json::from_slice(raw).map_err(|e| {
-            let what = e.to_string();
-            // serde_json's own "at line 1 column N" is about this one line: keep the column.
-            let what = match what.rsplit_once(" at line 1 column ") {
-                Some((msg, col)) => format!("{msg} (column {col})"),
-                None => what,
-            };
-            at(n, what)
-        })?;
+        let line = line.map_err(|e| at(n, e))?;
         let tx = line.tx;
+        if b.report.first_input_tx.is_none() {
+            b.report.first_input_tx = tx;
+        }
         let time = match &line.time {
             Some(t) => Some(
                 parse_datetime(t)
@@ -695,4 +827,139 @@ fn file_commits(b: &mut Builder, file: &ImportFile, commits: &mut Vec<NewCommit>
         commits.push(c);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn many_lines(n: usize, bad_at: Option<usize>) -> ImportFile {
+        let mut text = String::new();
+        for i in 1..=n {
+            if Some(i) == bad_at {
+                text.push_str("{\"subject\": 5}\n");
+            } else if i % 1000 == 0 {
+                text.push('\n');
+            } else {
+                text.push_str(&format!(
+                    "{{\"tx\": {}, \"subject\": \"S{i}\", \"predicate\": \"owns\", \"object\": \"O{}\", \"subject_type\": \"Organization\"}}\n",
+                    i / 7 + 1,
+                    i % 13
+                ));
+            }
+        }
+        ImportFile {
+            name: "big.jsonl".into(),
+            data: text.into_bytes(),
+        }
+    }
+
+    #[test]
+    fn parallel_parsing_gives_the_sequential_result_and_the_right_line() {
+        let view = View::new();
+        let file = many_lines(12_000, None);
+        let (parallel, report) = build_commits(std::slice::from_ref(&file), &view).unwrap();
+        assert_eq!(report.lines, 12_000 - 12);
+        let mut b = Builder {
+            view: &view,
+            types: HashMap::new(),
+            articles: Default::default(),
+            hashes: Default::default(),
+            report: ImportReport::default(),
+        };
+        let mut sequential = Vec::new();
+        let mut lines = file
+            .data
+            .split(|&c| c == b'\n')
+            .enumerate()
+            .filter(|(_, raw)| !raw.is_empty())
+            .map(|(i, raw)| (i + 1, parse_line(raw)));
+        take_lines(&mut b, "big.jsonl", &mut sequential, &mut lines).unwrap();
+        assert_eq!(parallel.len(), sequential.len());
+        for (p, s) in parallel.iter().zip(&sequential) {
+            assert_eq!(p.events, s.events);
+            assert_eq!(p.time, s.time);
+        }
+        let err = build_commits(&[many_lines(12_000, Some(10_567))], &view).unwrap_err();
+        assert!(err.to_string().starts_with("big.jsonl:10567: "), "{err}");
+    }
+
+    #[test]
+    fn objects_without_kind() {
+        let v = |j: serde_json::Value, p: &str| object_value(p, &j, None).unwrap();
+        assert_eq!(
+            v(json!("OpenAI"), "partner_of"),
+            Value::Entity("OpenAI".into())
+        );
+        assert_eq!(v(json!(42), "employees"), Value::Int(42));
+        assert_eq!(v(json!(4.5), "share"), Value::Decimal(4.5));
+        assert!(matches!(
+            v(json!("2025-05-14"), "signed_on"),
+            Value::Date(_)
+        ));
+        assert!(matches!(
+            v(json!("9000000000 USD"), "amount"),
+            Value::Money(_)
+        ));
+        assert!(matches!(
+            v(json!({"amount": 5, "currency": "EUR"}), "amount"),
+            Value::Money(_)
+        ));
+        assert_eq!(v(json!("2025"), "said"), Value::Str("2025".into()));
+        assert_eq!(v(json!("1999"), "owns"), Value::Entity("1999".into()));
+    }
+
+    #[test]
+    fn objects_with_kind() {
+        let v = |j: serde_json::Value, k: &str| value_from_json(&j, Some(k), true);
+        assert_eq!(v(json!("x"), "literal").unwrap(), Value::Str("x".into()));
+        assert_eq!(v(json!(3), "literal").unwrap(), Value::Int(3));
+        assert_eq!(v(json!("7"), "integer").unwrap(), Value::Int(7));
+        assert!(v(json!("soon"), "date").is_err());
+        assert!(v(json!("x"), "colour").is_err());
+        assert!(v(json!(""), "entity").is_err());
+    }
+
+    #[test]
+    fn line_kinds_and_errors() {
+        let view = View::new();
+        let file = |s: &str| ImportFile {
+            name: "f.jsonl".into(),
+            data: s.as_bytes().to_vec(),
+        };
+        let (commits, report) = build_commits(
+            &[file(concat!(
+                "{\"subject\": \"A\", \"predicate\": \"owns\", \"object\": \"B\", \"subject_type\": \"Organization\", \"article\": \"a1\", \"published\": \"2025-01-02\"}\n",
+                "\n",
+                "{\"alias\": \"A Inc\", \"canonical\": \"A\"}\n",
+                "{\"retract\": {\"article\": \"a1\"}, \"reason\": \"gone\"}\n",
+            ))],
+            &view,
+        )
+        .unwrap();
+        assert_eq!(commits.len(), 1);
+        let kinds: Vec<&str> = commits[0].events.iter().map(Event::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "ArticleAdded",
+                "EntityTyped",
+                "FactAsserted",
+                "AliasAdded",
+                "ArticleRetracted"
+            ]
+        );
+        assert_eq!(report.lines, 3);
+        let err = build_commits(&[file("{\"alias\": \"x\"}")], &view).unwrap_err();
+        assert_eq!(err.to_string(), "f.jsonl:1: `canonical` is missing");
+        let err = build_commits(
+            &[file(
+                "{\"subject\": \"A\", \"predicate\": \"type\", \"object\": \"B\"}",
+            )],
+            &view,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("answered from entity"));
+    }
 }

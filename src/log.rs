@@ -141,10 +141,18 @@ impl Log {
             reason,
         };
         let fresh = !dir.exists();
-        if fresh && !create {
-            return Err(cannot(
-                "it is not an annals database (no log folder inside)".to_string(),
-            ));
+        if fresh {
+            // Creating a database inside a folder that holds something else (`--db .` by
+            // mistake) would scatter files among the user's own: only an empty folder is
+            // taken.
+            let empty = std::fs::read_dir(db)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
+            if !create || !empty {
+                return Err(cannot(
+                    "it is not an annals database (no log folder inside)".to_string(),
+                ));
+            }
         }
         let store = Store::open(&dir, display, wait)?;
         let version = match store.get_meta(MetaKey::FormatVersion)? {
@@ -156,9 +164,24 @@ impl Log {
                 if store.last_tx()?.is_some() {
                     return Err(cannot("it has commits but no format version".to_string()));
                 }
+                // No meta data. A new database, unless ACKED says commits were
+                // acknowledged: then sled lost its contents (a damaged data file reads as
+                // an empty database), and starting afresh would hide the loss.
+                if let Some(acked) = read_acked(db)?.filter(|&t| t > 0) {
+                    return Err(Error::Corrupt {
+                        tx: Some(1),
+                        what: format!(
+                            "the log is empty but tx {acked} was acknowledged (ACKED): sled lost \
+                             its contents; restore from `annals export events`"
+                        ),
+                    });
+                }
                 store.set_meta(MetaKey::FormatVersion, &DB_FORMAT.to_be_bytes())?;
                 store.set_meta(MetaKey::DbId, &new_db_id(db))?;
                 store.sync()?;
+                // ACKED exists from the start, so that a missing one later means it was
+                // lost, not that nothing was ever acknowledged.
+                write_atomically(&acked_path(db), b"0\n")?;
                 if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
                     store::sync_path(parent)?;
                 }
@@ -174,7 +197,19 @@ impl Log {
         }
         let db_id = store.get_meta(MetaKey::DbId)?.unwrap_or_default();
         let last = store.last_tx()?.unwrap_or(0);
-        let acked = read_acked(db)?.unwrap_or(0);
+        let acked = match read_acked(db)? {
+            Some(tx) => tx,
+            None if last == 0 => 0,
+            None => {
+                // Lost (a copy without it, a manual deletion): trust the log as it is.
+                write_atomically(&acked_path(db), format!("{last}\n").as_bytes())?;
+                notices.push(format!(
+                    "{} was missing; the log's last commit (tx {last}) is taken as acknowledged",
+                    acked_path(db).display()
+                ));
+                last
+            }
+        };
         let mut log = Log {
             store,
             dir: db.to_path_buf(),
@@ -224,52 +259,74 @@ impl Log {
     }
 
     /// Appends commits, numbered `last + 1, …`, all or nothing, and returns once they are
-    /// durable (module doc, steps 1–4).
+    /// durable (module doc, steps 1–4). Same as [`Log::number`] then [`Log::write`].
+    pub fn append(&mut self, commits: Vec<NewCommit>) -> Result<Vec<Commit>> {
+        let commits = self.number(commits);
+        self.write(&commits)?;
+        Ok(commits)
+    }
+
+    /// Gives new commits their tx numbers (`last + 1, …`) and times, without writing
+    /// anything: the result must go to [`Log::write`] before any other commit.
+    pub fn number(&self, commits: Vec<NewCommit>) -> Vec<Commit> {
+        let mut tx = self.last;
+        let mut last_time = self.last_time;
+        commits
+            .into_iter()
+            .map(|c| {
+                tx += 1;
+                let time = match c.time {
+                    Some(t) => t,
+                    None => {
+                        let now = Utc::now();
+                        last_time.map_or(now, |l| now.max(l))
+                    }
+                };
+                last_time = Some(time);
+                Commit {
+                    tx,
+                    time,
+                    events: c.events,
+                }
+            })
+            .collect()
+    }
+
+    /// Writes numbered commits (from [`Log::number`]) all or nothing, and returns once
+    /// they are durable.
     ///
     /// If sled took the batch but syncing or `ACKED` failed, this tries to remove the
     /// commits again and reports the error; if the process dies instead, the next
     /// [`Log::open`] drops them, since `ACKED` does not cover them.
-    pub fn append(&mut self, commits: Vec<NewCommit>) -> Result<Vec<Commit>> {
-        if commits.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut out = Vec::with_capacity(commits.len());
+    pub fn write(&mut self, commits: &[Commit]) -> Result<()> {
+        let Some(last) = commits.last() else {
+            return Ok(());
+        };
+        let mut expect = self.last;
         let mut encoded = Vec::with_capacity(commits.len());
-        let mut tx = self.last;
-        let mut last_time = self.last_time;
         for c in commits {
-            tx += 1;
-            let time = match c.time {
-                Some(t) => t,
-                None => {
-                    let now = Utc::now();
-                    last_time.map_or(now, |l| now.max(l))
-                }
-            };
-            last_time = Some(time);
-            let commit = Commit {
-                tx,
-                time,
-                events: c.events,
-            };
-            encoded.push((tx, commit.encode()?));
-            out.push(commit);
+            expect += 1;
+            if c.tx != expect {
+                return Err(Error::Internal(format!(
+                    "commit numbered {} written where tx {expect} comes next",
+                    c.tx
+                )));
+            }
+            encoded.push((c.tx, c.encode()?));
         }
-        self.store.put_commits(&encoded)?;
-        drop(encoded);
-        let durable = self
-            .store
-            .sync()
-            .and_then(|()| write_atomically(&acked_path(&self.dir), format!("{tx}\n").as_bytes()));
+        self.store.put_commits(encoded)?;
+        let durable = self.store.sync().and_then(|()| {
+            write_atomically(&acked_path(&self.dir), format!("{}\n", last.tx).as_bytes())
+        });
         if let Err(e) = durable {
             // Best effort: the next open drops them anyway.
             let _ = self.store.remove_commits_after(self.last);
             return Err(e);
         }
-        self.last = tx;
-        self.acked = tx;
-        self.last_time = last_time;
-        Ok(out)
+        self.last = last.tx;
+        self.acked = last.tx;
+        self.last_time = Some(last.time);
+        Ok(())
     }
 
     /// One commit, decoded and checked.
@@ -286,6 +343,10 @@ impl Log {
     /// Calls `f` with every commit from `from` to the last, decoded and checked, in
     /// order, until it returns `false`. A gap in the tx sequence is corruption.
     pub fn scan(&self, from: Tx, f: &mut dyn FnMut(&Commit) -> Result<bool>) -> Result<()> {
+        self.scan_owned(from, &mut |c| f(&c))
+    }
+
+    fn scan_owned(&self, from: Tx, f: &mut dyn FnMut(Commit) -> Result<bool>) -> Result<()> {
         let from = from.max(1);
         let mut expect = from;
         self.store.scan_commits(from, &mut |tx, bytes| {
@@ -296,8 +357,57 @@ impl Log {
                 });
             }
             expect += 1;
-            let commit = Commit::decode(tx, bytes)?;
-            f(&commit)
+            f(Commit::decode(tx, bytes)?)
+        })
+    }
+
+    /// [`Log::scan`] with reading and decoding on a second thread, so that decoding
+    /// (about a third of a rebuild) overlaps with `f` (applying to a view). Commits go
+    /// over a bounded channel in chunks, so memory stays bounded whatever the log size.
+    /// Rejected alternative: decoding the whole log into memory first, which doubles
+    /// the peak memory of a rebuild for no gain in time.
+    pub fn scan_pipelined(
+        &self,
+        from: Tx,
+        f: &mut dyn FnMut(&Commit) -> Result<bool>,
+    ) -> Result<()> {
+        const CHUNK: usize = 64;
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Commit>>(8);
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                self.scan_owned(from, &mut |c| {
+                    chunk.push(c);
+                    if chunk.len() == CHUNK {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                        // A closed channel means the consumer stopped: stop reading.
+                        return Ok(send.send(full).is_ok());
+                    }
+                    Ok(true)
+                })?;
+                if !chunk.is_empty() {
+                    let _ = send.send(chunk);
+                }
+                Ok::<(), Error>(())
+            });
+            let mut outcome = Ok(());
+            'chunks: for chunk in receive.iter() {
+                for c in &chunk {
+                    match f(c) {
+                        Ok(true) => {}
+                        Ok(false) => break 'chunks,
+                        Err(e) => {
+                            outcome = Err(e);
+                            break 'chunks;
+                        }
+                    }
+                }
+            }
+            drop(receive);
+            let read = reader
+                .join()
+                .unwrap_or_else(|_| Err(Error::Internal("the log reader thread panicked".into())));
+            outcome.and(read)
         })
     }
 

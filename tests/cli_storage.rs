@@ -366,3 +366,75 @@ fn commit_v1_fixture_decodes() {
         ]
     );
 }
+
+#[test]
+fn a_lost_acked_file_trusts_the_log_and_a_foreign_folder_is_refused() {
+    let (dir, db) = loaded();
+    std::fs::remove_file(db.join("ACKED")).unwrap();
+    let out = annals(&db, &["stats"]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("was missing"), "{}", stderr(&out));
+    assert!(ok(&db, &["verify"]).contains("log ends at tx 6"));
+    let foreign = dir.path().join("docs");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let out = annals(&foreign, &["import", DATASET]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("not an annals database"));
+    assert!(!foreign.join("log").exists());
+}
+
+#[test]
+fn a_damaged_sled_file_is_never_taken_for_an_empty_database() {
+    let (_dir, db) = loaded();
+    let path = db.join("log").join("db");
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in bytes.iter_mut().skip(100).take(64) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let out = annals(&db, &["verify"]);
+    assert!(
+        matches!(out.status.code(), Some(3) | Some(4)),
+        "{:?} {}",
+        out.status,
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("export events"), "{}", stderr(&out));
+}
+
+#[test]
+fn import_from_standard_input_and_tsv_by_default() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kb");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_annals"))
+        .arg("--db")
+        .arg(&db)
+        .args(["import", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(DATASET).unwrap())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "files\tlines\tcommits\tevents\tfirst_tx\tlast_tx\n1\t16\t6\t17\t1\t6\n"
+    );
+    assert_eq!(
+        annals(&db, &["--wait", "soon", "stats"]).status.code(),
+        Some(2)
+    );
+    let out = annals(&db, &["log", "--limit", "1"]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "tx\ttime\tkind\tsummary\n1\t2025-05-13T08:00:00Z\tArticleAdded\twp-2025-05-13 \"G42 and OpenAI\" (2025-05-13, en)\n"
+    );
+}

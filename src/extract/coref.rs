@@ -51,7 +51,7 @@ pub fn resolve(doc: &Doc, mentions: &mut [Mention]) -> Vec<Entity> {
         surface_votes
             .get(&fold(&m.surface))
             .copied()
-            .unwrap_or([0.0; 3])
+            .unwrap_or([0.0; 5])
     };
     // First pass: a key per mention.
     let mut keys: Vec<String> = Vec::with_capacity(mentions.len());
@@ -124,7 +124,7 @@ pub fn resolve(doc: &Doc, mentions: &mut [Mention]) -> Vec<Entity> {
                 surfaces: Vec::new(),
                 teaser_only: true,
             });
-            votes.push([0.0; 3]);
+            votes.push([0.0; 5]);
             fixed.push(None);
             longest.push((0, String::new()));
             in_body.push(false);

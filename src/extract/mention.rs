@@ -45,6 +45,14 @@ pub struct Mention {
 
 /// Heads that let a lower-case connector continue a name ("Banque de France").
 pub const ORG_HEADS: &[&str] = &[
+    "credit",
+    "compagnie",
+    "laboratoires",
+    "editions",
+    "air",
+    "hopital",
+    "hospital",
+    "clinique",
     "banque",
     "bank",
     "ministere",
@@ -98,6 +106,117 @@ pub const ORG_HEADS: &[&str] = &[
     "school",
     "college",
 ];
+/// Words after a sentence-initial capitalized word that make it a subject.
+const VERBISH: &[&str] = &[
+    "a",
+    "ont",
+    "est",
+    "sont",
+    "va",
+    "vont",
+    "vient",
+    "doit",
+    "peut",
+    "veut",
+    "devrait",
+    "pourrait",
+    "prevoit",
+    "compte",
+    "negocie",
+    "annonce",
+    "achete",
+    "vend",
+    "rachete",
+    "investit",
+    "detient",
+    "possede",
+    "dirige",
+    "emploie",
+    "fabrique",
+    "produit",
+    "lance",
+    "has",
+    "had",
+    "have",
+    "is",
+    "was",
+    "will",
+    "would",
+    "could",
+    "should",
+    "may",
+    "said",
+    "says",
+    "plans",
+    "buys",
+    "sells",
+    "owns",
+    "makes",
+    "announced",
+    "announces",
+    "expects",
+    "reported",
+    "reports",
+    "agreed",
+    "agrees",
+    "competes",
+    "employs",
+    "develops",
+    "raised",
+];
+/// Capitalized words that may end a name but not start one.
+const NOT_FIRST: &[&str] = &["ai", "ia"];
+/// Lower-case particles inside person names.
+const PARTICLES: &[&str] = &[
+    "de", "van", "von", "der", "den", "bin", "ibn", "al", "el", "da", "di", "del", "du", "le",
+    "ter",
+];
+/// Legal suffixes that may be written in lower case.
+const LOWER_LEGAL: &[&str] = &[
+    "plc", "inc", "ltd", "llc", "sa", "ag", "gmbh", "nv", "bv", "spa", "sas",
+];
+/// Capitalized at a sentence start, these describe the name that follows.
+const CUE_NOUNS: &[&str] = &[
+    "rival",
+    "rivals",
+    "competitor",
+    "analyst",
+    "analysts",
+    "president",
+    "presidente",
+    "ministre",
+    "minister",
+    "chairman",
+    "ceo",
+    "founder",
+    "fondateur",
+    "billionaire",
+    "milliardaire",
+    "investor",
+    "investisseur",
+    "startup",
+    "regulator",
+    "concurrent",
+    "patron",
+    "senator",
+    "senateur",
+    "economist",
+    "economiste",
+    "chancellor",
+    "chancelier",
+    "spokesman",
+    "spokeswoman",
+    "porte-parole",
+    "partner",
+    "partenaire",
+    "client",
+    "customer",
+    "supplier",
+    "fournisseur",
+    "lawmaker",
+    "chipmaker",
+    "carmaker",
+];
 const CONNECTORS: &[&str] = &[
     "de", "du", "des", "of", "for", "and", "&", "d'", "la", "l'", "the",
 ];
@@ -107,6 +226,10 @@ const FR_ORG_CUES: &[&str] = &["administration", "campagne", "gouvernement"];
 const EN_ORG_CUES: &[&str] = &["administration", "campaign", "government"];
 
 fn is_cap(t: &str) -> bool {
+    // An elided word ("C'", "L'") is never part of a name.
+    if t.ends_with('\'') {
+        return false;
+    }
     let mut chars = t.chars();
     match chars.next() {
         Some(c) if c.is_uppercase() => true,
@@ -126,11 +249,14 @@ fn is_acronymish(t: &str) -> bool {
 pub struct ArticleWords {
     lower: FxHashSet<String>,
     cap_inside: FxHashSet<String>,
+    /// "w1 w2" for two capitalized words in a row, away from a sentence start
+    cap_pairs: FxHashSet<String>,
 }
 
 pub fn article_words(doc: &Doc) -> ArticleWords {
     let mut lower = FxHashSet::default();
     let mut cap_inside = FxHashSet::default();
+    let mut cap_pairs = FxHashSet::default();
     let text = doc.norm.text.as_str();
     for s in &doc.sents {
         for (k, t) in s.tokens.iter().enumerate() {
@@ -141,13 +267,25 @@ pub fn article_words(doc: &Doc) -> ArticleWords {
             if is_cap(w) {
                 if !is_initial(doc, s, k) {
                     cap_inside.insert(fold(w));
+                    if let Some(n) = s
+                        .tokens
+                        .get(k + 1)
+                        .map(|n| n.text(text))
+                        .filter(|n| is_cap(n))
+                    {
+                        cap_pairs.insert(format!("{} {}", fold(w), fold(n)));
+                    }
                 }
             } else {
                 lower.insert(fold(w));
             }
         }
     }
-    ArticleWords { lower, cap_inside }
+    ArticleWords {
+        lower,
+        cap_inside,
+        cap_pairs,
+    }
 }
 
 /// Whether token `k` starts its sentence (after punctuation only, a colon or a quote).
@@ -161,6 +299,29 @@ fn is_initial(doc: &Doc, s: &super::Sent, k: usize) -> bool {
         return true;
     }
     s.tokens[..k].iter().all(|t| t.kind == Kind::Punct)
+}
+
+/// Whether a known name (gazetteer) of at least two words starts at token `i`.
+fn starts_known(
+    kb: &dyn Gazetteer,
+    r: &Resources,
+    text: &str,
+    toks: &[super::token::Token],
+    masked: &[bool],
+    i: usize,
+) -> bool {
+    let mut key = String::new();
+    let max = r.max_gaz_words.min(toks.len().saturating_sub(i));
+    (2..=max).any(|len| {
+        if (i..i + len).any(|k| masked.get(k).copied().unwrap_or(true)) {
+            return false;
+        }
+        let (Some(a), Some(b)) = (toks.get(i), toks.get(i + len - 1)) else {
+            return false;
+        };
+        crate::value::fold_into(text.get(a.start..b.end).unwrap_or(""), &mut key);
+        lookup(kb, r, &key).is_some()
+    })
 }
 
 fn lookup(kb: &dyn Gazetteer, r: &Resources, folded: &str) -> Option<(String, EntityType)> {
@@ -190,7 +351,58 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
         let folded = |k: usize| fold(word(k));
         let mut i = 0;
         while i < n {
+            if usable(i) && !is_cap(word(i)) && r.gaz_lower_heads.contains(&folded(i)) {
+                // "département du Commerce", "Banque centrale européenne" written in
+                // lower case: only multi-word gazetteer names may start with such a word.
+                let max = r.max_gaz_words.min(n - i);
+                let mut hit = None;
+                for len in (2..=max).rev() {
+                    if (i..i + len).any(|k| masked[k]) {
+                        continue;
+                    }
+                    let (Some(a), Some(b)) = (toks.get(i), toks.get(i + len - 1)) else {
+                        continue;
+                    };
+                    crate::value::fold_into(text.get(a.start..b.end).unwrap_or(""), &mut key);
+                    if let Some(h) = lookup(kb, r, &key) {
+                        hit = Some((len, h));
+                        break;
+                    }
+                }
+                if let Some((len, known)) = hit {
+                    let (Some(a), Some(b)) = (toks.get(i), toks.get(i + len - 1)) else {
+                        break;
+                    };
+                    out.push(Mention {
+                        sent: si,
+                        tok_start: i,
+                        tok_end: i + len,
+                        start: a.start,
+                        end: b.end,
+                        surface: text.get(a.start..b.end).unwrap_or("").to_string(),
+                        etype: known.1,
+                        known: Some(known),
+                        cue_type: None,
+                        entity: 0,
+                    });
+                    i += len;
+                    continue;
+                }
+            }
             if !usable(i) || !is_cap(word(i)) {
+                i += 1;
+                continue;
+            }
+            // A capitalized cue noun starting a sentence ("Rival Pentara Pharma",
+            // "Analyst Jane Doe") is not part of the name.
+            // Also a demonym before a name ("French President Emmanuel Macron").
+            let f_i = folded(i);
+            if (CUE_NOUNS.contains(&f_i.as_str())
+                || (r.demonyms.contains_key(&f_i) && lookup(kb, r, &f_i).is_none()))
+                && usable(i + 1)
+                && is_cap(word(i + 1))
+                && lookup(kb, r, &fold(&format!("{} {}", word(i), word(i + 1)))).is_none()
+            {
                 i += 1;
                 continue;
             }
@@ -223,7 +435,23 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
                         || CONNECTORS.contains(&folded(j + 1).as_str())
                             && usable(j + 2)
                             && is_cap(word(j + 2)));
-                if (is_cap(w) && !r.stopwords.contains(&f)) || connector {
+                // Person particles ("Joost de Wit", "Ludwig van Beethoven"): between a
+                // one-word run and one capitalized word that ends the name.
+                let particle = j == i + 1
+                    && PARTICLES.contains(&f.as_str())
+                    && usable(j + 1)
+                    && is_cap(word(j + 1))
+                    && !(usable(j + 2) && is_cap(word(j + 2)))
+                    && !r.gazetteer.contains_key(&folded(j + 1));
+                // Legal suffixes written in lower case ("Future plc").
+                let legal = j > i && LOWER_LEGAL.contains(&f.as_str());
+                // "AI" ends names ("Mistral AI") but never starts one ("AI chips").
+                let bad_start = j == i && NOT_FIRST.contains(&f.as_str());
+                if (is_cap(w) && !r.stopwords.contains(&f) && !bad_start)
+                    || connector
+                    || particle
+                    || legal
+                {
                     j += 1;
                 } else {
                     break;
@@ -233,6 +461,14 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
             let initial = is_initial(doc, s, i);
             let (len, known) = match gaz {
                 Some((g, hit)) if g >= run => (g, Some(hit)),
+                // "US Food and Drug Administration": a country followed by another known
+                // name is two names, not one.
+                Some((g, hit))
+                    if hit.1 == EntityType::Country
+                        && starts_known(kb, r, text, toks, &masked, i + g) =>
+                {
+                    (g, Some(hit))
+                }
                 _ => (run, None),
             };
             if len == 0 {
@@ -246,11 +482,26 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
             }
             if known.is_none() && initial {
                 let f0 = folded(i);
-                if words.lower.contains(&f0) {
+                let pair_seen = len > 1
+                    && words
+                        .cap_pairs
+                        .contains(&format!("{} {}", f0, folded(i + 1)));
+                if words.lower.contains(&f0) && !pair_seen {
                     i += 1; // a common word that starts the sentence
                     continue;
                 }
-                if len == 1 && !words.cap_inside.contains(&f0) && !is_acronymish(word(i)) {
+                // A one-word name at a sentence start is kept when the article writes it
+                // capitalized elsewhere, or when what follows reads like its verb or an
+                // apposition ("Halvora will pay", "Tesla a annoncé", "Huawei, …").
+                let next = folded(i + 1);
+                let verbish = VERBISH.contains(&next.as_str())
+                    || (next.len() > 4 && next.ends_with("ed") && !words.lower.contains(&f0))
+                    || matches!(next.as_str(), "," | "'s" | "-" | "(");
+                if len == 1
+                    && !words.cap_inside.contains(&f0)
+                    && !is_acronymish(word(i))
+                    && (!verbish || words.lower.contains(&f0))
+                {
                     i += 1;
                     continue;
                 }

@@ -228,6 +228,9 @@ impl<'a> Original<'a> {
     }
 }
 
+/// A predicate and, for `role_in`, the title as written.
+type PredRole = (String, Option<String>);
+
 /// A subject or object before it is named.
 #[derive(Debug, Clone)]
 enum Ref {
@@ -274,6 +277,25 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
     let words = mention::article_words(&doc);
     let mut mentions = mention::detect(&doc, kb, &words);
     let ents = coref::resolve(&doc, &mut mentions);
+    // The article's topic: the organization it names most often (ties: the first).
+    // Anaphora without a name in the sentence ("the company", "l'opération") and
+    // attributed claims without one fall back to it.
+    let topic: Option<usize> = {
+        let mut counts: Vec<usize> = vec![0; ents.len()];
+        for m in &mentions {
+            if m.etype == EntityType::Organization
+                && !doc.sents.get(m.sent).is_some_and(|s| s.span.teaser)
+            {
+                if let Some(c) = counts.get_mut(m.entity) {
+                    *c += 1;
+                }
+            }
+        }
+        let best = counts.iter().copied().max().unwrap_or(0);
+        (best > 0)
+            .then(|| counts.iter().position(|c| *c == best))
+            .flatten()
+    };
     // Stage 8.
     let original = Original::new(&input.text);
     let res = resources::get();
@@ -356,6 +378,42 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             {
                 continue;
             }
+            // "Dr. Anna Keller", "M. Dupont": the title belongs to the person's item.
+            let mut tok_start = m.tok_start;
+            if m.etype == EntityType::Person {
+                let w = |k: usize| {
+                    s.tokens
+                        .get(k)
+                        .map(|t| fold(t.text(text)))
+                        .unwrap_or_default()
+                };
+                let title = |x: &str| {
+                    matches!(
+                        x,
+                        "dr" | "mr"
+                            | "mrs"
+                            | "ms"
+                            | "m"
+                            | "mme"
+                            | "mlle"
+                            | "prof"
+                            | "pr"
+                            | "sir"
+                            | "me"
+                    )
+                };
+                if tok_start >= 2 && w(tok_start - 1) == "." && title(&w(tok_start - 2)) {
+                    tok_start -= 2;
+                } else if tok_start >= 1 && title(&w(tok_start - 1)) {
+                    tok_start -= 1;
+                }
+                if items
+                    .iter()
+                    .any(|it| it.tok_start < m.tok_start && tok_start < it.tok_end)
+                {
+                    tok_start = m.tok_start;
+                }
+            }
             let tag = match m.etype {
                 EntityType::Person => relation::T_PER,
                 EntityType::Organization => relation::T_ORG,
@@ -367,7 +425,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             items.push(Item {
                 kind: ItemKind::Ent(m.entity),
                 tag,
-                tok_start: m.tok_start,
+                tok_start,
                 tok_end: m.tok_end,
             });
         }
@@ -411,9 +469,9 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             ItemKind::Date(d) => Some(d.to_value()),
             _ => None,
         });
-        let resolve = |arg: Arg| -> Option<Ref> {
+        let resolve = |tp: &Template, arg: Arg| -> Option<Ref> {
             match arg {
-                Arg::Item(i) => match &tpl.items.get(i)?.kind {
+                Arg::Item(i) => match &tp.items.get(i)?.kind {
                     ItemKind::Ent(e) => Some(Ref::Ent(*e)),
                     ItemKind::Dem(c) => Some(Ref::Country(c.clone())),
                     ItemKind::Money(m) => Some(Ref::Lit(Value::Money(m.clone()))),
@@ -426,7 +484,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                     }
                 },
                 Arg::Text(a, b) => {
-                    let (x, y) = tpl.norm_range(a, b)?;
+                    let (x, y) = tp.norm_range(a, b)?;
                     let (x, y) = doc.norm.orig_span(x, y);
                     let t = original
                         .slice(x, y)
@@ -440,50 +498,128 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
         // The main entity of an attributed claim: the first person or organization
         // before the cue; else, when the claim follows the cue ("selon X, …", "X
         // reported that …"), the first one after it; else the previous sentence's.
-        let main_entity = |start: usize, end: usize, not: Option<usize>| -> Option<usize> {
-            let cands: Vec<(usize, usize)> = tpl
+        let main_entity = |tp: &Template,
+                           start: usize,
+                           end: usize,
+                           not: Option<usize>,
+                           reported: bool|
+         -> Option<usize> {
+            // A source's claim may be about a person or a country; "the company", "it",
+            // "l'opération" stand for an organization.
+            let mask = if reported {
+                relation::T_ORG | relation::T_PER | relation::T_CTRY
+            } else {
+                relation::T_ORG
+            };
+            let cands: Vec<(usize, usize)> = tp
                 .items
                 .iter()
                 .enumerate()
                 .filter_map(|(i, it)| match it.kind {
-                    ItemKind::Ent(e)
-                        if it.tag & (relation::T_ORG | relation::T_PER) != 0 && Some(e) != not =>
-                    {
-                        Some((tpl.item_pos.get(i).copied().unwrap_or(usize::MAX), e))
+                    ItemKind::Ent(e) if it.tag & mask != 0 && Some(e) != not => {
+                        Some((tp.item_pos.get(i).copied().unwrap_or(usize::MAX), e))
                     }
                     _ => None,
                 })
                 .collect();
-            if let Some((_, e)) = cands.iter().find(|(p, _)| *p < start) {
+            let topic = topic.filter(|t| Some(*t) != not);
+            let before: Vec<usize> = cands
+                .iter()
+                .filter(|(p, _)| *p < start)
+                .map(|(_, e)| *e)
+                .collect();
+            if let Some(t) = topic.filter(|t| before.contains(t)) {
+                return Some(t);
+            }
+            if let Some(e) = before.first() {
                 return Some(*e);
             }
-            let after = tpl.text.get(end..).unwrap_or("").trim_start();
+            let after = tp.text.get(end..).unwrap_or("").trim_start();
             let claim_follows = [",", "que ", "qu' ", "that ", ":"]
                 .iter()
                 .any(|w| after.starts_with(w));
-            if claim_follows {
-                if let Some((_, e)) = cands.iter().find(|(p, _)| *p >= end) {
+            if reported && claim_follows {
+                // Only a person or an organization after the cue: "selon X, le
+                // contrat couvre le Sénégal" is not about Senegal.
+                let agent = |e: usize| {
+                    ents.get(e).is_some_and(|x| {
+                        matches!(x.etype, EntityType::Person | EntityType::Organization)
+                    })
+                };
+                if let Some((_, e)) = cands.iter().find(|(p, e)| *p >= end && agent(*e)) {
                     return Some(*e);
                 }
             }
-            last_main
+            topic.or(last_main.filter(|e| Some(*e) != not))
         };
         let mut said_here = false;
         let mut sentence_main = None;
-        for m in relation::find_matches(rules, lang, &tpl) {
+        // Rules also run over the sentence with its appositions removed ("Lumen Labs,
+        // the Paris-based developer of …, has raised" → "Lumen Labs has raised").
+        let collapsed = tpl.without_appositions();
+        let mut matches: Vec<(bool, relation::Match)> = relation::find_matches(rules, lang, &tpl)
+            .into_iter()
+            .map(|m| (false, m))
+            .collect();
+        if let Some(c) = &collapsed {
+            matches.extend(
+                relation::find_matches(rules, lang, c)
+                    .into_iter()
+                    .map(|m| (true, m)),
+            );
+        }
+        // One speaker per quotation: a person before an organization, then the earliest.
+        let is_person_arg = |a: Option<Arg>| match a {
+            Some(Arg::Item(i)) => tpl.items.get(i).is_some_and(|it| it.tag == relation::T_PER),
+            _ => false,
+        };
+        // …and a quotation's own words before a paraphrase of the clause around it.
+        let is_quote_arg = |a: Option<Arg>| match a {
+            Some(Arg::Item(i)) => tpl
+                .items
+                .get(i)
+                .is_some_and(|it| it.tag == relation::T_QUOTE),
+            _ => false,
+        };
+        matches.sort_by_key(|(c, m)| {
+            (
+                m.rule.predicate != "said",
+                !is_person_arg(m.subject),
+                !is_quote_arg(m.object),
+                *c,
+                m.start,
+            )
+        });
+        let mut quotes_said: Vec<String> = Vec::new();
+        for (is_collapsed, m) in matches {
+            let tp: &Template = match (&collapsed, is_collapsed) {
+                (Some(c), true) => c,
+                _ => &tpl,
+            };
             let rule = m.rule;
-            let object = m.object.and_then(resolve);
-            let mut subject = m.subject.and_then(resolve);
-            if subject.is_none() {
+            let mut object = m.object.and_then(|a| resolve(tp, a));
+            let mut subject = m.subject.and_then(|a| resolve(tp, a));
+            if subject.is_none() && !rule.has_subject() {
                 let not = match &object {
                     Some(Ref::Ent(e)) => Some(*e),
                     _ => None,
                 };
                 subject = match rule.predicate.as_str() {
-                    "reported_by" => main_entity(m.start, m.end, not).map(Ref::Ent),
-                    "said" => last_speaker.or(last_person).map(Ref::Ent),
+                    "said" => last_person.or(last_speaker).map(Ref::Ent),
+                    p => main_entity(tp, m.start, m.end, not, p == "reported_by").map(Ref::Ent),
+                };
+            }
+            if object.is_none() && !rule.has_object() {
+                let not = match &subject {
+                    Some(Ref::Ent(e)) => Some(*e),
                     _ => None,
                 };
+                // A missing object ("took part in the round", "approve the
+                // transaction") is what the article is about, when it is not the subject.
+                object = topic
+                    .filter(|t| Some(*t) != not)
+                    .or_else(|| main_entity(tp, m.start, m.end, not, false))
+                    .map(Ref::Ent);
             }
             let (Some(subject), Some(object)) = (subject, object) else {
                 continue;
@@ -495,7 +631,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             }
             let mut preds: Vec<(String, Option<String>)> = Vec::new();
             if rule.predicate == "@title" {
-                let Some(Ref::Lit(Value::Str(role))) = m.role.and_then(resolve) else {
+                let Some(Ref::Lit(Value::Str(role))) = m.role.and_then(|a| resolve(tp, a)) else {
                     continue;
                 };
                 let object_is_country = matches!(&object, Ref::Country(_))
@@ -508,11 +644,43 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 let Ref::Lit(Value::Str(q)) = &object else {
                     continue;
                 };
-                if q.split_whitespace().count() < 3 {
+                // One reading per quotation: a later rule's longer or shorter cut of
+                // the same words is not another statement.
+                if q.split_whitespace().count() < 3
+                    || quotes_said
+                        .iter()
+                        .any(|o| o.contains(q.as_str()) || q.contains(o.as_str()))
+                {
                     continue;
                 }
+                quotes_said.push(q.clone());
             }
-            let (na, nb) = tpl
+            // "X competes with A and B", "X, A et B": the coordinated names share the
+            // relation.
+            let mut objects = vec![object.clone()];
+            if let (Some(Arg::Item(oi)), false) = (
+                m.object,
+                matches!(rule.predicate.as_str(), "said" | "reported_by" | "amount"),
+            ) {
+                objects.extend(
+                    coordinated(tp, oi)
+                        .into_iter()
+                        .filter_map(|i| resolve(tp, Arg::Item(i))),
+                );
+            }
+            // "Nvidia and Bpifrance took part": coordinated subjects share it too.
+            let mut subjects = vec![subject.clone()];
+            if let (Some(Arg::Item(si)), false) = (
+                m.subject,
+                matches!(rule.predicate.as_str(), "said" | "reported_by"),
+            ) {
+                subjects.extend(
+                    coordinated_before(tp, si)
+                        .into_iter()
+                        .filter_map(|i| resolve(tp, Arg::Item(i))),
+                );
+            }
+            let (na, nb) = tp
                 .norm_range(m.start, m.end)
                 .unwrap_or((s.span.start, s.span.end));
             let (ea, eb) = doc.norm.orig_span(na, nb);
@@ -530,12 +698,20 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                     Ref::Lit(v) => v.clone(),
                 }
             };
-            for (pred, role) in preds {
-                let subj = match name_of(&subject, &mut implicit) {
+            let mut combos: Vec<(PredRole, &Ref, &Ref)> = Vec::new();
+            for p in &preds {
+                for sj in &subjects {
+                    for o in &objects {
+                        combos.push((p.clone(), sj, o));
+                    }
+                }
+            }
+            for ((pred, role), subject, object) in combos {
+                let subj = match name_of(subject, &mut implicit) {
                     Value::Entity(n) => n,
                     _ => continue,
                 };
-                let obj = name_of(&object, &mut implicit);
+                let obj = name_of(object, &mut implicit);
                 let mut key = (fold(&subj), pred.clone(), obj.to_string());
                 if matches!(
                     pred.as_str(),
@@ -547,7 +723,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 if key.2.is_empty() || key.0.is_empty() {
                     continue;
                 }
-                if let Ref::Ent(e) = subject {
+                if let Ref::Ent(e) = *subject {
                     if pred == "said" {
                         last_speaker = Some(e);
                         said_here = true;
@@ -770,6 +946,89 @@ fn titles_to_predicates(
     }
     if !role_parts.is_empty() {
         out.push(("role_in".to_string(), Some(role_parts.join(" et "))));
+    }
+    out
+}
+
+/// Items coordinated before item `i` in the template: "ORG1 et ORG2 ont …" gives ORG1
+/// for ORG2 (same kind only).
+fn coordinated_before(tpl: &Template, i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let Some(item) = tpl.items.get(i) else {
+        return out;
+    };
+    let tag = relation::tag_name(item.tag);
+    let Some(&pos) = tpl.item_pos.get(i) else {
+        return out;
+    };
+    let mut words = tpl
+        .text
+        .get(..pos)
+        .unwrap_or("")
+        .split(' ')
+        .rev()
+        .filter(|w| !w.is_empty())
+        .peekable();
+    loop {
+        let mut sep = false;
+        // Determiners and adjectives may stand between: "Nvidia and the French state
+        // bank Bpifrance".
+        let mut skipped = 0;
+        while let Some(w) = words.peek() {
+            if matches!(*w, "et" | "and" | "," | "&") {
+                sep = true;
+                words.next();
+            } else if !sep && skipped < 4 && w.chars().next().is_some_and(|c| c.is_lowercase())
+                || w.starts_with("DEM") && !sep
+            {
+                skipped += 1;
+                words.next();
+            } else {
+                break;
+            }
+        }
+        let prev = words.next().unwrap_or("");
+        match prev.strip_prefix(tag).and_then(|n| n.parse::<usize>().ok()) {
+            Some(j) if sep && prev.len() > tag.len() => out.push(j),
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Items coordinated with item `i` in the template: "ORG1 et ORG2", "ORG1 , ORG2 and
+/// ORG3" (same kind only).
+fn coordinated(tpl: &Template, i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let Some(item) = tpl.items.get(i) else {
+        return out;
+    };
+    let tag = relation::tag_name(item.tag);
+    let Some(&pos) = tpl.item_pos.get(i) else {
+        return out;
+    };
+    let mut rest = tpl
+        .text
+        .get(pos..)
+        .unwrap_or("")
+        .split(' ')
+        .skip(1)
+        .peekable();
+    loop {
+        let mut sep = false;
+        while let Some(w) = rest.peek() {
+            if matches!(*w, "et" | "and" | "," | "&") {
+                sep = true;
+                rest.next();
+            } else {
+                break;
+            }
+        }
+        let next = rest.next().unwrap_or("");
+        match next.strip_prefix(tag).and_then(|n| n.parse::<usize>().ok()) {
+            Some(j) if sep && next.len() > tag.len() => out.push(j),
+            _ => break,
+        }
     }
     out
 }

@@ -22,11 +22,14 @@
 //!   through `rules/gazetteer/titles.tsv`: "PDG" → ceo_of, "fondateur" → founder_of,
 //!   other titles → role_in with qualifier `role`); `{REST}`: the rest of the sentence
 //!   (an indirect quote);
-//! - gaps: `*` (up to 6 tokens), `**` (up to 20), `*N` (up to N).
+//! - gaps: `*` (up to 6 tokens), `**` (up to 20), `*N` (up to N), `~N` (up to N words,
+//!   never skipping a name, money or a quote — demonyms and dates may be skipped).
 //!
-//! A rule without a subject slot takes the sentence's *main entity* for `reported_by`
-//! (the first person or organization other than the source, before the cue if possible)
-//! and the article's last speaker for `said` ("Il a ajouté : « … »").
+//! A rule without a subject (or object) slot takes the sentence's *main entity*: the
+//! first person, organization or country before the cue, else after it when the claim
+//! follows ("selon X, …"), else the previous sentence's (this is how "the company",
+//! "it" and `reported_by` claims are resolved). For `said` it takes the last person
+//! named ("Il a ajouté : « … »").
 //! Qualifiers are `name=value` pairs separated by `;`; `strict` (for `@title`) accepts a
 //! role only when a word of it is a known title.
 //!
@@ -133,6 +136,16 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Whether the pattern names its subject (else the sentence's main entity is used).
+    pub fn has_subject(&self) -> bool {
+        self.slots.iter().any(|s| s.role == SlotRole::Subject)
+    }
+
+    /// Whether the pattern names its object.
+    pub fn has_object(&self) -> bool {
+        self.slots.iter().any(|s| s.role == SlotRole::Object)
+    }
+
     /// Whether the template can possibly match (cheap checks before the regex).
     pub fn may_match(&self, template: &str, tags: u32) -> bool {
         self.need_tags.iter().all(|t| t & tags != 0)
@@ -236,6 +249,16 @@ pub fn compile_pattern(pattern: &str, defs: &[(String, String)]) -> Result<Compi
                 },
             };
             slots.push(Slot { kind, role, group });
+            continue;
+        }
+        if let Some(n) = tok.strip_prefix('~') {
+            // A gap of words only: it never skips over a name, a literal or a quote.
+            let n: usize = if n.is_empty() {
+                4
+            } else {
+                n.parse().map_err(|_| format!("bad gap {tok}"))?
+            };
+            re.push_str(&format!(r"(?:(?:[^A-Z ]|DEM|DATE)\S* ){{0,{n}}}?"));
             continue;
         }
         if tok == "**" {
@@ -460,6 +483,15 @@ impl Template {
             } else {
                 let tok = &tokens[k];
                 crate::value::fold_into(tok.text(norm), &mut buf);
+                // "Sahra Airways' rival": a bare apostrophe after a plural is the possessive.
+                if buf == "'"
+                    && k > 0
+                    && tokens
+                        .get(k - 1)
+                        .is_some_and(|p| p.end == tok.start && p.text(norm).ends_with(['s', 'S']))
+                {
+                    buf.push('s');
+                }
                 t.text.push_str(&buf);
                 t.pieces.push(Piece {
                     t_start,
@@ -477,6 +509,82 @@ impl Template {
             t.text.push(' ');
         }
         t
+    }
+
+    /// The template without its appositions: ", <words> ," right after a name, when
+    /// the words start in lower case (a description, not a list of names) and a
+    /// lower-case word follows (the verb). `None` when there is none.
+    pub fn without_appositions(&self) -> Option<Template> {
+        let toks: Vec<(usize, &str)> = self
+            .pieces
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, self.text.get(p.t_start..p.t_end).unwrap_or("")))
+            .collect();
+        let is_name = |w: &str| {
+            ["PER", "ORG", "CTRY", "PLACE", "PROD", "OTH"]
+                .iter()
+                .any(|t| {
+                    w.strip_prefix(t)
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                })
+        };
+        let lower = |w: &str| w.chars().next().is_some_and(|c| c.is_lowercase());
+        let mut drop = vec![false; toks.len()];
+        let mut any = false;
+        let mut k = 0;
+        while k + 2 < toks.len() {
+            if is_name(toks[k].1)
+                && toks[k + 1].1 == ","
+                && lower(toks[k + 2].1)
+                && !matches!(toks[k + 2].1, "et" | "and" | "ou" | "or")
+            {
+                // find the closing comma within 16 pieces
+                let close = (k + 2..toks.len().min(k + 18)).find(|&j| toks[j].1 == ",");
+                if let Some(c) = close {
+                    if toks.get(c + 1).is_some_and(|(_, w)| lower(w)) {
+                        for d in drop.iter_mut().take(c + 1).skip(k + 1) {
+                            *d = true;
+                        }
+                        any = true;
+                        k = c + 1;
+                        continue;
+                    }
+                }
+            }
+            k += 1;
+        }
+        if !any {
+            return None;
+        }
+        let mut t = Template {
+            text: String::from(" "),
+            pieces: Vec::new(),
+            items: self.items.clone(),
+            tags: self.tags,
+            item_pos: vec![usize::MAX; self.items.len()],
+        };
+        for (i, p) in self.pieces.iter().enumerate() {
+            if drop[i] {
+                continue;
+            }
+            let w = self.text.get(p.t_start..p.t_end).unwrap_or("");
+            let t_start = t.text.len();
+            if let Some(j) = self.item_pos.iter().position(|&q| q == p.t_start) {
+                if let Some(slot) = t.item_pos.get_mut(j) {
+                    *slot = t_start;
+                }
+            }
+            t.text.push_str(w);
+            t.pieces.push(Piece {
+                t_start,
+                t_end: t.text.len(),
+                n_start: p.n_start,
+                n_end: p.n_end,
+            });
+            t.text.push(' ');
+        }
+        Some(t)
     }
 
     /// The normalized byte range covered by a template byte range.

@@ -23,6 +23,9 @@ pub struct Resources {
     pub gazetteer: FxHashMap<String, (String, EntityType)>,
     /// the longest gazetteer entry, in tokens (bounds the longest-match search)
     pub max_gaz_words: usize,
+    /// first words, in lower case, of multi-word gazetteer names ("département du
+    /// Commerce"): only at these words is a lower-case start tried
+    pub gaz_lower_heads: FxHashSet<String>,
     /// folded demonym → country canonical name
     pub demonyms: FxHashMap<String, String>,
     /// folded title → predicate
@@ -40,6 +43,7 @@ fn lines(src: &str) -> impl Iterator<Item = &str> {
 fn load() -> Resources {
     let mut gazetteer = FxHashMap::default();
     let mut max_gaz_words = 1;
+    let mut gaz_lower_heads = FxHashSet::default();
     for (src, ty) in [
         (COUNTRIES, EntityType::Country),
         (PLACES, EntityType::Place),
@@ -57,8 +61,13 @@ fn load() -> Resources {
             if surface.is_empty() {
                 continue;
             }
-            let words = crate::extract::token::tokenize(surface, 0, surface.len()).len();
-            max_gaz_words = max_gaz_words.max(words);
+            let toks = crate::extract::token::tokenize(surface, 0, surface.len());
+            max_gaz_words = max_gaz_words.max(toks.len());
+            if toks.len() > 1 {
+                if let Some(t) = toks.first() {
+                    gaz_lower_heads.insert(fold(t.text(surface)));
+                }
+            }
             gazetteer.insert(fold(surface), (canonical.to_string(), ty));
         }
     }
@@ -82,13 +91,16 @@ fn load() -> Resources {
             .map(fold)
             .collect()
     };
+    let stopwords = words(STOPWORDS);
+    gaz_lower_heads.retain(|w| !stopwords.contains(w) && !w.chars().all(|c| c.is_ascii_digit()));
     Resources {
         gazetteer,
         max_gaz_words,
+        gaz_lower_heads,
         demonyms,
         titles,
         firstnames: words(FIRSTNAMES),
-        stopwords: words(STOPWORDS),
+        stopwords,
     }
 }
 

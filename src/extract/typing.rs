@@ -24,8 +24,8 @@ use super::token::Kind;
 use super::Doc;
 use crate::value::{fold, EntityType};
 
-/// Votes for Person, Organization, Product (in this order).
-pub type Votes = [f32; 3];
+/// Votes for Person, Organization, Product, Place, Other (in this order).
+pub type Votes = [f32; 5];
 
 const ORG_SUFFIX: &[&str] = &[
     "inc",
@@ -127,6 +127,51 @@ const ORG_SUFFIX: &[&str] = &[
     "studios",
     "entertainment",
     "world",
+    "air",
+    "airways",
+    "aviation",
+    "therapeutics",
+    "biologics",
+    "biotech",
+    "biosciences",
+    "sciences",
+    "health",
+    "healthcare",
+    "medical",
+    "genomics",
+    "automation",
+    "logistics",
+    "compute",
+    "computing",
+    "chips",
+    "analytics",
+    "foods",
+    "brands",
+    "retail",
+    "shipping",
+    "transport",
+    "railways",
+    "construction",
+    "chemicals",
+    "materials",
+    "steel",
+    "metals",
+    "games",
+    "gaming",
+    "interactive",
+    "digital",
+    "platforms",
+    "payments",
+    "credit",
+    "trust",
+    "consulting",
+    "research",
+    "laboratories",
+    "pharmaceutique",
+    "assurance",
+    "industrie",
+    "immobilier",
+    "partenaires",
 ];
 
 const PERSON_PREV: &[&str] = &[
@@ -287,7 +332,75 @@ const ORG_PREV: &[&str] = &[
     "acquereur",
     "acquirer",
     "outlet",
+    "biotech",
+    "publisher",
+    "retailer",
+    "automaker",
+    "carmaker",
+    "airline",
+    "lender",
+    "broker",
+    "manufacturer",
+    "startups",
+    "companies",
+    "firms",
+    "societes",
+    "entreprises",
     "magazine",
+];
+
+/// Last words of event names ("Dubai Airshow", "Sommet de Paris"): type Other.
+const EVENT_SUFFIX: &[&str] = &[
+    "airshow",
+    "summit",
+    "forum",
+    "conference",
+    "expo",
+    "festival",
+    "games",
+    "cup",
+    "olympics",
+    "salon",
+    "sommet",
+    "week",
+    "show",
+    "fair",
+    "championship",
+    "prize",
+    "award",
+    "awards",
+];
+
+/// Words before a name that say it is a place: "based in", "basée à", "near".
+const PLACE_PREV: &[&str] = &[
+    "based in",
+    "basee a",
+    "base a",
+    "installee a",
+    "installe a",
+    "headquartered in",
+    "located in",
+    "situee a",
+    "situe a",
+    "pres de",
+    "near",
+    "outside",
+    "city of",
+    "ville de",
+    "region de",
+    "suburb of",
+    "implantee a",
+    "implante a",
+    "usine de",
+    "plant in",
+    "factory in",
+    "usine a",
+    "siege a",
+    "offices in",
+    "bureaux a",
+    "supplier in",
+    "maker in",
+    "company in",
 ];
 
 const PRODUCT_PREV: &[&str] = &[
@@ -340,13 +453,16 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
     let r = resources::get();
     let text = doc.norm.text.as_str();
     let Some(s) = doc.sents.get(m.sent) else {
-        return [0.0; 3];
+        return [0.0; 5];
     };
     let toks = &s.tokens;
     let w = |k: usize| toks.get(k).map(|t| fold(t.text(text))).unwrap_or_default();
-    let mut v = [0.0f32; 3];
+    let mut v = [0.0f32; 5];
     let (first, last) = (w(m.tok_start), w(m.tok_end.saturating_sub(1)));
     let ntok = m.tok_end - m.tok_start;
+    if ntok > 1 && EVENT_SUFFIX.contains(&last.as_str()) {
+        v[4] += 5.0;
+    }
     if ORG_SUFFIX.contains(&last.as_str()) && ntok > 1 {
         v[1] += 3.0;
     }
@@ -403,6 +519,51 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
             break;
         }
     }
+    // Place cues: "based in X", "basée à X", "X-based", "X, China".
+    if m.tok_start >= 2 {
+        let two = format!("{} {}", w(m.tok_start - 2), w(m.tok_start - 1));
+        if PLACE_PREV.contains(&two.as_str()) {
+            v[3] += 4.0;
+        }
+    }
+    if m.tok_start >= 1 && PLACE_PREV.contains(&w(m.tok_start - 1).as_str()) {
+        v[3] += 4.0;
+    }
+    if w(m.tok_end) == "-" && matches!(w(m.tok_end + 1).as_str(), "based" | "base" | "basee") {
+        v[3] += 4.0;
+    }
+    if w(m.tok_end) == "," {
+        let after = w(m.tok_end + 1);
+        if r.gazetteer
+            .get(&after)
+            .is_some_and(|g| g.1 == EntityType::Country)
+            && ntok == 1
+        {
+            v[3] += 3.0;
+        }
+    }
+    // ", une société …", ", a Swiss biotech …": a company noun within a few words after
+    // the comma (before the next punctuation).
+    if w(m.tok_end) == ","
+        && matches!(
+            w(m.tok_end + 1).as_str(),
+            "une" | "un" | "l'" | "la" | "le" | "a" | "an" | "the"
+        )
+    {
+        for k in m.tok_end + 2..m.tok_end + 6 {
+            let x = w(k);
+            if toks.get(k).is_none_or(|t| t.kind == Kind::Punct) {
+                break;
+            }
+            if ORG_PREV.contains(&x.as_str()) {
+                // "…, the airline's chief executive" describes a person's role.
+                if w(k + 1) != "'s" {
+                    v[1] += 3.0;
+                }
+                break;
+            }
+        }
+    }
     // Neighbours after: ", PDG de", ", fondateur", "'s CEO", "a déclaré".
     let next = w(m.tok_end);
     if next == "," {
@@ -439,10 +600,13 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         {
             v[1] += 2.0;
         }
-    } else if matches!(
-        next.as_str(),
-        "said" | "says" | "told" | "declare" | "explique" | "affirme"
-    ) {
+    } else if ntok > 1
+        && matches!(
+            next.as_str(),
+            "said" | "says" | "told" | "declare" | "explique" | "affirme"
+        )
+    {
+        // Companies say things too; only a multi-word name leans Person.
         v[0] += 0.5;
     } else if r.titles.contains_key(&next) && ntok == 1 {
         // "OpenAI CEO Sam Altman": a one-word name right before a title is the company.
@@ -461,13 +625,18 @@ pub fn decide(v: Votes, ntok: usize, acronym: bool) -> EntityType {
         if v[2] == best && v[2] > v[1] {
             return EntityType::Product;
         }
+        if v[3] == best && v[3] > v[1] && v[3] > v[0] {
+            return EntityType::Place;
+        }
+        if v[4] == best {
+            return EntityType::Other;
+        }
         return EntityType::Organization;
     }
-    if (2..=3).contains(&ntok) && !acronym {
-        EntityType::Person
-    } else {
-        EntityType::Organization
-    }
+    // Without any cue, a name is an organization: people in news text come with a
+    // given name the list knows, a title, an apposition or a speech verb.
+    let _ = (ntok, acronym);
+    EntityType::Organization
 }
 
 /// Sums votes per folded surface (one clear cue types every mention of a name).
@@ -475,10 +644,78 @@ pub fn votes_by_surface(doc: &Doc, mentions: &[Mention]) -> FxHashMap<String, Vo
     let mut map: FxHashMap<String, Votes> = FxHashMap::default();
     for m in mentions {
         let v = votes(doc, m);
-        let e = map.entry(fold(&m.surface)).or_insert([0.0; 3]);
+        let e = map.entry(fold(&m.surface)).or_insert([0.0; 5]);
         for (a, b) in e.iter_mut().zip(v) {
             *a += b;
         }
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::extract::{extract_detailed, ArticleInput, NoGazetteer};
+    use crate::value::EntityType;
+
+    fn type_of(text: &str, name: &str) -> Option<EntityType> {
+        let input = ArticleInput {
+            text: text.into(),
+            ..Default::default()
+        };
+        extract_detailed(&input, &NoGazetteer)
+            .extraction
+            .entities
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t)
+    }
+
+    #[test]
+    fn cues_type_names() {
+        assert_eq!(
+            type_of("Tesla said the company will invest.", "Tesla"),
+            Some(EntityType::Organization)
+        );
+        assert_eq!(
+            type_of(
+                "Shal Khan, fondateur de Borkhhan World, a parlé.",
+                "Shal Khan"
+            ),
+            Some(EntityType::Person)
+        );
+        assert_eq!(
+            type_of(
+                "Shal Khan, fondateur de Borkhhan World, a parlé.",
+                "Borkhhan World"
+            ),
+            Some(EntityType::Organization)
+        );
+        assert_eq!(
+            type_of("Halvora, a Swiss biotech based in Basel, grew.", "Halvora"),
+            Some(EntityType::Organization)
+        );
+        assert_eq!(
+            type_of("The plant is near Wolfsburg, they said.", "Wolfsburg"),
+            Some(EntityType::Place)
+        );
+        assert_eq!(
+            type_of("Elle vend les puces Blackwell en Chine.", "Blackwell"),
+            Some(EntityType::Product)
+        );
+        assert_eq!(
+            type_of("They met at the Dubai Airshow on Monday.", "Dubai Airshow"),
+            Some(EntityType::Other)
+        );
+        assert_eq!(
+            type_of("French President Emmanuel Macron spoke.", "Emmanuel Macron"),
+            Some(EntityType::Person)
+        );
+        assert_eq!(
+            type_of(
+                "It competes with Google DeepMind and Mistral AI.",
+                "Mistral AI"
+            ),
+            Some(EntityType::Organization)
+        );
+    }
 }

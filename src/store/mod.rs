@@ -113,6 +113,10 @@ fn sled_err(context: &str, e: sled::Error) -> Error {
     }
 }
 
+/// sled 0.34 reports a held lock as an `io::Error` of kind `Other` whose text starts
+/// with "could not acquire lock" (`Config::try_lock`); there is no variant to match, so
+/// the text is the only signal. Pinned by `sled = "0.34.7"` and tested by the CLI lock
+/// test, which would see exit 3 turn into a "sled refused it" message if this broke.
 fn is_lock_error(e: &sled::Error) -> bool {
     matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
 }
@@ -145,6 +149,12 @@ impl Store {
                         });
                     }
                     std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(sled::Error::Io(io)) if io.kind() == std::io::ErrorKind::StorageFull => {
+                    return Err(Error::CannotOpen {
+                        path: display.to_string(),
+                        reason: format!("{io}: sled needs some free space to open it"),
+                    })
                 }
                 Err(e) => {
                     return Err(Error::CannotOpen {
@@ -218,10 +228,11 @@ impl Store {
 
     /// Stores encoded commits in one atomic sled batch: all of them or none. Not durable
     /// until [`Store::sync`].
-    pub fn put_commits(&self, commits: &[(Tx, Vec<u8>)]) -> Result<()> {
+    /// Takes the buffers by value: sled keeps them without a copy.
+    pub fn put_commits(&self, commits: Vec<(Tx, Vec<u8>)>) -> Result<()> {
         let mut batch = sled::Batch::default();
         for (tx, bytes) in commits {
-            batch.insert(Key::Commit(*tx).encode(), bytes.as_slice());
+            batch.insert(Key::Commit(tx).encode(), bytes);
         }
         self.db
             .apply_batch(batch)

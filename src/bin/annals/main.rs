@@ -3,7 +3,11 @@
 //! SPEC §4. Notices, hints, progress and timers go to standard error. All the work is in
 //! the library; this file only wires it to a terminal.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod render;
+mod repl;
 mod statements;
 
 use std::io::{IsTerminal, Read, Write};
@@ -195,7 +199,10 @@ impl Ctx {
     }
 
     fn close(&self, kb: Kb) -> Result<()> {
-        let notices = kb.close()?;
+        let (notices, view) = kb.close_into_view()?;
+        // The process ends right after: freeing a large view piece by piece would only
+        // add to every command's latency, and the operating system reclaims it at once.
+        std::mem::forget(view);
         self.notices(notices);
         Ok(())
     }
@@ -272,12 +279,6 @@ fn read_input(path: &Path) -> Result<ImportFile> {
     }
 }
 
-fn not_in_this_build(what: &str) -> Error {
-    Error::InvalidInput(format!(
-        "`{what}` is not available in this build of annals yet"
-    ))
-}
-
 fn progress_bar(ctx: &Ctx, label: &'static str) -> Option<indicatif::ProgressBar> {
     if ctx.quiet || !std::io::stderr().is_terminal() {
         return None;
@@ -303,12 +304,7 @@ fn run(cli: Cli) -> Result<()> {
     };
     let command = match cli.command {
         Some(c) => c,
-        None if std::io::stdin().is_terminal() => Command::Repl,
-        None => {
-            return Err(Error::InvalidInput(
-                "no command given (see `annals --help`)".to_string(),
-            ))
-        }
+        None => Command::Repl,
     };
     let started = Instant::now();
     match command {
@@ -318,7 +314,7 @@ fn run(cli: Cli) -> Result<()> {
                 .map(|p| read_input(p))
                 .collect::<Result<Vec<_>>>()?;
             let mut kb = ctx.open(true)?;
-            let report = kb.import(&inputs)?;
+            let report = kb.import(inputs)?;
             if report.duplicates > 0 {
                 ctx.say(&format!(
                     "notice: {} duplicate article(s) skipped",
@@ -584,7 +580,19 @@ fn run(cli: Cli) -> Result<()> {
                 ctx.emit(&t, ctx.format(&out), started)?;
             }
         }
-        Command::Repl => return Err(not_in_this_build("repl")),
+        Command::Repl => {
+            // The shell reports its own errors and returns the exit code (SPEC §4).
+            let code = repl::run(repl::ReplOptions {
+                db: ctx.db.clone(),
+                format: ctx.format.map(repl::Format::from),
+                timer: ctx.timer,
+                quiet: ctx.quiet,
+                params: Vec::new(),
+                wait: ctx.wait,
+                timeout: ctx.timeout,
+            });
+            std::process::exit(code);
+        }
     }
     Ok(())
 }
@@ -608,6 +616,11 @@ fn main() -> ExitCode {
         // Help and version exit 0; usage errors exit 2.
         Err(e) => e.exit(),
     };
+    if cli.command.is_none() && !std::io::stdin().is_terminal() {
+        eprintln!("error: no command given, and standard input is not a terminal for the REPL");
+        eprintln!("usage: annals [--db PATH] [--format FORMAT] COMMAND (see `annals --help`)");
+        return ExitCode::from(2);
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,

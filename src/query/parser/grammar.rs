@@ -46,7 +46,9 @@ fn labelled<'a, T>(
     }
 }
 
-/// `item { sep item }`, committed after each separator.
+/// `item { sep item }`, committed after each separator. nom's `separated_list1` instead
+/// backtracks over a separator whose item fails, ending the list early and leaving the
+/// caller to stumble on the stray `,`.
 fn list1<'a, T>(
     sep: &'static str,
     mut item: impl FnMut(&'a str) -> PResult<'a, T>,
@@ -157,6 +159,9 @@ fn find_stmt(i: &str) -> PResult<'_, StatementKind> {
     let (i, limit) = opt(preceded(keyword("limit"), cut(uint))).parse(i)?;
     let (i, offset) = opt(preceded(keyword("offset"), cut(uint))).parse(i)?;
     let (i, as_of) = opt(as_of).parse(i)?;
+    if as_of.is_some() {
+        misplaced_after_as_of(i)?;
+    }
     Ok((
         i,
         StatementKind::Find(Find {
@@ -168,6 +173,22 @@ fn find_stmt(i: &str) -> PResult<'_, StatementKind> {
             as_of,
         }),
     ))
+}
+
+/// SPEC §6 puts `as of` last; say so rather than "expected `;`" when a clause follows.
+fn misplaced_after_as_of(i: &str) -> PResult<'_, ()> {
+    let t = ws(i);
+    let (w, _) = take_while(t, super::lexical::is_ident_char);
+    for kw in ["order", "limit", "offset"] {
+        if w.eq_ignore_ascii_case(kw) {
+            let at = offset(t);
+            return fail_with(
+                Span::new(at, at + w.len()),
+                format!("`as of` comes last: move `{kw}` before it"),
+            );
+        }
+    }
+    Ok((i, ()))
 }
 
 /// `projection = "*" | proj_item { "," proj_item } ;`
@@ -237,7 +258,7 @@ fn aggregate(i: &str) -> PResult<'_, Aggregate> {
 fn column_name(i: &str) -> PResult<'_, Name> {
     let (rest, (name, span)) = ident("a column name")(i)?;
     if super::is_keyword(name) {
-        return expect(ws(i), Expected::Thing("a column name (not a keyword)"));
+        return expect(ws(i), Expected::Ident("a column name (not a keyword)"));
     }
     Ok((
         rest,
@@ -249,44 +270,88 @@ fn column_name(i: &str) -> PResult<'_, Name> {
 }
 
 /// `clause_list = clause { "," clause } ;`
-fn clause_list(i: &str) -> PResult<'_, Vec<Clause>> {
-    list1(",", clause)(i)
+///
+/// This and the next three functions are the recursive path of nested `not (` and
+/// `optional (`; they are written without nom combinators, whose closures take several
+/// KB of stack per level in debug builds, so that 256 levels fit a 2 MB thread.
+fn clause_list(mut i: &str) -> PResult<'_, Vec<Clause>> {
+    let (rest, first) = clause(i)?;
+    let mut out = vec![first];
+    i = rest;
+    loop {
+        match punct(",")(i) {
+            Ok((rest, _)) => {
+                let (rest, c) = clause(rest).map_err(commit)?;
+                out.push(c);
+                i = rest;
+            }
+            Err(Err::Error(_)) => return Ok((i, out)),
+            Err(e) => return Err(e),
+        }
+    }
 }
 
-/// `clause = not_clause | optional_clause | term ( filter_tail | pattern_tail ) ;`
+/// Turns a backtracking error into a committed one, as `cut` does.
+fn commit(e: Err<Fail>) -> Err<Fail> {
+    match e {
+        Err::Error(f) => Err::Failure(f),
+        other => other,
+    }
+}
+
+/// `clause = not_clause | optional_clause | term_clause ;`
 fn clause(i: &str) -> PResult<'_, Clause> {
-    labelled(
-        "a clause",
-        &["not", "optional"],
-        alt((not_clause, optional_clause, |i| {
-            let (i, left) = term(i)?;
-            alt((
-                |i| filter_tail(i, left.clone()),
-                |i| pattern_tail(i, left.clone()).map(|(r, p)| (r, Clause::Pattern(p))),
-            ))
-            .parse(i)
-        })),
-    )(i)
+    let t = ws(i);
+    let at = offset(t);
+    let before = super::lexical::snapshot();
+    let (w, _) = take_while(t, super::lexical::is_ident_char);
+    let r = if w.eq_ignore_ascii_case("not") {
+        not_clause(t)
+    } else if w.eq_ignore_ascii_case("optional") {
+        optional_clause(t)
+    } else {
+        term_clause(t)
+    };
+    if let Err(Err::Error(_)) = &r {
+        super::lexical::relabel(at, before, "a clause", &["not", "optional"]);
+    }
+    r
+}
+
+/// `term_clause = term ( filter_tail | pattern_tail ) ;`
+#[inline(never)]
+fn term_clause(i: &str) -> PResult<'_, Clause> {
+    let (i, left) = term(i)?;
+    alt((
+        |i| filter_tail(i, left.clone()),
+        |i| pattern_tail(i, left.clone()).map(|(r, p)| (r, Clause::Pattern(p))),
+    ))
+    .parse(i)
 }
 
 /// `not_clause = "not" ( group | pattern ) ;`
 fn not_clause(i: &str) -> PResult<'_, Clause> {
     let (i, kw) = keyword("not")(i)?;
     if ws(i).starts_with('(') {
-        let (rest, clauses) = cut(group).parse(i)?;
+        let (rest, clauses) = group(i).map_err(commit)?;
         return Ok((rest, Clause::Not(clauses, span_from(kw.start, rest))));
     }
+    not_pattern(i, kw.start)
+}
+
+#[inline(never)]
+fn not_pattern(i: &str, start: usize) -> PResult<'_, Clause> {
     let (rest, p) = cut(pattern).parse(i)?;
     Ok((
         rest,
-        Clause::Not(vec![Clause::Pattern(p)], span_from(kw.start, rest)),
+        Clause::Not(vec![Clause::Pattern(p)], span_from(start, rest)),
     ))
 }
 
 /// `optional_clause = "optional" group ;`
 fn optional_clause(i: &str) -> PResult<'_, Clause> {
     let (i, kw) = keyword("optional")(i)?;
-    let (rest, clauses) = cut(group).parse(i)?;
+    let (rest, clauses) = group(i).map_err(commit)?;
     Ok((rest, Clause::Optional(clauses, span_from(kw.start, rest))))
 }
 
@@ -402,7 +467,7 @@ fn predicate(i: &str) -> PResult<'_, Name> {
         .iter()
         .any(|r| r.eq_ignore_ascii_case(name))
     {
-        return expect(ws(i), Expected::Thing("a predicate"));
+        return expect(ws(i), Expected::Ident("a predicate"));
     }
     Ok((
         rest,
@@ -517,6 +582,10 @@ pub(crate) fn literal(i: &str) -> PResult<'_, (Literal, Span)> {
     }
     if let Some(frac) = after.strip_prefix('.') {
         let (fdigits, rest) = take_while(frac, |c| c.is_ascii_digit());
+        if frac.is_empty() {
+            // `12.` at the very end: a decimal still being typed.
+            return expect(frac, Expected::Thing("a digit after the decimal point"));
+        }
         if !fdigits.is_empty() {
             let text = i.get(..i.len() - rest.len()).unwrap_or("");
             let span = span_from(start, rest);

@@ -50,6 +50,9 @@ pub(crate) enum Expected {
     Punct(&'static str),
     /// A kind of token, shown as written ("a variable").
     Thing(&'static str),
+    /// An identifier (a predicate, a column name), shown as written: any word may
+    /// still grow into one, which the REPL's [`super::input_status`] needs to know.
+    Ident(&'static str),
     /// A keyword offered for "did you mean" but covered by a [`Expected::Thing`] label.
     Hidden(&'static str),
 }
@@ -137,12 +140,14 @@ pub(crate) fn relabel(
         if s.furthest != at {
             return;
         }
-        if before.0 == at {
-            s.expected.truncate(before.1);
+        let keep = if before.0 == at { before.1 } else { 0 };
+        let removed: Vec<Expected> = s.expected.drain(keep..).collect();
+        let label = if removed.iter().any(|e| matches!(e, Expected::Ident(_))) {
+            Expected::Ident(what)
         } else {
-            s.expected.clear();
-        }
-        let mut add = vec![Expected::Thing(what)];
+            Expected::Thing(what)
+        };
+        let mut add = vec![label];
         add.extend(hidden.iter().map(|h| Expected::Hidden(h)));
         for e in add {
             if !s.expected.contains(&e) {
@@ -152,22 +157,28 @@ pub(crate) fn relabel(
     });
 }
 
-/// Runs `p`; if it fails, forgets what it recorded. For optional suffixes that are
-/// rarely meant (`p+`, `in ?a`), which would otherwise crowd every message.
+/// Runs `p`; if it fails, keeps what it recorded only as hidden keywords: still offered
+/// as "did you mean" and as a possible continuation in the REPL, but left out of the
+/// "expected …" list. For optional suffixes that are rarely meant (`p+`, `in ?a`), which
+/// would otherwise crowd every message.
 pub(crate) fn quiet<'a, T>(
     mut p: impl FnMut(&'a str) -> PResult<'a, T>,
 ) -> impl FnMut(&'a str) -> PResult<'a, T> {
     move |i: &'a str| {
-        let saved = STATE.with(|s| {
-            let s = s.borrow();
-            (s.furthest, s.expected.clone())
-        });
+        let (furthest, len) = snapshot();
         let r = p(i);
         if let Err(Err::Error(_)) = &r {
             STATE.with(|s| {
                 let mut s = s.borrow_mut();
-                s.furthest = saved.0;
-                s.expected = saved.1;
+                let keep = if s.furthest == furthest { len } else { 0 };
+                let added: Vec<Expected> = s.expected.drain(keep..).collect();
+                for e in added {
+                    if let Expected::Keyword(k) | Expected::Hidden(k) = e {
+                        if !s.expected.contains(&Expected::Hidden(k)) {
+                            s.expected.push(Expected::Hidden(k));
+                        }
+                    }
+                }
             });
         }
         r
@@ -289,7 +300,7 @@ pub(crate) fn ident<'a>(label: &'static str) -> impl Fn(&'a str) -> PResult<'a, 
         match word(i) {
             // `_` alone is the wildcard, never a name.
             Some((rest, w)) if w != "_" => Ok((rest, (w, Span::new(offset(i), offset(rest))))),
-            _ => expect(i, Expected::Thing(label)),
+            _ => expect(i, Expected::Ident(label)),
         }
     }
 }
@@ -342,6 +353,10 @@ pub(crate) fn string_lit(i: &str) -> PResult<'_, (String, Span)> {
                                 for _ in 0..used {
                                     chars.next();
                                 }
+                            }
+                            None if !rest.contains('}') && !rest.contains('"') => {
+                                // Still being typed: an open string, not a bad escape.
+                                break;
                             }
                             None => {
                                 let len = 2 + rest.find('}').map_or(0, |n| n + 1).min(12);
@@ -399,7 +414,7 @@ pub(crate) fn uint(i: &str) -> PResult<'_, (u64, Span)> {
     }
 }
 
-/// What a [`Tok`] is, for syntax highlighting and for naming what was found.
+/// What a token is, for syntax highlighting and for naming what was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
     Keyword,

@@ -1,9 +1,9 @@
 //! The parser: text to [`Script`] and [`Statement`], with errors that say where and what.
 //!
-//! 1. [`lexical`] holds the token parsers (keywords, strings, numbers, variables) and
+//! 1. `lexical` holds the token parsers (keywords, strings, numbers, variables) and
 //!    the furthest-failure tracker; every token parser skips white space and comments
 //!    before itself.
-//! 2. [`grammar`] has one nom function per production of `grammar/annals.ebnf`.
+//! 2. `grammar` has one nom function per production of `grammar/annals.ebnf`.
 //! 3. This module runs them over a whole source, turns a failure into a
 //!    [`ParseError`] ("expected `where`, found `wher`", with "did you mean"), and offers
 //!    what the REPL needs without re-implementing the grammar: [`input_status`],
@@ -124,6 +124,11 @@ pub fn parse_script(src: &str) -> Result<Script, ParseError> {
 // (span, expectations, message) costs nothing worth boxing it for.
 #[allow(clippy::result_large_err)]
 pub fn parse_statement(src: &str) -> Result<Statement, ParseError> {
+    one_statement(src).map_err(|state| build_error(src, state))
+}
+
+/// [`parse_statement`], keeping the tracker's state on failure for [`input_status`].
+fn one_statement(src: &str) -> Result<Statement, State> {
     let (r, state) = lexical::with_state(src, || {
         let (rest, s) = grammar::statement(src)?;
         let rest = ws(rest);
@@ -136,7 +141,7 @@ pub fn parse_statement(src: &str) -> Result<Statement, ParseError> {
     });
     match r {
         Ok((_, s)) => Ok(s),
-        Err(_) => Err(build_error(src, state)),
+        Err(_) => Err(state),
     }
 }
 
@@ -182,7 +187,7 @@ pub fn input_status(src: &str) -> InputStatus {
     let segments = segments(src);
     for (span, terminated) in &segments {
         let text = src.get(span.start..span.end).unwrap_or("");
-        let result = parse_statement(text);
+        let result = one_statement(text);
         if *terminated {
             if result.is_err() {
                 return InputStatus::Invalid;
@@ -191,12 +196,45 @@ pub fn input_status(src: &str) -> InputStatus {
         }
         return match result {
             Ok(_) => InputStatus::Incomplete,
-            // The text ran out before the statement did: more typing may fix it.
-            Err(e) if e.found == END_OF_INPUT => InputStatus::Incomplete,
+            Err(state) if could_continue(text, &state) => InputStatus::Incomplete,
             Err(_) => InputStatus::Invalid,
         };
     }
     InputStatus::Complete
+}
+
+/// Whether typing more after `text` may fix the error `state` describes: the text ran
+/// out, or the failure is in its last token and that token may be the start of what
+/// was expected (`wher` of `where`, `2025-0` of a date, `!` of `!=`). A misspelling
+/// before the end (`fnd ?p`) or a last word no keyword extends (`lmit`) cannot be fixed
+/// by typing on, so the REPL should show it at once.
+fn could_continue(text: &str, state: &State) -> bool {
+    let len = text.len();
+    if let Some(c) = &state.custom {
+        return c.at_end || c.span.end >= len;
+    }
+    let pos = state.furthest;
+    let rest = text.get(pos..).unwrap_or("");
+    let Some((kind, tlen)) = lenient_token(rest) else {
+        return true;
+    };
+    if pos + tlen < len {
+        return false;
+    }
+    let token = rest.get(..tlen).unwrap_or("").to_ascii_lowercase();
+    match kind {
+        TokenKind::Keyword | TokenKind::Identifier => state.expected.iter().any(|e| match e {
+            Expected::Keyword(k) | Expected::Hidden(k) => k.starts_with(&token),
+            Expected::Ident(_) => true,
+            _ => false,
+        }),
+        TokenKind::Number => true,
+        TokenKind::Punctuation => matches!(
+            token.as_str(),
+            "?" | "$" | "!" | "<" | ">" | "#" | "-" | "."
+        ),
+        _ => false,
+    }
 }
 
 /// The spans of the statements in `src`, split on `;` outside strings and comments,
@@ -257,7 +295,7 @@ fn build_error(src: &str, state: State) -> ParseError {
         .iter()
         .filter_map(|e| match e {
             Expected::Keyword(k) | Expected::Punct(k) => Some(format!("`{k}`")),
-            Expected::Thing(t) => Some((*t).to_string()),
+            Expected::Thing(t) | Expected::Ident(t) => Some((*t).to_string()),
             Expected::Hidden(_) => None,
         })
         .collect();
@@ -265,9 +303,11 @@ fn build_error(src: &str, state: State) -> ParseError {
         Expected::Keyword(k) | Expected::Hidden(k) => Some(*k),
         _ => None,
     });
-    let help = word
-        .and_then(|w| closest(w, keywords))
-        .map(|k| format!("did you mean `{k}`?"));
+    let help = word.and_then(|w| {
+        closest(w, keywords)
+            .map(|k| format!("did you mean `{k}`?"))
+            .or_else(|| bare_word_help(w, &state.expected))
+    });
     let message = if shown.is_empty() {
         format!("unexpected {found}")
     } else {
@@ -282,6 +322,25 @@ fn build_error(src: &str, state: State) -> ParseError {
         found,
         message,
         help,
+    }
+}
+
+/// The two commonest slips with a bare word: a name without quotes where a term was
+/// expected, and a variable without its `?`.
+fn bare_word_help(word: &str, expected: &[Expected]) -> Option<String> {
+    let wants = |prefix: &str| {
+        expected
+            .iter()
+            .any(|e| matches!(e, Expected::Thing(t) if t.starts_with(prefix)))
+    };
+    if wants("a variable") {
+        Some(format!("variables start with `?`: `?{word}`"))
+    } else if wants("a term") || wants("a string") {
+        Some(format!(
+            "names and other strings go in double quotes: `\"{word}\"`"
+        ))
+    } else {
+        None
     }
 }
 

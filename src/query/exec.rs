@@ -466,7 +466,6 @@ impl<'a, 'v> Exec<'a, 'v> {
             return;
         };
         let snap = self.snap;
-        let view = snap.view();
         // A free end with seeds from an equality filter is read as if it were constant.
         let seeded = |pos: &Pos| match pos {
             Pos::Slot(x) => p
@@ -504,10 +503,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                     snap.facts_to(o, pred, &mut |f| on_fact(self, f, row));
                 }
             }
-            (None, None) => {
-                let _ = view;
-                snap.facts(pred, &mut |f| on_fact(self, f, row));
-            }
+            (None, None) => snap.facts(pred, &mut |f| on_fact(self, f, row)),
         }
     }
 

@@ -1140,8 +1140,7 @@ fn describe_step(step: &Step, bound: &[bool]) -> (String, String) {
         StepKind::Pattern(p) => {
             let access = plan::access(p, bound);
             let mut detail = p.text.clone();
-            if let Some(a) = p.article {
-                let _ = a;
+            if p.article.is_some() {
                 detail.push_str("  + supporting articles");
             }
             if !p.seeds.is_empty() {

@@ -397,3 +397,17 @@ fn row_limit_time_limit_and_cancellation() {
     setter.join().unwrap();
     assert_eq!(result.unwrap_err().to_string(), "query cancelled");
 }
+
+#[test]
+fn a_later_optional_does_not_count_on_an_earlier_one() {
+    // Found by the differential test: the second group's filter must wait for its
+    // pattern, since the first group may leave ?b unbound.
+    let mut db = dataset();
+    assert_eq!(
+        q(
+            &mut db,
+            r#"find ?x, ?b where ?x ceo_of "G42", optional (?b said "nothing"), optional (?x ?b _, ?b != "said")"#
+        ),
+        vec!["Peng Xiao | ceo_of"]
+    );
+}

@@ -5,6 +5,15 @@
 //!
 //! ```text
 //! cargo test --release --test query_perf -- --ignored --nocapture
+//! PERF_ONLY=Q1 perf record target/release/deps/query_perf-* --ignored   # one question
+//! ```
+//!
+//! On the issue's own data, through the binary (what the bench harness does):
+//!
+//! ```text
+//! cargo run --release --example generate -- --facts 400000 --seed 1 --out 400k.jsonl
+//! annals --db db import 400k.jsonl
+//! annals --db db --timer --format tsv run q1.aq   # one statement repeated 11 times
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

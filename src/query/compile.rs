@@ -63,7 +63,11 @@ impl Arena {
     }
 
     /// The `Val` of a literal: its term when the view interned it, else an arena entry.
+    /// The arena only ever holds values the snapshot lacks, so it is asked first.
     pub fn val_of(&mut self, snap: &Snapshot, v: Value) -> Val {
+        if let Some(&i) = self.index.get(&v) {
+            return Val::Extra(i);
+        }
         match snap.resolve_literal(&v) {
             Some(t) => Val::Term(t),
             None => Val::Extra(self.add(v)),
@@ -176,6 +180,9 @@ pub struct PatternIr {
     /// For a `name` or `alias` pattern whose object must start with this (folded) text
     /// by a filter of the same group: candidates come from the name index by prefix.
     pub prefix: Option<String>,
+    /// Values a free subject or object slot can only take for the group's filters to
+    /// hold (`?x = "G42"`, `?x in ["a", "b"]`): read from the index as if constants.
+    pub seeds: Vec<(Slot, Vec<Val>)>,
     /// The pattern as written, for `explain`.
     pub text: String,
 }
@@ -326,6 +333,7 @@ pub fn compile_find(
         .map(|cl| c.clause(cl))
         .collect::<Result<Vec<_>>>()?;
     prefix_hints(&mut clauses);
+    seed_hints(&mut clauses, snap);
     let mut columns: Vec<(String, Column)> = Vec::new();
     match &find.projection {
         ast::Projection::Star(_) => {
@@ -617,6 +625,7 @@ impl Compiler<'_, '_> {
             article,
             repeated: is_path,
             prefix: None,
+            seeds: Vec::new(),
             text: self
                 .src
                 .get(p.span.start..p.span.end)
@@ -748,6 +757,64 @@ fn prefix_hints(clauses: &mut [ClauseIr]) {
                 }
             }
             ClauseIr::Optional(cs) | ClauseIr::Not(cs) => prefix_hints(cs),
+            ClauseIr::Filter(_) => {}
+        }
+    }
+}
+
+/// Gives stored single-hop patterns the values an equality filter of the same group
+/// allows for their free subject or object: `?x = "s"` holds for a stored fact's end
+/// only when it is the entity `s` names or the literal string `s`, so reading the index
+/// from those values finds every fact the filter can keep. The filter still runs.
+fn seed_hints(clauses: &mut [ClauseIr], snap: &Snapshot) {
+    let mut seeds: Vec<(Slot, Vec<Val>)> = Vec::new();
+    for c in clauses.iter() {
+        let ClauseIr::Filter(f) = c else { continue };
+        let (Operand::Slot(x), op) = (&f.left, f.op) else {
+            continue;
+        };
+        if !matches!(op, FilterOp::Cmp(CompareOp::Eq) | FilterOp::In) {
+            continue;
+        }
+        let mut vals = Vec::new();
+        let mut all_text = true;
+        for r in &f.rights {
+            match r {
+                Operand::Const {
+                    value: Value::Str(s),
+                    names,
+                } => {
+                    vals.extend(names.map(Val::Term));
+                    if let Some(t) = snap.resolve_literal(&Value::Str(s.clone())) {
+                        vals.push(Val::Term(t));
+                    }
+                }
+                _ => all_text = false,
+            }
+        }
+        if all_text {
+            // Each value once: a seed is read like a constant, and twice would double rows.
+            vals.sort_unstable();
+            vals.dedup();
+            seeds.push((*x, vals));
+        }
+    }
+    for c in clauses.iter_mut() {
+        match c {
+            ClauseIr::Pattern(p) => {
+                if p.is_path() || matches!(p.pred, PredSel::Virtual(_)) {
+                    continue;
+                }
+                for (x, vals) in &seeds {
+                    let at_end = [&p.s, &p.o]
+                        .iter()
+                        .any(|pos| matches!(pos, Pos::Slot(s) if s == x));
+                    if at_end {
+                        p.seeds.push((*x, vals.clone()));
+                    }
+                }
+            }
+            ClauseIr::Optional(cs) | ClauseIr::Not(cs) => seed_hints(cs, snap),
             ClauseIr::Filter(_) => {}
         }
     }

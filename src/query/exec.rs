@@ -466,9 +466,17 @@ impl<'a, 'v> Exec<'a, 'v> {
             return;
         };
         let snap = self.snap;
-        let view = snap.view();
-        let s_known = known(row, &p.s);
-        let o_known = known(row, &p.o);
+        // A free end with seeds from an equality filter is read as if it were constant.
+        let seeded = |pos: &Pos| match pos {
+            Pos::Slot(x) => p
+                .seeds
+                .iter()
+                .find(|(s, _)| s == x)
+                .map(|(_, vals)| vals.clone()),
+            Pos::Const(_) => None,
+        };
+        let s_known = known(row, &p.s).or_else(|| seeded(&p.s));
+        let o_known = known(row, &p.o).or_else(|| seeded(&p.o));
         let mut on_fact = |ex: &mut Exec<'a, 'v>, f: FactRef, row: &mut Row| {
             ex.fact(p, f, steps, i, row, k);
         };
@@ -495,10 +503,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                     snap.facts_to(o, pred, &mut |f| on_fact(self, f, row));
                 }
             }
-            (None, None) => {
-                let _ = view;
-                snap.facts(pred, &mut |f| on_fact(self, f, row));
-            }
+            (None, None) => snap.facts(pred, &mut |f| on_fact(self, f, row)),
         }
     }
 
@@ -1301,18 +1306,41 @@ pub fn val_value(snap: &Snapshot, arena: &Arena, v: Val) -> Option<Value> {
 }
 
 /// What a value sorts by: text (folded, then as written) or another literal.
+///
+/// A literal string's key folds only its first [`FOLD_PREFIX`] characters (quotes can be
+/// long, and most strings differ early); two keys whose folded prefixes tie fold in full.
+/// Folding is per character, so the folded prefix is a prefix of the full fold.
 enum Key<'x> {
-    Text { folded: Cow<'x, str>, raw: &'x str },
+    Text {
+        folded: Cow<'x, str>,
+        raw: &'x str,
+        /// `folded` is the fold of a prefix of `raw` only.
+        truncated: bool,
+    },
     Other(&'x Value),
     Missing,
 }
 
-fn key_of<'x>(snap: &'x Snapshot, arena: &'x Arena, v: Val) -> Key<'x> {
-    let lit = |l: &'x Value| match l {
-        Value::Str(s) | Value::Entity(s) => Key::Text {
+const FOLD_PREFIX: usize = 48;
+
+fn text_key(s: &str) -> Key<'_> {
+    match s.char_indices().nth(FOLD_PREFIX) {
+        Some((cut, _)) => Key::Text {
+            folded: Cow::Owned(fold(s.get(..cut).unwrap_or(s))),
+            raw: s,
+            truncated: true,
+        },
+        None => Key::Text {
             folded: Cow::Owned(fold(s)),
             raw: s,
+            truncated: false,
         },
+    }
+}
+
+fn key_of<'x>(snap: &'x Snapshot, arena: &'x Arena, v: Val) -> Key<'x> {
+    let lit = |l: &'x Value| match l {
+        Value::Str(s) | Value::Entity(s) => text_key(s),
         other => Key::Other(other),
     };
     match v {
@@ -1320,6 +1348,7 @@ fn key_of<'x>(snap: &'x Snapshot, arena: &'x Arena, v: Val) -> Key<'x> {
             Some(TermRef::Entity { root, name }) => Key::Text {
                 folded: Cow::Borrowed(snap.folded_name(root).unwrap_or_default()),
                 raw: name,
+                truncated: false,
             },
             Some(TermRef::Literal(l)) => lit(l),
             None => Key::Missing,
@@ -1329,6 +1358,7 @@ fn key_of<'x>(snap: &'x Snapshot, arena: &'x Arena, v: Val) -> Key<'x> {
             Some(info) => Key::Text {
                 folded: Cow::Borrowed(&info.name),
                 raw: &info.name,
+                truncated: false,
             },
             None => Key::Missing,
         },
@@ -1345,12 +1375,29 @@ fn cmp_keys(a: &Key, b: &Key) -> Ordering {
             Key::Text {
                 folded: fa,
                 raw: ra,
+                truncated: ta,
             },
             Key::Text {
                 folded: fb,
                 raw: rb,
+                truncated: tb,
             },
-        ) => fa.cmp(fb).then_with(|| ra.cmp(rb)),
+        ) => {
+            let common = fa.len().min(fb.len());
+            let head = fa
+                .as_bytes()
+                .get(..common)
+                .cmp(&fb.as_bytes().get(..common));
+            if head != Ordering::Equal {
+                return head;
+            }
+            // One folded prefix starts the other: if the shorter is only a prefix, the
+            // texts may still differ after it.
+            if (*ta && fa.len() <= fb.len()) || (*tb && fb.len() <= fa.len()) {
+                return fold(ra).cmp(&fold(rb)).then_with(|| ra.cmp(rb));
+            }
+            fa.len().cmp(&fb.len()).then_with(|| ra.cmp(rb))
+        }
         (Key::Text { .. }, Key::Other(_)) => Ordering::Greater,
         (Key::Other(_), Key::Text { .. }) => Ordering::Less,
         (Key::Other(x), Key::Other(y)) => compare_values(x, y),
@@ -1359,4 +1406,40 @@ fn cmp_keys(a: &Key, b: &Key) -> Ordering {
 
 fn cmp_vals(snap: &Snapshot, arena: &Arena, a: Val, b: Val) -> Ordering {
     cmp_keys(&key_of(snap, arena, a), &key_of(snap, arena, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::compare_text;
+
+    #[test]
+    fn prefix_folded_keys_order_like_compare_text() {
+        let long = "Le président a déclaré que la coopération".repeat(2);
+        let texts = [
+            long.clone(),
+            format!("{long} avec OpenAI"),
+            format!("{long} avec openai"),
+            format!("{long}  avec OpenAI"),
+            long.to_uppercase(),
+            "Élan".to_string(),
+            "elan".to_string(),
+            "ELAN".to_string(),
+            format!("{}{}", " ".repeat(47), "b"),
+            format!("{}{}", "a".repeat(47), " b"),
+            format!("{}{}", "a".repeat(47), "b"),
+            format!("{}{}", "a".repeat(48), "é"),
+            format!("{}{}", "a".repeat(48), "E"),
+            String::new(),
+        ];
+        for a in &texts {
+            for b in &texts {
+                assert_eq!(
+                    cmp_keys(&text_key(a), &text_key(b)),
+                    compare_text(a, b),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
 }

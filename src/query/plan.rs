@@ -77,7 +77,9 @@ impl Access {
 pub fn access(p: &PatternIr, bound: &[bool]) -> Access {
     let is_bound = |pos: &Pos| match pos {
         Pos::Const(_) => true,
-        Pos::Slot(s) => bound.get(*s).copied().unwrap_or(false),
+        Pos::Slot(s) => {
+            bound.get(*s).copied().unwrap_or(false) || p.seeds.iter().any(|(x, _)| x == s)
+        }
     };
     if matches!(p.pred, PredSel::Virtual(_)) {
         return Access::Virtual;
@@ -102,7 +104,7 @@ pub fn plan_query(clauses: &[ClauseIr], slots: usize, snap: &Snapshot) -> Plan {
 
 fn plan_group(
     clauses: &[ClauseIr],
-    bound: &mut Vec<bool>,
+    bound: &mut [bool],
     snap: &Snapshot,
     next_id: &mut usize,
     prefix: &str,
@@ -151,7 +153,10 @@ fn plan_group(
         let id = take(g.next_id);
         let l = g.label();
         let inner_prefix = format!("{l}.");
-        let inner = plan_group(cs, bound, snap, g.next_id, &inner_prefix, rows);
+        // What an optional binds may stay unbound: later steps must not count on it (a
+        // filter placed early on the strength of it would reject every row).
+        let mut inner_bound = bound.to_vec();
+        let inner = plan_group(cs, &mut inner_bound, snap, g.next_id, &inner_prefix, rows);
         g.steps.push(Step {
             id,
             label: l,
@@ -165,7 +170,7 @@ fn plan_group(
         let l = g.label();
         let inner_prefix = format!("{l}.");
         // Inner variables are bound only inside: plan on a copy.
-        let mut inner_bound = bound.clone();
+        let mut inner_bound = bound.to_vec();
         let inner = plan_group(cs, &mut inner_bound, snap, g.next_id, &inner_prefix, rows);
         rows *= 0.5;
         g.steps.push(Step {
@@ -250,7 +255,9 @@ pub fn fanout(p: &PatternIr, bound: &[bool], snap: &Snapshot) -> f64 {
     let terms = view.term_count().max(1) as f64;
     let is_bound = |pos: &Pos| match pos {
         Pos::Const(_) => true,
-        Pos::Slot(s) => bound.get(*s).copied().unwrap_or(false),
+        Pos::Slot(s) => {
+            bound.get(*s).copied().unwrap_or(false) || p.seeds.iter().any(|(x, _)| x == s)
+        }
     };
     // Facts of this predicate, and the share of all facts they are.
     let pred_facts = match p.pred {
@@ -265,8 +272,22 @@ pub fn fanout(p: &PatternIr, bound: &[bool], snap: &Snapshot) -> f64 {
     };
     let share = (pred_facts / total).min(1.0);
     // Degree of a constant end: the sum over its names.
-    let const_degree = |pos: &Pos, out: bool| -> Option<f64> {
+    let seeds_of = |pos: &Pos| -> Option<Vec<Val>> {
         match pos {
+            Pos::Const(vals) => Some(vals.clone()),
+            Pos::Slot(s) if !bound.get(*s).copied().unwrap_or(false) => {
+                p.seeds.iter().find(|(x, _)| x == s).map(|(_, v)| v.clone())
+            }
+            Pos::Slot(_) => None,
+        }
+    };
+    let const_degree = |pos: &Pos, out: bool| -> Option<f64> {
+        match seeds_of(pos)
+            .as_ref()
+            .map(|v| Pos::Const(v.clone()))
+            .as_ref()
+            .unwrap_or(pos)
+        {
             Pos::Const(vals) => Some(
                 vals.iter()
                     .map(|v| match v {
@@ -322,7 +343,6 @@ fn virtual_fanout(
     snap: &Snapshot,
 ) -> f64 {
     let view = snap.view();
-    let articles = view.articles().count().max(1) as f64;
     let entities = view.term_count().max(1) as f64;
     if is_bound(&p.s) {
         return match v {
@@ -331,7 +351,12 @@ fn virtual_fanout(
             _ => 1.0,
         };
     }
-    let domain = if v.of_article() { articles } else { entities };
+    // Counting articles walks a map: only for the predicates about articles.
+    let domain = if v.of_article() {
+        view.articles().count().max(1) as f64
+    } else {
+        entities
+    };
     if p.prefix.is_some() {
         // Names by prefix: a small slice of the name index.
         return (domain / 100.0).max(1.0);

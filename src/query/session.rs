@@ -1140,9 +1140,11 @@ fn describe_step(step: &Step, bound: &[bool]) -> (String, String) {
         StepKind::Pattern(p) => {
             let access = plan::access(p, bound);
             let mut detail = p.text.clone();
-            if let Some(a) = p.article {
-                let _ = a;
+            if p.article.is_some() {
                 detail.push_str("  + supporting articles");
+            }
+            if !p.seeds.is_empty() {
+                detail.push_str("  (free end read from the values an = or in filter allows)");
             }
             if let Some(prefix) = &p.prefix {
                 detail.push_str(&format!(

@@ -38,6 +38,7 @@ pub mod ingest;
 pub mod kb;
 pub mod log;
 pub mod query;
+pub mod schema;
 pub mod store;
 pub mod table;
 pub mod value;

@@ -1,57 +1,9 @@
-//! Name folding and the SPEC §3 default order, written again here (the bench crate does not
-//! link annals) so that SQLite stores and compares the same folded names annals does.
-//! Keep in step with `fold` in `src/value.rs`.
+//! Name folding (annals' own, so that SQLite stores and compares the same folded names
+//! annals does) and the SPEC §3 default order for comparing rows.
 
 use std::cmp::Ordering;
 
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
-
-/// Lower case, accents removed, typographic apostrophes and quotes made plain, white space
-/// collapsed and trimmed.
-pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut pending_space = false;
-    if s.is_ascii() {
-        for b in s.bytes() {
-            if b.is_ascii_whitespace() {
-                pending_space = !out.is_empty();
-                continue;
-            }
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(b.to_ascii_lowercase() as char);
-        }
-        return out;
-    }
-    for c in s.nfd() {
-        if is_combining_mark(c) {
-            continue;
-        }
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        match c {
-            '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{2032}' | '`' | '\u{00B4}' => out.push('\''),
-            '\u{201C}' | '\u{201D}' | '\u{00AB}' | '\u{00BB}' | '\u{201E}' => out.push('"'),
-            '\u{2010}'..='\u{2015}' => out.push('-'),
-            'ß' => out.push_str("ss"),
-            'æ' | 'Æ' => out.push_str("ae"),
-            'œ' | 'Œ' => out.push_str("oe"),
-            'ø' | 'Ø' => out.push('o'),
-            'ł' | 'Ł' => out.push('l'),
-            _ => out.extend(c.to_lowercase()),
-        }
-    }
-    out
-}
+pub use annals::value::fold;
 
 /// The smallest string greater than every string starting with `prefix` (for a range scan).
 pub fn prefix_upper_bound(prefix: &str) -> String {

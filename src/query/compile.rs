@@ -75,32 +75,7 @@ impl Arena {
     }
 }
 
-/// The predicates of SPEC §2 (stored ones; the virtual ones are in
-/// [`VIRTUAL_PREDICATES`]).
-pub const BUILTIN_PREDICATES: [&str; 22] = [
-    "ceo_of",
-    "founder_of",
-    "works_for",
-    "member_of",
-    "advisor_to",
-    "role_in",
-    "located_in",
-    "headquartered_in",
-    "partner_of",
-    "agreement_with",
-    "competitor_of",
-    "sells_to",
-    "buys_from",
-    "invests_in",
-    "acquires",
-    "owns",
-    "subsidiary_of",
-    "approves",
-    "restricts",
-    "said",
-    "reported_by",
-    "amount",
-];
+pub use crate::schema::STORED_PREDICATES as BUILTIN_PREDICATES;
 
 /// Virtual predicates, answered from entity and article records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

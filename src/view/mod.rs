@@ -38,20 +38,7 @@ pub type TripleId = u32;
 /// "Still live": the retraction tx of a support nobody retracted.
 pub const LIVE: Tx = Tx::MAX;
 
-/// The predicates of SPEC §2 that answer both ways.
-pub const SYMMETRIC_PREDICATES: [&str; 3] = ["partner_of", "agreement_with", "competitor_of"];
-
-/// Predicates answered from entity and article records, never stored as facts.
-pub const VIRTUAL_PREDICATES: [&str; 8] = [
-    "type",
-    "name",
-    "alias",
-    "title",
-    "url",
-    "published",
-    "language",
-    "mentions",
-];
+pub use crate::schema::{SYMMETRIC_PREDICATES, VIRTUAL_PREDICATES};
 
 /// The bit marking an adjacency entry as the mirror of a symmetric triple.
 const MIRROR: u32 = 1 << 31;

@@ -66,38 +66,7 @@ pub const KEYWORDS: &[&str] = &[
 ];
 
 /// The built-in predicates of SPEC §2, for completion.
-pub const PREDICATES: &[&str] = &[
-    "ceo_of",
-    "founder_of",
-    "works_for",
-    "member_of",
-    "advisor_to",
-    "role_in",
-    "located_in",
-    "headquartered_in",
-    "partner_of",
-    "agreement_with",
-    "competitor_of",
-    "sells_to",
-    "buys_from",
-    "invests_in",
-    "acquires",
-    "owns",
-    "subsidiary_of",
-    "approves",
-    "restricts",
-    "said",
-    "reported_by",
-    "amount",
-    "type",
-    "name",
-    "alias",
-    "title",
-    "url",
-    "published",
-    "language",
-    "mentions",
-];
+pub const PREDICATES: &[&str] = &crate::schema::ALL_PREDICATES;
 
 /// What [`ParseError::found`] says when the input ended too early.
 pub const END_OF_INPUT: &str = "end of input";

@@ -5,9 +5,9 @@
 //! A `find` goes through four steps:
 //! 1. the `as of` (the statement's, else the session's) picks the tx, and the view gives
 //!    a [`Snapshot`] as of it;
-//! 2. [`compile`](super::compile) resolves names, parameters and predicates against it;
-//! 3. [`plan`](super::plan) orders the clauses by estimated rows;
-//! 4. [`exec`](super::exec) streams solutions into distinct rows or aggregates, then sorts.
+//! 2. [`compile`] resolves names, parameters and predicates against it;
+//! 3. [`plan`] orders the clauses by estimated rows;
+//! 4. [`exec`] streams solutions into distinct rows or aggregates, then sorts.
 //!
 //! `history` and `why` read the log (`Database::scan_commits`, `read_commit`); writes build
 //! their events, check them against the view (a retraction must match something live) and

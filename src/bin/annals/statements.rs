@@ -85,7 +85,11 @@ fn run_one(
     }
     if !ctx.quiet {
         for hint in &output.hints {
-            eprintln!("hint: {hint}");
+            if hint.starts_with("hint:") {
+                eprintln!("{hint}");
+            } else {
+                eprintln!("hint: {hint}");
+            }
         }
     }
     ctx.print(&output.table, format)

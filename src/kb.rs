@@ -191,10 +191,12 @@ impl Kb {
                          creates one; or give --db PATH)",
                     ));
                 }
+                // A folder that cannot be created is a database that cannot be opened
+                // (exit 3), with the system's reason.
                 std::fs::create_dir_all(path)
-                    .map_err(|e| Error::io(format!("creating {display}"), e))?;
+                    .map_err(|e| cannot(&format!("cannot create its folder ({e})")))?;
             }
-            Err(e) => return Err(Error::io(format!("opening {display}"), e)),
+            Err(e) => return Err(cannot(&e.to_string())),
         }
         let mut notices = Vec::new();
         let log = Log::open(path, &display, options.create, options.wait, &mut notices)?;

@@ -36,6 +36,9 @@ pub fn session(ctx: &Ctx, params: &[String]) -> Result<Session> {
     if let Some(t) = ctx.timeout {
         session.set_timeout(t);
     }
+    if let Some(n) = ctx.max_rows {
+        session.set_max_rows(n);
+    }
     for p in params {
         let Some((name, value)) = p.split_once('=') else {
             return Err(Error::InvalidInput(format!(
@@ -85,7 +88,11 @@ fn run_one(
     }
     if !ctx.quiet {
         for hint in &output.hints {
-            eprintln!("hint: {hint}");
+            if hint.starts_with("hint:") {
+                eprintln!("{hint}");
+            } else {
+                eprintln!("hint: {hint}");
+            }
         }
     }
     ctx.print(&output.table, format)

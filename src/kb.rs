@@ -499,7 +499,15 @@ impl Kb {
     /// Returns the notices not yet taken.
     pub fn close(mut self) -> Result<Vec<String>> {
         if self.checkpoint_needed || self.since_checkpoint >= CHECKPOINT_EVERY {
-            self.checkpoint()?;
+            // Every commit is durable and acknowledged by now: a checkpoint that cannot be
+            // written (a full disk) only costs the next open a longer replay, and must not
+            // make a successful write report failure (the user would repeat it).
+            if let Err(e) = self.checkpoint() {
+                let _ = std::fs::remove_file(snap_path(&self.dir).with_extension("snap.new"));
+                self.notices.push(format!(
+                    "the view checkpoint was not written ({e}); the next open replays the log"
+                ));
+            }
         }
         Ok(self.take_notices())
     }

@@ -465,6 +465,53 @@ fn full_disk_while_writing() {
     assert_eq!(commits(&db), 2);
 }
 
+/// A command that reports failure appended nothing, and one that reports success
+/// appended its commit, whichever write the full device breaks: sled's, or the view
+/// checkpoint written at close (which used to fail the command after its commit was
+/// acknowledged, inviting the user to import it twice).
+#[test]
+fn full_disk_failure_means_nothing_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    // Sizes that, on a 3 MiB device, fit, or fit in sled but not with the checkpoint
+    // (a failure in sled itself is `full_disk_while_writing`).
+    for n in [3000, 8000] {
+        let Some(fs) = Tmpfs::mount("size=3m") else {
+            return;
+        };
+        let f = dir.path().join(format!("facts-{n}.jsonl"));
+        let mut text = String::new();
+        for i in 0..n {
+            text.push_str(&format!(
+                "{{\"subject\": \"Subject {i} {}\", \"predicate\": \"partner_of\", \"object\": \"O{i}\"}}\n",
+                "y".repeat(100)
+            ));
+        }
+        std::fs::write(&f, text).unwrap();
+        let db = fs.path().join("kb");
+        let out = annals_within(
+            &db,
+            &["import", f.to_str().unwrap()],
+            Duration::from_secs(20),
+        );
+        eprintln!(
+            "{n} facts on 3 MiB: {:?} {}",
+            out.status.code(),
+            stderr(&out).trim()
+        );
+        fs.remount("size=32m");
+        let appended = commits(&db);
+        match out.status.code() {
+            Some(0) => assert_eq!(appended, 1, "{n}: success, but the commit is missing"),
+            Some(1) => assert_eq!(
+                appended, 0,
+                "{n}: failure reported, but the commit is there"
+            ),
+            other => panic!("{n}: {other:?} {}", stderr(&out)),
+        }
+        assert!(ok(&db, &["verify"]).starts_with("verify: ok"));
+    }
+}
+
 /// A ring of 1500 nodes: `N0 links_to N1 … N1499 links_to N0`.
 fn ring(dir: &Path) -> PathBuf {
     let db = dir.join("ring");

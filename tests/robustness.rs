@@ -684,3 +684,73 @@ fn huge_length_prefix_is_refused_without_allocating() {
         assert!(e.contains("tx 7"), "{e}");
     }
 }
+
+/// The durability guarantee, as far as a test can see it: before a write command prints
+/// its result, sled's data file is fsynced, then `ACKED.new` is written and fsynced,
+/// renamed over `ACKED`, and the database folder fsynced (`strace` shows the order).
+/// Skipped, with the reason, where `strace` is missing or not permitted.
+#[test]
+fn data_is_fsynced_before_success_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kb");
+    ok(&db, &["query", "assert \"A\" ceo_of \"B\""]);
+    let trace = dir.path().join("trace.txt");
+    let out = Command::new("strace")
+        .args(["-f", "-y", "-qq", "-e"])
+        .arg("trace=fsync,fdatasync,rename,renameat,renameat2,write")
+        .arg("-o")
+        .arg(&trace)
+        .arg(env!("CARGO_BIN_EXE_annals"))
+        .env_remove("ANNALS_DB")
+        .arg("--db")
+        .arg(&db)
+        .args(["query", "assert \"C\" ceo_of \"D\""])
+        .output();
+    let out = match out {
+        Ok(o) if o.status.success() && trace.exists() => o,
+        Ok(o) => {
+            eprintln!("skipped: strace failed: {}", stderr(&o));
+            return;
+        }
+        Err(e) => {
+            eprintln!("skipped: cannot run strace: {e}");
+            return;
+        }
+    };
+    assert!(String::from_utf8_lossy(&out.stdout).contains("C ceo_of D"));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let kb = db.display().to_string();
+    let find = |what: &str, f: &dyn Fn(&str) -> bool| -> usize {
+        lines
+            .iter()
+            .position(|l| f(l))
+            .unwrap_or_else(|| panic!("no {what} in the trace:\n{text}"))
+    };
+    let printed = find("write to standard output", &|l| l.contains(" write(1<"));
+    let renamed = find("rename of ACKED.new", &|l| {
+        l.contains("rename") && l.contains("ACKED.new\", ") && l.contains("/ACKED\"")
+    });
+    let acked_synced = find("fsync of ACKED.new", &|l| {
+        l.contains("fsync(") && l.contains("/ACKED.new>")
+    });
+    let data_synced = lines
+        .iter()
+        .take(acked_synced)
+        .rposition(|l| l.contains("fsync(") && l.contains(&format!("{kb}/log/db>")))
+        .unwrap_or_else(|| panic!("sled's data file not fsynced before ACKED:\n{text}"));
+    let folder_synced = lines
+        .iter()
+        .skip(renamed)
+        .position(|l| l.contains("fsync(") && l.contains(&format!("<{kb}>")))
+        .map(|i| i + renamed)
+        .unwrap_or_else(|| panic!("the folder is not fsynced after the rename:\n{text}"));
+    assert!(
+        data_synced < acked_synced
+            && acked_synced < renamed
+            && renamed < folder_synced
+            && folder_synced < printed,
+        "order: data {data_synced}, ACKED.new {acked_synced}, rename {renamed}, folder \
+         {folder_synced}, printed {printed}:\n{text}"
+    );
+}

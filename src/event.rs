@@ -203,8 +203,11 @@ impl Commit {
                 )))
             }
         };
-        let version = u16::from_be_bytes([header[0], header[1]]);
-        let crc = u32::from_be_bytes([header[2], header[3], header[4], header[5]]);
+        let &[v0, v1, c0, c1, c2, c3] = header else {
+            return Err(corrupt("commit header is not 6 bytes".to_string()));
+        };
+        let version = u16::from_be_bytes([v0, v1]);
+        let crc = u32::from_be_bytes([c0, c1, c2, c3]);
         if version == 0 || version > COMMIT_FORMAT {
             return Err(corrupt(format!(
                 "commit format {version} is unknown to this build (which reads up to {COMMIT_FORMAT})"

@@ -195,10 +195,10 @@ impl Kb {
                          creates one; or give --db PATH)",
                     ));
                 }
-                std::fs::create_dir_all(path).map_err(|e| Error::CannotOpen {
-                    path: display.clone(),
-                    reason: format!("it cannot be created ({e})"),
-                })?;
+                // A folder that cannot be created is a database that cannot be opened
+                // (exit 3), with the system's reason.
+                std::fs::create_dir_all(path)
+                    .map_err(|e| cannot(&format!("cannot create its folder ({e})")))?;
             }
             Err(e) => return Err(cannot(&e.to_string())),
         }
@@ -543,7 +543,11 @@ impl Kb {
 
     fn close_in_place(&mut self) -> Vec<String> {
         if self.checkpoint_needed || self.since_checkpoint >= CHECKPOINT_EVERY {
+            // Every commit is durable and acknowledged by now: a checkpoint that cannot be
+            // written (a full disk) only costs the next open a longer replay, and must not
+            // make a successful write report failure (the user would repeat it).
             if let Err(e) = self.checkpoint() {
+                let _ = std::fs::remove_file(snap_path(&self.dir).with_extension("snap.new"));
                 self.notices.push(format!(
                     "the view checkpoint was not written ({e}); the next open replays the log"
                 ));

@@ -155,7 +155,8 @@ fn from_bytes(
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t.trim_start_matches('\u{FEFF}').to_string(),
         Err(_) => {
-            notices.push(format!("{origin}: not UTF-8; decoded as Windows-1252"));
+            // The caller names the file (ingest prefixes each notice with its origin).
+            notices.push("not UTF-8; decoded as Windows-1252".to_string());
             decode_windows_1252(bytes)
         }
     };

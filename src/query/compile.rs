@@ -824,6 +824,13 @@ pub fn unknown_entity_hint(snap: &Snapshot, name: &str) -> String {
         .take(5000)
         .filter_map(|&t| snap.name(t))
         .collect();
+    // A name of a few megabytes is shown by its start only.
+    let shown: String = if name.chars().count() > 80 {
+        name.chars().take(80).chain(['…']).collect()
+    } else {
+        name.to_string()
+    };
+    let name = shown.as_str();
     match closest(name, names.iter().copied()) {
         Some(c) => format!("hint: no entity is named \"{name}\"; did you mean \"{c}\"?"),
         None => format!("hint: no entity is named \"{name}\""),

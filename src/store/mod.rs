@@ -96,10 +96,56 @@ fn commit_prefix() -> [u8; 1] {
 /// lock from a background thread slightly after the last handle is dropped.
 const SELF_RELEASE_GRACE: Duration = Duration::from_millis(300);
 
+/// sled 0.34 writes when it opens (recovery, a new segment). When that write fails for
+/// lack of space it can leave its log unreadable ("Read corrupted data") for every later
+/// open, even once space is freed. So a database is not opened with less free space than
+/// this on its device: the user frees space first and loses nothing.
+pub const MIN_FREE_BYTES: u64 = 1 << 20;
+
+/// Bytes available to this process on the file system holding `path` (`None` when
+/// unknown: the check is then skipped).
+#[cfg(unix)]
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c` is a NUL-terminated path and `st` a buffer of the right type, which
+    // statvfs(3) fills when it returns 0.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so `st` is initialized.
+    let st = unsafe { st.assume_init() };
+    // The field types differ between platforms (u32 on some 32-bit ones).
+    #[allow(clippy::unnecessary_cast)]
+    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+}
+
+#[cfg(not(unix))]
+pub fn free_bytes(_path: &Path) -> Option<u64> {
+    None
+}
+
 /// The sled database of one annals database.
 pub struct Store {
     db: sled::Db,
     dir: PathBuf,
+    /// Set when a write or a flush failed (a full disk, an I/O error). sled 0.34 then
+    /// never completes a flush: dropping the last handle (which flushes) would wait
+    /// forever, so a poisoned store leaks its handle instead (see `Drop`). Nothing
+    /// unacknowledged is lost by that: `ACKED` does not cover it.
+    poisoned: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self.poisoned.load(std::sync::atomic::Ordering::Relaxed) {
+            // One reference that is never released: sled's final flush never runs. The
+            // file lock goes with the process.
+            std::mem::forget(self.db.clone());
+        }
+    }
 }
 
 fn sled_err(context: &str, e: sled::Error) -> Error {
@@ -127,6 +173,23 @@ impl Store {
     /// (a short grace period when `wait` is `None`).
     pub fn open(dir: &Path, display: &str, wait: Option<Duration>) -> Result<Store> {
         let deadline = Instant::now() + wait.unwrap_or(SELF_RELEASE_GRACE);
+        let device = if dir.exists() {
+            dir
+        } else {
+            dir.parent().unwrap_or(dir)
+        };
+        if let Some(free) = free_bytes(device).filter(|&f| f < MIN_FREE_BYTES) {
+            return Err(Error::CannotOpen {
+                path: display.to_string(),
+                reason: format!(
+                    "its device is full ({} KiB free; opening needs at least {} KiB, since \
+                     sled writes when it opens and a failed write can damage its files): \
+                     free some space and retry",
+                    free >> 10,
+                    MIN_FREE_BYTES >> 10
+                ),
+            });
+        }
         loop {
             // Writes are flushed explicitly by `sync` before anything is acknowledged; a
             // background flusher would only hold the lock longer after drop.
@@ -140,6 +203,7 @@ impl Store {
                     return Ok(Store {
                         db,
                         dir: dir.to_path_buf(),
+                        poisoned: Default::default(),
                     })
                 }
                 Err(e) if is_lock_error(&e) => {
@@ -169,6 +233,15 @@ impl Store {
         }
     }
 
+    /// Marks the store poisoned when a write or flush failed (see [`Store`]).
+    fn poison_on<T>(&self, r: Result<T>) -> Result<T> {
+        if r.is_err() {
+            self.poisoned
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        r
+    }
+
     pub fn get_meta(&self, key: MetaKey) -> Result<Option<Vec<u8>>> {
         self.db
             .get(Key::Meta(key).encode())
@@ -178,10 +251,12 @@ impl Store {
 
     /// Sets a meta key. Not durable until [`Store::sync`].
     pub fn set_meta(&self, key: MetaKey, value: &[u8]) -> Result<()> {
-        self.db
-            .insert(Key::Meta(key).encode(), value)
-            .map(|_| ())
-            .map_err(|e| sled_err("writing meta data", e))
+        self.poison_on(
+            self.db
+                .insert(Key::Meta(key).encode(), value)
+                .map(|_| ())
+                .map_err(|e| sled_err("writing meta data", e)),
+        )
     }
 
     /// The highest commit key, whatever its value holds.
@@ -234,9 +309,11 @@ impl Store {
         for (tx, bytes) in commits {
             batch.insert(Key::Commit(tx).encode(), bytes);
         }
-        self.db
-            .apply_batch(batch)
-            .map_err(|e| sled_err("writing commits", e))
+        self.poison_on(
+            self.db
+                .apply_batch(batch)
+                .map_err(|e| sled_err("writing commits", e)),
+        )
     }
 
     /// Overwrites the raw bytes of one commit key. For repair tools and for tests that
@@ -258,19 +335,24 @@ impl Store {
             n += 1;
             Ok(true)
         })?;
-        self.db
-            .apply_batch(batch)
-            .map_err(|e| sled_err("removing commits", e))?;
+        self.poison_on(
+            self.db
+                .apply_batch(batch)
+                .map_err(|e| sled_err("removing commits", e)),
+        )?;
         Ok(n)
     }
 
     /// Makes everything written so far durable: sled's flush, then a full fsync of every
     /// file under the sled folder and of the folders themselves.
     pub fn sync(&self) -> Result<()> {
-        self.db
-            .flush()
-            .map_err(|e| sled_err("flushing the database", e))?;
-        sync_tree(&self.dir)
+        self.poison_on(
+            self.db
+                .flush()
+                .map(|_| ())
+                .map_err(|e| sled_err("flushing the database", e))
+                .and_then(|()| sync_tree(&self.dir)),
+        )
     }
 
     /// Bytes used by sled's files.

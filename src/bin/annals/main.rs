@@ -48,6 +48,9 @@ struct Cli {
     /// Time limit of each query statement
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     timeout: Option<Duration>,
+    /// Row limit of each query statement (distinct rows or groups) [default: 1000000]
+    #[arg(long, global = true, value_name = "N")]
+    max_rows: Option<usize>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -177,6 +180,7 @@ struct Ctx {
     timer: bool,
     wait: Option<Duration>,
     timeout: Option<Duration>,
+    max_rows: Option<usize>,
 }
 
 impl Ctx {
@@ -306,6 +310,7 @@ fn run(cli: Cli) -> Result<()> {
         timer: cli.timer,
         wait: cli.wait,
         timeout: cli.timeout,
+        max_rows: cli.max_rows,
     };
     let command = match cli.command {
         Some(c) => c,

@@ -36,6 +36,9 @@ pub fn session(ctx: &Ctx, params: &[String]) -> Result<Session> {
     if let Some(t) = ctx.timeout {
         session.set_timeout(t);
     }
+    if let Some(n) = ctx.max_rows {
+        session.set_max_rows(n);
+    }
     for p in params {
         let Some((name, value)) = p.split_once('=') else {
             return Err(Error::InvalidInput(format!(

@@ -16,6 +16,7 @@
 //! records where its event sits in the log (tx, index), and `why`/`export` read it back.
 
 pub mod alias;
+mod raw;
 
 use std::sync::OnceLock;
 
@@ -124,6 +125,7 @@ pub struct View {
     counters: Counters,
     terms: Vec<TermData>,
     /// Tx at which each term was first seen.
+    #[serde(with = "raw::u64s")]
     first_seen: Vec<Tx>,
     /// Derived from `terms`, built on first use (not checkpointed).
     #[serde(skip)]
@@ -133,13 +135,16 @@ pub struct View {
     literals: OnceLock<FxHashMap<Value, TermId>>,
     preds: Vec<PredInfo>,
     pred_ids: FxHashMap<Box<str>, PredId>,
+    #[serde(with = "raw::triples")]
     triples: Vec<Triple>,
     /// Derived from `triples`, built on first use (not checkpointed).
     #[serde(skip)]
     triple_ids: OnceLock<FxHashMap<(TermId, PredId, TermId), TripleId>>,
     /// Most triples have one support: kept inline, without an allocation.
+    #[serde(with = "raw::supports")]
     supports: Vec<SmallVec<[SupportRec; 1]>>,
     /// Whether each triple is live now (at the watermark).
+    #[serde(with = "raw::bools")]
     live: Vec<bool>,
     live_count: u64,
     /// Adjacency by subject and by object: triple ids, with [`MIRROR`] set on the

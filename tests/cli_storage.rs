@@ -278,13 +278,13 @@ fn a_checkpoint_of_an_older_format_is_rebuilt_with_a_notice() {
     let before = ok(&db, &["stats"]);
     let snap = db.join("view.snap");
     let mut bytes = std::fs::read(&snap).unwrap();
-    // The format field (offset 8, u16 big-endian): format 2 stored varint arrays.
-    bytes[8..10].copy_from_slice(&2u16.to_be_bytes());
+    // The format field (offset 8, u16 big-endian): format 3 stored adjacency as varint arrays.
+    bytes[8..10].copy_from_slice(&3u16.to_be_bytes());
     std::fs::write(&snap, bytes).unwrap();
     let out = annals(&db, &["stats"]);
     assert!(out.status.success());
     assert!(
-        stderr(&out).contains("its format 2 is not this build's")
+        stderr(&out).contains("its format 3 is not this build's")
             && stderr(&out).contains("rebuilding the view from the log"),
         "{}",
         stderr(&out)

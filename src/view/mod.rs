@@ -149,8 +149,11 @@ pub struct View {
     live_count: u64,
     /// Adjacency by subject and by object: triple ids, with [`MIRROR`] set on the
     /// reverse entry of a symmetric triple.
+    #[serde(with = "raw::lists")]
     out: Vec<Vec<u32>>,
+    #[serde(with = "raw::lists")]
     inc: Vec<Vec<u32>>,
+    #[serde(with = "raw::lists")]
     by_pred: Vec<Vec<TripleId>>,
     /// Type history of each entity name: (tx, type), in log order.
     types: FxHashMap<TermId, Vec<(Tx, EntityType)>>,

@@ -212,3 +212,51 @@ pub mod supports {
         })
     }
 }
+
+/// Adjacency lists (`Vec<Vec<u32>>`): per list a u32 count, then that many u32s.
+pub mod lists {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(v: &[Vec<u32>], s: S) -> Result<S::Ok, S::Error> {
+        let entries: usize = v.iter().map(Vec::len).sum();
+        let mut out = Vec::with_capacity((v.len() + entries) * 4);
+        for list in v {
+            out.extend_from_slice(&(list.len() as u32).to_le_bytes());
+            for x in list {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        s.serialize_bytes(&out)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u32>>, D::Error> {
+        with_bytes(d, |b| {
+            // A first pass counts the lists, so the outer allocation is exact.
+            let mut c = Cursor(b);
+            let mut lists = 0usize;
+            while !c.0.is_empty() {
+                let n = c.u32()? as usize;
+                let skip = n
+                    .checked_mul(4)
+                    .filter(|&k| k <= c.0.len())
+                    .ok_or("an adjacency list is truncated")?;
+                c.0 = c.0.get(skip..).unwrap_or_default();
+                lists += 1;
+            }
+            let mut c = Cursor(b);
+            let mut v = Vec::with_capacity(lists);
+            while !c.0.is_empty() {
+                let n = c.u32()? as usize;
+                if n > c.0.len() / 4 {
+                    return Err("an adjacency list is truncated".into());
+                }
+                let mut list = Vec::with_capacity(n);
+                for _ in 0..n {
+                    list.push(c.u32()?);
+                }
+                v.push(list);
+            }
+            Ok(v)
+        })
+    }
+}

@@ -19,17 +19,20 @@
 //! Notices (a rebuilt checkpoint, dropped unacknowledged commits) are collected, never
 //! printed: the caller takes them with [`Kb::take_notices`].
 //!
-//! # Checkpoint layout (`view.snap`, checkpoint format 1)
+//! # Checkpoint layout (`view.snap`, checkpoint format 4)
 //!
 //! ```text
 //! offset  size  field
 //! 0       8     magic "ANNALSVW"
-//! 8       2     checkpoint format, u16 big-endian (1)
+//! 8       2     checkpoint format, u16 big-endian (4)
 //! 10      8     watermark (last applied tx), u64 big-endian
 //! 18      16    database id (meta key DbId): a checkpoint of another log is refused
 //! 34      8     payload length, u64 big-endian
 //! 42      4     CRC-32 (IEEE) of the payload
-//! 46      ..    payload: bincode 2 (standard config, serde) of `View`
+//! 46      ..    payload: bincode 2 (standard config, serde) of `View`, without the
+//!               indexes it derives on first use (names, literals, triple ids, ...);
+//!               triples, supports, adjacency, first-seen txs and liveness as byte strings of
+//!               fixed-width little-endian records (`view/raw.rs`)
 //! ```
 //!
 //! The watermark is stored with the view it describes, in one file replaced by one
@@ -52,7 +55,7 @@ use crate::view::View;
 pub const CHECKPOINT_EVERY: u64 = 50_000;
 
 const SNAP_MAGIC: &[u8; 8] = b"ANNALSVW";
-const SNAP_FORMAT: u16 = 1;
+const SNAP_FORMAT: u16 = 4;
 const SNAP_HEADER_LEN: usize = 46;
 /// Decoding a checkpoint never allocates more than this.
 const MAX_SNAP_BYTES: usize = 16 << 30;

@@ -273,6 +273,32 @@ fn a_damaged_checkpoint_is_rebuilt_with_a_notice() {
 }
 
 #[test]
+fn a_checkpoint_of_an_older_format_is_rebuilt_with_a_notice() {
+    let (_dir, db) = loaded();
+    let before = ok(&db, &["stats"]);
+    let snap = db.join("view.snap");
+    let mut bytes = std::fs::read(&snap).unwrap();
+    // The format field (offset 8, u16 big-endian): format 3 stored adjacency as varint arrays.
+    bytes[8..10].copy_from_slice(&3u16.to_be_bytes());
+    std::fs::write(&snap, bytes).unwrap();
+    let out = annals(&db, &["stats"]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("its format 3 is not this build's")
+            && stderr(&out).contains("rebuilding the view from the log"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        mask_disk_bytes(&String::from_utf8_lossy(&out.stdout)),
+        mask_disk_bytes(&before)
+    );
+    let out = annals(&db, &["verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "rewritten: {}", stderr(&out));
+}
+
+#[test]
 fn a_second_process_gets_exit_3_quickly() {
     let (_dir, db) = loaded();
     let kb = Kb::open(&db, OpenOptions::default()).unwrap();

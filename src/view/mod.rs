@@ -16,6 +16,7 @@
 //! records where its event sits in the log (tx, index), and `why`/`export` read it back.
 
 pub mod alias;
+mod raw;
 
 use std::sync::OnceLock;
 
@@ -111,30 +112,47 @@ pub struct View {
     counters: Counters,
     terms: Vec<TermData>,
     /// Tx at which each term was first seen.
+    #[serde(with = "raw::u64s")]
     first_seen: Vec<Tx>,
-    names: FxHashMap<Box<str>, TermId>,
-    literals: FxHashMap<Value, TermId>,
+    /// Derived from `terms`, built on first use (not checkpointed).
+    #[serde(skip)]
+    names: OnceLock<FxHashMap<Box<str>, TermId>>,
+    /// Derived from `terms`, built on first use (not checkpointed).
+    #[serde(skip)]
+    literals: OnceLock<FxHashMap<Value, TermId>>,
     preds: Vec<PredInfo>,
     pred_ids: FxHashMap<Box<str>, PredId>,
+    #[serde(with = "raw::triples")]
     triples: Vec<Triple>,
-    triple_ids: FxHashMap<(TermId, PredId, TermId), TripleId>,
+    /// Derived from `triples`, built on first use (not checkpointed).
+    #[serde(skip)]
+    triple_ids: OnceLock<FxHashMap<(TermId, PredId, TermId), TripleId>>,
     /// Most triples have one support: kept inline, without an allocation.
+    #[serde(with = "raw::supports")]
     supports: Vec<SmallVec<[SupportRec; 1]>>,
     /// Whether each triple is live now (at the watermark).
+    #[serde(with = "raw::bools")]
     live: Vec<bool>,
     live_count: u64,
     /// Adjacency by subject and by object: triple ids, with [`MIRROR`] set on the
     /// reverse entry of a symmetric triple.
+    #[serde(with = "raw::lists")]
     out: Vec<Vec<u32>>,
+    #[serde(with = "raw::lists")]
     inc: Vec<Vec<u32>>,
+    #[serde(with = "raw::lists")]
     by_pred: Vec<Vec<TripleId>>,
     /// Type history of each entity name: (tx, type), in log order.
     types: FxHashMap<TermId, Vec<(Tx, EntityType)>>,
     alias_edges: Vec<AliasEdge>,
     articles: FxHashMap<TermId, ArticleMeta>,
-    article_by_hash: FxHashMap<String, TermId>,
-    /// Triples each article or note supports.
-    supported_by: FxHashMap<TermId, Vec<TripleId>>,
+    /// Derived from `articles`, built on first use (not checkpointed).
+    #[serde(skip)]
+    article_by_hash: OnceLock<FxHashMap<String, TermId>>,
+    /// Triples each article or note supports, in the order their supports were
+    /// asserted. Derived from `supports`, built on first use (not checkpointed).
+    #[serde(skip)]
+    supported_by: OnceLock<FxHashMap<TermId, Vec<TripleId>>>,
     #[serde(skip)]
     current_aliases: AliasMap,
     #[serde(skip)]
@@ -193,7 +211,9 @@ impl View {
                     .iter()
                     .map(|m| self.intern_name(m, tx, buf))
                     .collect();
-                self.article_by_hash.insert(a.content_hash.clone(), term);
+                if let Some(by_hash) = self.article_by_hash.get_mut() {
+                    by_hash.insert(a.content_hash.clone(), term);
+                }
                 self.articles.insert(
                     term,
                     ArticleMeta {
@@ -243,8 +263,8 @@ impl View {
                     });
                 }
                 self.set_live(triple, true);
-                if let Some(src) = source {
-                    let list = self.supported_by.entry(src).or_default();
+                if let (Some(src), Some(by_source)) = (source, self.supported_by.get_mut()) {
+                    let list = by_source.entry(src).or_default();
                     if list.last() != Some(&triple) {
                         list.push(triple);
                     }
@@ -269,7 +289,7 @@ impl View {
                 if let Some(meta) = self.articles.get_mut(&term) {
                     meta.retracted.get_or_insert(tx);
                 }
-                let triples = self.supported_by.get(&term).cloned().unwrap_or_default();
+                let triples = self.supported_triples(term);
                 for triple in triples {
                     self.retract_supports(triple, tx, |s| s.source == Some(term));
                 }
@@ -342,7 +362,7 @@ impl View {
         };
         let o = match object {
             Value::Entity(name) => self.lookup_name(name, buf),
-            literal => self.literals.get(literal).copied(),
+            literal => self.literals().get(literal).copied(),
         };
         let Some(o) = o else {
             return Vec::new();
@@ -364,7 +384,7 @@ impl View {
 
     fn intern_name(&mut self, name: &str, tx: Tx, buf: &mut String) -> TermId {
         fold_into(name, buf);
-        if let Some(&t) = self.names.get(buf.as_str()) {
+        if let Some(&t) = self.names().get(buf.as_str()) {
             return t;
         }
         let folded: Box<str> = buf.as_str().into();
@@ -376,7 +396,9 @@ impl View {
             },
             tx,
         );
-        self.names.insert(folded, id);
+        if let Some(names) = self.names.get_mut() {
+            names.insert(folded, id);
+        }
         self.sorted_names = OnceLock::new();
         id
     }
@@ -385,11 +407,13 @@ impl View {
         match value {
             Value::Entity(name) => self.intern_name(name, tx, buf),
             literal => {
-                if let Some(&t) = self.literals.get(literal) {
+                if let Some(&t) = self.literals().get(literal) {
                     return t;
                 }
                 let id = self.new_term(TermData::Literal(literal.clone()), tx);
-                self.literals.insert(literal.clone(), id);
+                if let Some(literals) = self.literals.get_mut() {
+                    literals.insert(literal.clone(), id);
+                }
                 id
             }
         }
@@ -414,12 +438,14 @@ impl View {
         // A symmetric triple is stored once, smaller term first, so `A p B` and `B p A`
         // are one triple with one list of supports.
         let (s, o) = if symmetric && o < s { (o, s) } else { (s, o) };
-        if let Some(&t) = self.triple_ids.get(&(s, p, o)) {
+        if let Some(&t) = self.triple_ids().get(&(s, p, o)) {
             return t;
         }
         let id = self.triples.len() as TripleId;
         self.triples.push(Triple { s, p, o });
-        self.triple_ids.insert((s, p, o), id);
+        if let Some(ids) = self.triple_ids.get_mut() {
+            ids.insert((s, p, o), id);
+        }
         self.supports.push(SmallVec::new());
         self.live.push(false);
         if let Some(l) = self.out.get_mut(s as usize) {
@@ -444,7 +470,89 @@ impl View {
 
     fn lookup_name(&self, name: &str, buf: &mut String) -> Option<TermId> {
         fold_into(name, buf);
-        self.names.get(buf.as_str()).copied()
+        self.names().get(buf.as_str()).copied()
+    }
+
+    // ---- derived indexes, built on first use -----------------------------------------
+    //
+    // Checkpoints do not store what can be derived: decoding a hash map costs as much
+    // as building it, and most opens (a query) never touch most of these. Each is kept
+    // up to date by `apply` once built; before that, `apply` leaves it alone and the
+    // build sees the new terms and triples anyway.
+
+    fn names(&self) -> &FxHashMap<Box<str>, TermId> {
+        self.names.get_or_init(|| {
+            let mut map = FxHashMap::default();
+            map.reserve(self.terms.len());
+            for (i, t) in self.terms.iter().enumerate() {
+                if let TermData::Name { folded, .. } = t {
+                    map.insert(folded.clone(), i as TermId);
+                }
+            }
+            map
+        })
+    }
+
+    fn literals(&self) -> &FxHashMap<Value, TermId> {
+        self.literals.get_or_init(|| {
+            let mut map = FxHashMap::default();
+            for (i, t) in self.terms.iter().enumerate() {
+                if let TermData::Literal(v) = t {
+                    map.insert(v.clone(), i as TermId);
+                }
+            }
+            map
+        })
+    }
+
+    fn triple_ids(&self) -> &FxHashMap<(TermId, PredId, TermId), TripleId> {
+        self.triple_ids.get_or_init(|| {
+            let mut map = FxHashMap::default();
+            map.reserve(self.triples.len());
+            for (i, t) in self.triples.iter().enumerate() {
+                map.insert((t.s, t.p, t.o), i as TripleId);
+            }
+            map
+        })
+    }
+
+    fn article_by_hash_map(&self) -> &FxHashMap<String, TermId> {
+        self.article_by_hash.get_or_init(|| {
+            // `apply` lets the later article win a shared hash: replay that order.
+            let mut by_added: Vec<(Tx, TermId, &str)> = self
+                .articles
+                .iter()
+                .map(|(&t, m)| (m.added, t, m.content_hash.as_str()))
+                .collect();
+            by_added.sort_unstable();
+            by_added
+                .into_iter()
+                .map(|(_, t, h)| (h.to_string(), t))
+                .collect()
+        })
+    }
+
+    fn supported_by(&self) -> &FxHashMap<TermId, Vec<TripleId>> {
+        self.supported_by.get_or_init(|| {
+            // Replay the pushes of `apply` in log order: (tx, index) of each assertion.
+            let mut asserted: Vec<((Tx, u32), TermId, TripleId)> = Vec::new();
+            for (i, supports) in self.supports.iter().enumerate() {
+                for s in supports {
+                    if let Some(src) = s.source {
+                        asserted.push((s.event, src, i as TripleId));
+                    }
+                }
+            }
+            asserted.sort_unstable();
+            let mut map: FxHashMap<TermId, Vec<TripleId>> = FxHashMap::default();
+            for (_, src, triple) in asserted {
+                let list = map.entry(src).or_default();
+                if list.last() != Some(&triple) {
+                    list.push(triple);
+                }
+            }
+            map
+        })
     }
 
     // ---- checkpoints ------------------------------------------------------------------
@@ -542,7 +650,7 @@ impl View {
 
     /// The article term whose content hash is `hash`, for duplicate detection.
     pub fn article_by_hash(&self, hash: &str) -> Option<TermId> {
-        self.article_by_hash.get(hash).copied()
+        self.article_by_hash_map().get(hash).copied()
     }
 
     pub fn pred_id(&self, name: &str) -> Option<PredId> {
@@ -614,7 +722,7 @@ impl View {
     fn sorted_names(&self) -> &[(Box<str>, TermId)] {
         self.sorted_names.get_or_init(|| {
             let mut v: Vec<(Box<str>, TermId)> =
-                self.names.iter().map(|(k, v)| (k.clone(), *v)).collect();
+                self.names().iter().map(|(k, v)| (k.clone(), *v)).collect();
             v.sort_unstable();
             v
         })
@@ -627,7 +735,7 @@ impl View {
             .classes()
             .map(|(_, m)| m.len() - 1)
             .sum();
-        self.names.len().saturating_sub(merged)
+        self.names().len().saturating_sub(merged)
     }
 }
 
@@ -681,13 +789,13 @@ impl<'v> Snapshot<'v> {
 
     /// The canonical term of an entity name (folded), if it exists as of this tx.
     pub fn resolve_name(&self, name: &str) -> Option<TermId> {
-        let t = self.view.names.get(fold(name).as_str()).copied()?;
+        let t = self.view.names().get(fold(name).as_str()).copied()?;
         self.exists(t).then(|| self.root(t))
     }
 
     /// The term of a literal value, if it exists as of this tx.
     pub fn resolve_literal(&self, value: &Value) -> Option<TermId> {
-        let t = self.view.literals.get(value).copied()?;
+        let t = self.view.literals().get(value).copied()?;
         self.exists(t).then_some(t)
     }
 
@@ -786,7 +894,7 @@ impl<'v> Snapshot<'v> {
                     out.extend(meta.mentions.iter().map(|&t| self.root(t)));
                 }
             }
-            for &triple in self.view.supported_by.get(m).map_or(&[][..], |v| v) {
+            for &triple in self.view.supported_by().get(m).map_or(&[][..], |v| v) {
                 let asserted_by_then = self
                     .view
                     .supports(triple)
@@ -838,11 +946,11 @@ impl<'v> Snapshot<'v> {
         let mut out = Vec::new();
         for &sm in self.members(s).iter() {
             for &om in self.members(o).iter() {
-                if let Some(&t) = self.view.triple_ids.get(&(sm, p, om)) {
+                if let Some(&t) = self.view.triple_ids().get(&(sm, p, om)) {
                     out.push(t);
                 }
                 if symmetric {
-                    if let Some(&t) = self.view.triple_ids.get(&(om, p, sm)) {
+                    if let Some(&t) = self.view.triple_ids().get(&(om, p, sm)) {
                         out.push(t);
                     }
                 }
@@ -1034,7 +1142,7 @@ impl<'v> Snapshot<'v> {
     pub fn entities(&self) -> Vec<TermId> {
         let mut out: Vec<TermId> = self
             .view
-            .names
+            .names()
             .values()
             .filter(|&&t| self.exists(t))
             .map(|&t| self.root(t))
@@ -1048,7 +1156,10 @@ impl<'v> Snapshot<'v> {
 impl View {
     /// Triples an article or note term supports (live or not).
     pub fn supported_triples(&self, source: TermId) -> Vec<TripleId> {
-        self.supported_by.get(&source).cloned().unwrap_or_default()
+        self.supported_by()
+            .get(&source)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 

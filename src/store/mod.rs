@@ -221,13 +221,22 @@ impl Store {
                     })
                 }
                 Err(e) => {
+                    // A permission or read-only file system is the system's refusal, not
+                    // damage: restoring from a backup would not help.
+                    let refused_by_system = matches!(&e, sled::Error::Io(io)
+                        if matches!(io.kind(), std::io::ErrorKind::PermissionDenied
+                            | std::io::ErrorKind::ReadOnlyFilesystem));
+                    let advice = if refused_by_system {
+                        "annals needs to write to the database folder, even to read it; \
+                         open it where it is writable"
+                    } else {
+                        "if the files are damaged, restore from a backup made with \
+                         `annals export events`"
+                    };
                     return Err(Error::CannotOpen {
                         path: display.to_string(),
-                        reason: format!(
-                            "sled refused it ({e}); if the files are damaged, restore from a \
-                             backup made with `annals export events`"
-                        ),
-                    })
+                        reason: format!("sled refused it ({e}); {advice}"),
+                    });
                 }
             }
         }

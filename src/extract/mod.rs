@@ -304,15 +304,13 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
     // Stage 8.
     let original = Original::new(&input.text);
     let res = resources::get();
+    // One digest of the text: the content hash, and the id when none is given.
+    let content_hash = hex(&Sha256::digest(input.text.as_bytes()));
     let article_id = input
         .id
         .clone()
         .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| {
-            let h = hex(&Sha256::digest(input.text.as_bytes()));
-            h.get(..12).unwrap_or(&h).to_string()
-        });
-    let content_hash = hex(&Sha256::digest(input.text.as_bytes()));
+        .unwrap_or_else(|| content_hash.get(..12).unwrap_or(&content_hash).to_string());
     let extractor = Extractor {
         name: EXTRACTOR_NAME.to_string(),
         version: extractor_version().to_string(),
@@ -441,7 +439,8 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             {
                 continue;
             }
-            if let Some(c) = res.demonyms.get(&fold(t.text(text))) {
+            // `s.folded[k]` is `fold` of this token's text, computed once per sentence.
+            if let Some(c) = s.folded.get(k).and_then(|w| res.demonyms.get(w)) {
                 items.push(Item {
                     kind: ItemKind::Dem(c.clone()),
                     tag: relation::T_DEM,

@@ -662,6 +662,11 @@ pub fn find_matches<'r>(rules: &'r Rules, lang: &str, t: &Template) -> Vec<Match
         }
         let mut pos = 0;
         while pos < t.text.len() {
+            // A plain search first: most candidate rules do not match, and only a
+            // match pays for the capture groups.
+            if !rule.re.is_match_at(&t.text, pos) {
+                break;
+            }
             let Some(c) = rule.re.captures_at(&t.text, pos) else {
                 break;
             };

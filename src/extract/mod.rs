@@ -142,15 +142,30 @@ pub fn detect_language(text: &str) -> &'static str {
         .filter(|w| !w.is_empty())
         .take(2000)
     {
-        let w = w.to_lowercase();
+        // The lists are short ASCII words: a longer or non-ASCII word (lowered only
+        // when needed) is in neither.
+        if w.len() > 6 {
+            continue;
+        }
+        let mut buf = [0u8; 6];
+        let lowered;
+        let w: &str = if w.is_ascii() {
+            let b = buf.get_mut(..w.len()).unwrap_or_default();
+            b.copy_from_slice(w.as_bytes());
+            b.make_ascii_lowercase();
+            std::str::from_utf8(b).unwrap_or("")
+        } else {
+            lowered = w.to_lowercase();
+            &lowered
+        };
         // "a" is French ("il a") and English ("a deal"): it counts for neither.
         if w == "a" {
             continue;
         }
-        if FR_WORDS.contains(&w.as_str()) {
+        if FR_WORDS.contains(&w) {
             fr += 1;
         }
-        if EN_WORDS.contains(&w.as_str()) {
+        if EN_WORDS.contains(&w) {
             en += 1;
         }
     }

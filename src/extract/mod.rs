@@ -142,15 +142,30 @@ pub fn detect_language(text: &str) -> &'static str {
         .filter(|w| !w.is_empty())
         .take(2000)
     {
-        let w = w.to_lowercase();
+        // The lists are short ASCII words: a longer or non-ASCII word (lowered only
+        // when needed) is in neither.
+        if w.len() > 6 {
+            continue;
+        }
+        let mut buf = [0u8; 6];
+        let lowered;
+        let w: &str = if w.is_ascii() {
+            let b = buf.get_mut(..w.len()).unwrap_or_default();
+            b.copy_from_slice(w.as_bytes());
+            b.make_ascii_lowercase();
+            std::str::from_utf8(b).unwrap_or("")
+        } else {
+            lowered = w.to_lowercase();
+            &lowered
+        };
         // "a" is French ("il a") and English ("a deal"): it counts for neither.
         if w == "a" {
             continue;
         }
-        if FR_WORDS.contains(&w.as_str()) {
+        if FR_WORDS.contains(&w) {
             fr += 1;
         }
-        if EN_WORDS.contains(&w.as_str()) {
+        if EN_WORDS.contains(&w) {
             en += 1;
         }
     }
@@ -304,15 +319,13 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
     // Stage 8.
     let original = Original::new(&input.text);
     let res = resources::get();
+    // One digest of the text: the content hash, and the id when none is given.
+    let content_hash = hex(&Sha256::digest(input.text.as_bytes()));
     let article_id = input
         .id
         .clone()
         .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| {
-            let h = hex(&Sha256::digest(input.text.as_bytes()));
-            h.get(..12).unwrap_or(&h).to_string()
-        });
-    let content_hash = hex(&Sha256::digest(input.text.as_bytes()));
+        .unwrap_or_else(|| content_hash.get(..12).unwrap_or(&content_hash).to_string());
     let extractor = Extractor {
         name: EXTRACTOR_NAME.to_string(),
         version: extractor_version().to_string(),
@@ -441,7 +454,8 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             {
                 continue;
             }
-            if let Some(c) = res.demonyms.get(&fold(t.text(text))) {
+            // `s.folded[k]` is `fold` of this token's text, computed once per sentence.
+            if let Some(c) = s.folded.get(k).and_then(|w| res.demonyms.get(w)) {
                 items.push(Item {
                     kind: ItemKind::Dem(c.clone()),
                     tag: relation::T_DEM,

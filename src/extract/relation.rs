@@ -33,13 +33,15 @@
 //! Qualifiers are `name=value` pairs separated by `;`; `strict` (for `@title`) accepts a
 //! role only when a word of it is a known title.
 //!
-//! Each rule is compiled once into a regular expression; a cheap prefilter (placeholder
-//! kinds present, one required word present) skips most rules for most sentences.
+//! Each rule is compiled once into a regular expression. Rules are indexed by their
+//! required words: a template's words name the few rules that can match (one hash
+//! lookup per word), the placeholder kinds present rule out more, and only the rest
+//! run their regex.
 
 use std::sync::OnceLock;
 
 use regex::Regex;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::literal::DateValue;
 use super::token::tokenize;
@@ -159,10 +161,11 @@ impl Rule {
 pub struct Rules {
     pub version: String,
     pub rules: Vec<Rule>,
-    /// per language ("fr", "en"): the indices of its rules and their regexes in one
-    /// set, so that one pass over a template says which rules can match and only those
-    /// run their (slower) capturing search
-    sets: Vec<(&'static str, Vec<usize>, regex::RegexSet)>,
+    /// rules by the words of their required word group: a template's words name the
+    /// only rules that can match (one hash lookup per word, not per rule and word)
+    by_word: FxHashMap<String, Vec<usize>>,
+    /// rules without a required word group: tried on every template
+    wordless: Vec<usize>,
     /// lines that did not compile, with the reason (reported as notices and by tests)
     pub errors: Vec<String>,
 }
@@ -394,24 +397,24 @@ fn parse_rules(src: &str) -> Rules {
             Err(e) => errors.push(format!("rules line {line_no}: {e}")),
         }
     }
-    // Without a set (it failed to build, e.g. too large), every rule is tried.
-    let mut sets = Vec::new();
-    for lang in ["fr", "en"] {
-        let ids: Vec<usize> = (0..rules.len())
-            .filter(|&i| rules[i].lang.as_deref().is_none_or(|l| l == lang))
-            .collect();
-        if let Ok(set) = regex::RegexSetBuilder::new(ids.iter().map(|&i| rules[i].re.as_str()))
-            .size_limit(64 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()
-        {
-            sets.push((lang, ids, set));
+    let mut by_word: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    let mut wordless = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        if r.need_words.is_empty() {
+            wordless.push(i);
+        }
+        for w in &r.need_words {
+            let ids = by_word.entry(w.clone()).or_default();
+            if ids.last() != Some(&i) {
+                ids.push(i);
+            }
         }
     }
     Rules {
         version,
         rules,
-        sets,
+        by_word,
+        wordless,
         errors,
     }
 }
@@ -642,21 +645,28 @@ pub struct Match<'r> {
 /// included: each start position is tried).
 pub fn find_matches<'r>(rules: &'r Rules, lang: &str, t: &Template) -> Vec<Match<'r>> {
     let mut out = Vec::new();
-    let words: FxHashSet<&str> = t.text.split(' ').filter(|w| !w.is_empty()).collect();
-    let candidates: Vec<usize> = match rules.sets.iter().find(|(l, ..)| *l == lang) {
-        Some((_, ids, set)) => set
-            .matches(&t.text)
-            .into_iter()
-            .filter_map(|k| ids.get(k).copied())
-            .collect(),
-        None => (0..rules.rules.len()).collect(),
-    };
+    // The rules whose required words occur in the template, in file order.
+    let mut candidates: Vec<usize> = rules.wordless.clone();
+    for w in t.text.split(' ').filter(|w| !w.is_empty()) {
+        if let Some(ids) = rules.by_word.get(w) {
+            candidates.extend_from_slice(ids);
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
     for rule in candidates.into_iter().filter_map(|i| rules.rules.get(i)) {
-        if rule.lang.as_deref().is_some_and(|l| l != lang) || !rule.may_match(&words, t.tags) {
+        if rule.lang.as_deref().is_some_and(|l| l != lang)
+            || !rule.need_tags.iter().all(|tag| tag & t.tags != 0)
+        {
             continue;
         }
         let mut pos = 0;
         while pos < t.text.len() {
+            // A plain search first: most candidate rules do not match, and only a
+            // match pays for the capture groups.
+            if !rule.re.is_match_at(&t.text, pos) {
+                break;
+            }
             let Some(c) = rule.re.captures_at(&t.text, pos) else {
                 break;
             };
@@ -707,7 +717,6 @@ mod tests {
     fn every_rule_compiles() {
         let r = rules();
         assert!(r.errors.is_empty(), "{:?}", r.errors);
-        assert_eq!(r.sets.len(), 2, "the rule sets did not build");
         assert!(r.rules.len() > 50);
         assert_ne!(r.version, "0");
     }

@@ -111,9 +111,8 @@ pub fn plan_commits(
     let mut commits = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         progress(i);
-        let extraction = extract::extract(input, &gazetteer);
-        let hash = extraction.article.content_hash.clone();
-        let id = extraction.article.id.clone();
+        // Duplicates are known from the text alone: skip them before extracting.
+        let hash = extract::content_hash(&input.text);
         let duplicate_of = gazetteer
             .snapshot
             .view()
@@ -124,7 +123,8 @@ pub fn plan_commits(
             report.duplicates.push((input.origin.clone(), of));
             continue;
         }
-        seen.insert(hash, id);
+        let extraction = extract::extract(input, &gazetteer);
+        seen.insert(hash, extraction.article.id.clone());
         report.notices.extend(
             extraction
                 .notices

@@ -320,7 +320,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
     let original = Original::new(&input.text);
     let res = resources::get();
     // One digest of the text: the content hash, and the id when none is given.
-    let content_hash = hex(&Sha256::digest(input.text.as_bytes()));
+    let content_hash = content_hash(&input.text);
     let article_id = input
         .id
         .clone()
@@ -1050,6 +1050,11 @@ fn coordinated(tpl: &Template, i: usize) -> Vec<usize> {
         }
     }
     out
+}
+
+/// The content hash duplicates are detected by: hex SHA-256 of the text.
+pub fn content_hash(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
 }
 
 fn hex(bytes: &[u8]) -> String {

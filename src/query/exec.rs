@@ -15,11 +15,13 @@
 //!    folded once), offset and limit are applied, and values become [`Value`]s.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::Datelike;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::ast::{AggFunc, CompareOp};
@@ -29,7 +31,7 @@ use super::compile::{
 use super::plan::{Plan, Step, StepKind};
 use crate::error::{Error, Result};
 use crate::table::Table;
-use crate::value::{compare_values, fold, Money, Value};
+use crate::value::{compare_values, fold, fold_into, Money, Value};
 use crate::view::{FactRef, PredId, Snapshot, TermId, TermRef};
 
 pub type Row = Vec<Option<Val>>;
@@ -1173,39 +1175,57 @@ impl<'a, 'v> Exec<'a, 'v> {
             return order_idx;
         }
         let snap = self.snap;
-        let mut distinct: Vec<Val> = cells.iter().flatten().copied().collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let keys: Vec<Key> = distinct
+        // Number the distinct values in the order met: `cell_ids[c]` is cell c's value
+        // (0 for unbound, else 1 + its index in `distinct`).
+        let mut ids: FxHashMap<Val, u32> = FxHashMap::default();
+        let mut distinct: Vec<Val> = Vec::new();
+        let cell_ids: Vec<u32> = cells
             .iter()
-            .map(|&v| key_of(snap, &self.arena, v))
+            .map(|c| match c {
+                None => 0,
+                Some(v) => *ids.entry(*v).or_insert_with(|| {
+                    distinct.push(*v);
+                    distinct.len() as u32
+                }),
+            })
             .collect();
-        let mut idx: Vec<usize> = (0..distinct.len()).collect();
-        idx.sort_unstable_by(|&a, &b| match (keys.get(a), keys.get(b)) {
+        // Most values differ in their first folded bytes: ordering by those first leaves
+        // the full keys (a fold of each text) to the few ties.
+        let mut buf = String::new();
+        let mut idx: Vec<(u128, u32)> = distinct
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (head_of(snap, &self.arena, v, &mut buf), i as u32))
+            .collect();
+        let keys: Vec<OnceCell<Key>> = distinct.iter().map(|_| OnceCell::new()).collect();
+        let key = |i: u32| {
+            let v = distinct.get(i as usize).copied();
+            keys.get(i as usize).map(|cell| {
+                cell.get_or_init(|| v.map_or(Key::Missing, |v| key_of(snap, &self.arena, v)))
+            })
+        };
+        let full = |a: u32, b: u32| match (key(a), key(b)) {
             (Some(x), Some(y)) => cmp_keys(x, y),
             _ => Ordering::Equal,
-        });
-        // Equal keys share a rank; 0 is unbound.
-        let mut rank: FxHashMap<Val, u32> = FxHashMap::default();
-        rank.reserve(distinct.len());
+        };
+        idx.sort_unstable_by(|&(ha, a), &(hb, b)| ha.cmp(&hb).then_with(|| full(a, b)));
+        // Equal keys share a rank; 0 is unbound. `rank_of[1 + i]` ranks `distinct[i]`.
+        let mut rank_of = vec![0u32; distinct.len() + 1];
         let mut r = 0u32;
-        let mut prev: Option<usize> = None;
-        for &i in &idx {
-            let same = prev.is_some_and(|p| match (keys.get(p), keys.get(i)) {
-                (Some(x), Some(y)) => cmp_keys(x, y) == Ordering::Equal,
-                _ => false,
-            });
+        let mut prev: Option<(u128, u32)> = None;
+        for &(h, i) in &idx {
+            let same = prev.is_some_and(|(ph, p)| ph == h && full(p, i) == Ordering::Equal);
             if !same {
                 r += 1;
             }
-            if let Some(&v) = distinct.get(i) {
-                rank.insert(v, r);
+            if let Some(slot) = rank_of.get_mut(i as usize + 1) {
+                *slot = r;
             }
-            prev = Some(i);
+            prev = Some((h, i));
         }
-        let ranks: Vec<u32> = cells
+        let ranks: Vec<u32> = cell_ids
             .iter()
-            .map(|c| c.map_or(0, |v| rank.get(&v).copied().unwrap_or(0)))
+            .map(|&id| rank_of.get(id as usize).copied().unwrap_or(0))
             .collect();
         let row_ranks = |i: usize| ranks.get(i * width..(i + 1) * width).unwrap_or(&[]);
         order_idx.sort_unstable_by(|&a, &b| {
@@ -1321,6 +1341,63 @@ enum Key<'x> {
     Missing,
 }
 
+/// Sixteen bytes that order like [`cmp_keys`] wherever two heads differ: missing
+/// values, then other literals, then texts by their first fifteen folded bytes. Equal
+/// heads say nothing; compare the keys. `buf` is scratch space for folding.
+fn head_of(snap: &Snapshot, arena: &Arena, v: Val, buf: &mut String) -> u128 {
+    match v {
+        Val::Term(t) => match snap.term(t) {
+            Some(TermRef::Entity { root, .. }) => {
+                text_head(snap.folded_name(root).unwrap_or_default())
+            }
+            Some(TermRef::Literal(l)) => literal_head(l, buf),
+            None => 0,
+        },
+        Val::Extra(i) => arena.get(i).map_or(0, |l| literal_head(l, buf)),
+        Val::Pred(p) => snap.view().pred(p).map_or(0, |info| text_head(&info.name)),
+    }
+}
+
+fn text_head(folded: &str) -> u128 {
+    let mut word = [0u8; 16];
+    for (w, b) in word
+        .iter_mut()
+        .zip(std::iter::once(2).chain(folded.bytes()))
+    {
+        *w = b;
+    }
+    u128::from_be_bytes(word)
+}
+
+fn literal_head(l: &Value, buf: &mut String) -> u128 {
+    match l {
+        Value::Str(s) | Value::Entity(s) => {
+            // The fold of a prefix is a prefix of the fold: fold a few characters, and
+            // the whole text only when they fold to fewer bytes than the head holds.
+            let cut = s.char_indices().nth(HEAD_CHARS).map_or(s.len(), |(c, _)| c);
+            fold_into(s.get(..cut).unwrap_or(s), buf);
+            if buf.len() < 15 && cut < s.len() {
+                fold_into(s, buf);
+            }
+            text_head(buf)
+        }
+        Value::Date(d) => date_head(d),
+        Value::DateTime(t) => date_head(&t.date_naive()),
+        // Numbers and money: their class only.
+        _ => 1 << 120,
+    }
+}
+
+/// Dates after numbers, by day: a date and a date-time on different days compare as
+/// their days do (`compare_values`), and the same day is a tie left to the full key.
+fn date_head(d: &chrono::NaiveDate) -> u128 {
+    let day = i64::from(d.num_days_from_ce()) + (1 << 31);
+    (1 << 120) | (1 << 112) | u128::from(day as u64 & 0xFFFF_FFFF)
+}
+
+/// Characters folded for [`head_of`]: enough for fifteen bytes unless most are spaces.
+const HEAD_CHARS: usize = 24;
+
 const FOLD_PREFIX: usize = 48;
 
 fn text_key(s: &str) -> Key<'_> {
@@ -1412,6 +1489,60 @@ fn cmp_vals(snap: &Snapshot, arena: &Arena, a: Val, b: Val) -> Ordering {
 mod tests {
     use super::*;
     use crate::value::compare_text;
+
+    fn test_key(v: &Value) -> Key<'_> {
+        match v {
+            Value::Str(s) => text_key(s),
+            other => Key::Other(other),
+        }
+    }
+
+    /// Wherever two heads differ, they order as the full keys do.
+    #[test]
+    fn heads_order_like_keys() {
+        use chrono::TimeZone;
+        let long = "Le président a déclaré que la coopération".repeat(2);
+        let mut values: Vec<Value> = [
+            long.clone(),
+            format!("{long} avec OpenAI"),
+            long.to_uppercase(),
+            "Élan".into(),
+            "elan".into(),
+            "ELAN".into(),
+            "  \u{301}\u{301}  x".into(),
+            "a\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}b".into(),
+            "ab".into(),
+            "abcdefghijklmnop".into(),
+            "abcdefghijklmnoq".into(),
+            "abcdefghijklmno".into(),
+            format!("{}b", " ".repeat(30)),
+            String::new(),
+        ]
+        .into_iter()
+        .map(Value::Str)
+        .collect();
+        for d in [(2025, 5, 14), (2025, 5, 15), (1, 1, 1), (2026, 1, 1)] {
+            if let Some(date) = chrono::NaiveDate::from_ymd_opt(d.0, d.1, d.2) {
+                values.push(Value::Date(date));
+            }
+        }
+        values.push(Value::DateTime(
+            chrono::Utc.with_ymd_and_hms(2025, 5, 14, 12, 0, 0).unwrap(),
+        ));
+        values.push(Value::Int(-3));
+        values.push(Value::Int(7));
+        values.push(Value::Decimal(2.5));
+        let (mut ba, mut bb) = (String::new(), String::new());
+        for a in &values {
+            for b in &values {
+                let (ha, hb) = (literal_head(a, &mut ba), literal_head(b, &mut bb));
+                if ha != hb {
+                    let (ka, kb) = (test_key(a), test_key(b));
+                    assert_eq!(ha.cmp(&hb), cmp_keys(&ka, &kb), "{a:?} vs {b:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn prefix_folded_keys_order_like_compare_text() {

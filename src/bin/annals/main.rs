@@ -3,6 +3,12 @@
 //! SPEC §4. Notices, hints, progress and timers go to standard error. All the work is in
 //! the library; this file only wires it to a terminal.
 
+// No unwrap, expect or unchecked index outside tests; see the note in src/lib.rs.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

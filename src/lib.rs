@@ -29,6 +29,16 @@
 //!    and streams solutions through the view's indexes.
 //! 3. The result is a [`table::Table`]; the binary renders it as a table, TSV, CSV, JSON
 //!    or JSON lines. The library never prints and never exits.
+
+// Input must not be able to panic the library: no unwrap, expect or unchecked index
+// outside tests (CI runs clippy with -D warnings). An index that provably cannot fail
+// gets a local `#[allow(clippy::indexing_slicing)]` with a `// why:` comment. Not in
+// Cargo.toml's [lints], which would also reach the integration tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 pub mod error;
 pub mod event;
 pub mod export;

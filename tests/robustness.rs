@@ -182,6 +182,47 @@ fn bad_articles_are_refused_with_the_file_name() {
 }
 
 #[test]
+fn empty_import_file_is_refused() {
+    let (dir, db) = loaded();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    std::fs::write(p("empty.jsonl"), b"").unwrap();
+    std::fs::write(p("blank.jsonl"), b"  \n\n\t\r\n").unwrap();
+    std::fs::write(
+        p("good.jsonl"),
+        "{\"subject\": \"G42\", \"predicate\": \"located_in\", \"object\": \"Abu Dhabi\"}\n",
+    )
+    .unwrap();
+    let said = "the file is empty; nothing was imported";
+    refused(
+        &db,
+        &["import", &p("empty.jsonl")],
+        1,
+        &["empty.jsonl", said],
+    );
+    refused(
+        &db,
+        &["import", &p("blank.jsonl")],
+        1,
+        &["blank.jsonl", said],
+    );
+    // All or nothing: a good file beside the empty one is not imported either.
+    refused(
+        &db,
+        &["import", &p("good.jsonl"), &p("empty.jsonl")],
+        1,
+        &["empty.jsonl", said],
+    );
+    // Standard input (null here) that is empty.
+    refused(&db, &["import", "-"], 1, &["standard input is empty"]);
+    // Into a new database: refused before the database is created.
+    let new = dir.path().join("new");
+    let out = annals(&new, &["import", &p("empty.jsonl")]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains(said), "{}", stderr(&out));
+    assert!(!new.exists(), "an empty import created a database");
+}
+
+#[test]
 fn latin1_article_is_decoded_with_a_notice() {
     let (dir, db) = loaded();
     let f = dir.path().join("latin1.txt");

@@ -30,19 +30,24 @@ fn tokens(s: &str) -> Vec<String> {
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    // `prev` is the row of the previous char of `a`; `cur` is built from it, cell by
+    // cell: `left` is the cell just built, `diag` and `up` are the cells of `prev` above
+    // and above-left of the next.
     let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+    let mut cur: Vec<usize> = Vec::with_capacity(b.len() + 1);
+    for (i, ca) in a.chars().enumerate() {
+        cur.clear();
+        let mut left = i + 1;
+        cur.push(left);
+        for ((&diag, &up), &cb) in prev.iter().zip(prev.iter().skip(1)).zip(&b) {
+            let cost = usize::from(ca != cb);
+            left = (up + 1).min(left + 1).min(diag + cost);
+            cur.push(left);
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    prev.last().copied().unwrap_or(b.len())
 }
 
 /// Similarity of two folded tokens in [0, 1]: edit distance, with a short form that ends
@@ -71,7 +76,7 @@ fn token_sim(a: &str, b: &str) -> f64 {
 pub fn name_similarity(a: &str, b: &str) -> f64 {
     let ta = tokens(a);
     let tb = tokens(b);
-    let (Some(la), Some(lb)) = (ta.last(), tb.last()) else {
+    let (Some((la, ra)), Some((lb, rb))) = (ta.split_last(), tb.split_last()) else {
         return 0.0;
     };
     if ta == tb {
@@ -79,7 +84,6 @@ pub fn name_similarity(a: &str, b: &str) -> f64 {
     }
     // Surname first: the last tokens weigh 0.6, the given names 0.4.
     let last = token_sim(la, lb);
-    let (ra, rb) = (&ta[..ta.len() - 1], &tb[..tb.len() - 1]);
     let rest = if ra.is_empty() || rb.is_empty() {
         0.7 // one side gives no first name: neither evidence for nor against
     } else {
@@ -147,14 +151,19 @@ pub fn suggest(
     }
     let mut pairs: FxHashSet<(usize, usize)> = FxHashSet::default();
     for ids in blocks.values() {
-        for (x, &i) in ids.iter().enumerate() {
-            for &j in &ids[x + 1..] {
+        let mut rest = ids.as_slice();
+        while let Some((&i, tail)) = rest.split_first() {
+            rest = tail;
+            for &j in tail {
                 let (i, j) = if i < j { (i, j) } else { (j, i) };
-                if folded[i] == folded[j] {
+                let (Some(fi), Some(fj)) = (folded.get(i), folded.get(j)) else {
+                    continue;
+                };
+                if fi == fj {
                     continue;
                 }
                 if let Some(t) = &target {
-                    if &folded[i] != t && &folded[j] != t {
+                    if fi != t && fj != t {
                         continue;
                     }
                 }
@@ -163,21 +172,24 @@ pub fn suggest(
         }
     }
     let mut cache: FxHashMap<usize, FxHashSet<String>> = FxHashMap::default();
-    let mut neigh = |i: usize| -> FxHashSet<String> {
+    let mut neigh = |i: usize, name: &str| -> FxHashSet<String> {
         cache
             .entry(i)
-            .or_insert_with(|| neighbours(&names[i].0).iter().map(|n| fold(n)).collect())
+            .or_insert_with(|| neighbours(name).iter().map(|n| fold(n)).collect())
             .clone()
     };
     let mut out = Vec::new();
     let mut pairs: Vec<(usize, usize)> = pairs.into_iter().collect();
     pairs.sort_unstable();
     for (i, j) in pairs {
-        let ns = name_similarity(&names[i].0, &names[j].0);
+        let (Some((a, _)), Some((b, _))) = (names.get(i), names.get(j)) else {
+            continue;
+        };
+        let ns = name_similarity(a, b);
         if ns < 0.6 {
             continue;
         }
-        let (na, nb) = (neigh(i), neigh(j));
+        let (na, nb) = (neigh(i, a), neigh(j, b));
         let shared: Vec<&String> = {
             let mut v: Vec<&String> = na.intersection(&nb).collect();
             v.sort();
@@ -201,8 +213,8 @@ pub fn suggest(
             ));
         }
         out.push(AliasSuggestion {
-            a: names[i].0.clone(),
-            b: names[j].0.clone(),
+            a: a.clone(),
+            b: b.clone(),
             score,
             reason,
         });
@@ -220,6 +232,16 @@ pub fn suggest(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("flaw", "lawn"), 2);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("abc", ""), 3);
+        assert_eq!(levenshtein("", ""), 0);
+        assert_eq!(levenshtein("Zoé", "Zoe"), 1);
+    }
 
     #[test]
     fn surname_first() {

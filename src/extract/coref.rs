@@ -72,104 +72,124 @@ pub fn resolve(doc: &Doc, mentions: &mut [Mention]) -> Vec<Entity> {
     // Multi-word persons and organizations, by key, for short forms to join.
     let mut person_last: FxHashMap<String, Vec<String>> = FxHashMap::default();
     let mut org_first: FxHashMap<String, Vec<String>> = FxHashMap::default();
-    for (i, m) in mentions.iter().enumerate() {
-        let words: Vec<&str> = keys[i].split(' ').collect();
-        if words.len() < 2 || m.known.is_some() {
+    for ((m, key), ty) in mentions.iter().zip(&keys).zip(&prelim) {
+        let words: Vec<&str> = key.split(' ').collect();
+        let [first, .., last] = words.as_slice() else {
+            continue;
+        };
+        if m.known.is_some() {
             continue;
         }
-        if prelim[i] == EntityType::Person {
-            if let Some(last) = words.last() {
-                let v = person_last.entry(last.to_string()).or_default();
-                if !v.contains(&keys[i]) {
-                    v.push(keys[i].clone());
-                }
+        if *ty == EntityType::Person {
+            let v = person_last.entry(last.to_string()).or_default();
+            if !v.contains(key) {
+                v.push(key.clone());
             }
-        } else if prelim[i] == EntityType::Organization && m.cue_type.is_none() {
-            let v = org_first.entry(words[0].to_string()).or_default();
-            if !v.contains(&keys[i]) {
-                v.push(keys[i].clone());
+        } else if *ty == EntityType::Organization && m.cue_type.is_none() {
+            let v = org_first.entry(first.to_string()).or_default();
+            if !v.contains(key) {
+                v.push(key.clone());
             }
         }
     }
     let mut forced_person = vec![false; mentions.len()];
-    for (i, m) in mentions.iter().enumerate() {
-        if m.known.is_some() || m.cue_type.is_some() || keys[i].contains(' ') {
+    for ((m, key), forced) in mentions.iter().zip(&mut keys).zip(&mut forced_person) {
+        if m.known.is_some() || m.cue_type.is_some() || key.contains(' ') {
             continue;
         }
-        if let Some(v) = person_last.get(&keys[i]) {
-            if v.len() == 1 {
-                keys[i] = v[0].clone();
-                forced_person[i] = true;
-                continue;
-            }
+        if let Some([only]) = person_last.get(key.as_str()).map(Vec::as_slice) {
+            *key = only.clone();
+            *forced = true;
+            continue;
         }
-        if let Some(v) = org_first.get(&keys[i]) {
-            if v.len() == 1 {
-                keys[i] = v[0].clone();
-            }
+        if let Some([only]) = org_first.get(key.as_str()).map(Vec::as_slice) {
+            *key = only.clone();
         }
     }
-    // Entities in order of first mention.
-    let mut index: FxHashMap<String, usize> = FxHashMap::default();
-    let mut ents: Vec<Entity> = Vec::new();
-    let mut votes: Vec<Votes> = Vec::new();
-    let mut fixed: Vec<Option<EntityType>> = Vec::new();
-    let mut longest: Vec<(usize, String)> = Vec::new();
-    let mut in_body: Vec<bool> = Vec::new();
-    for (i, m) in mentions.iter_mut().enumerate() {
-        let id = *index.entry(keys[i].clone()).or_insert_with(|| {
-            ents.push(Entity {
-                name: String::new(),
-                etype: EntityType::Other,
-                surfaces: Vec::new(),
-                teaser_only: true,
-            });
-            votes.push([0.0; 5]);
-            fixed.push(None);
-            longest.push((0, String::new()));
-            in_body.push(false);
-            ents.len() - 1
-        });
-        m.entity = id;
-        let e = &mut ents[id];
-        if !e.surfaces.contains(&m.surface) {
-            e.surfaces.push(m.surface.clone());
+    // Entities in order of first mention: what the mentions of each say, by key.
+    let mut gathered: FxHashMap<String, Gathered> = FxHashMap::default();
+    for ((m, key), forced) in mentions.iter_mut().zip(keys).zip(forced_person) {
+        let next_id = gathered.len();
+        let g = gathered
+            .entry(key)
+            .or_insert_with(|| Gathered::new(next_id));
+        m.entity = g.id;
+        if !g.surfaces.contains(&m.surface) {
+            g.surfaces.push(m.surface.clone());
         }
         let teaser = doc.sents.get(m.sent).is_some_and(|s| s.span.teaser);
-        in_body[id] |= !teaser;
+        g.in_body |= !teaser;
         match (&m.known, m.cue_type) {
             (Some((canon, t)), _) => {
-                fixed[id] = Some(*t);
-                longest[id] = (usize::MAX, canon.clone());
+                g.fixed = Some(*t);
+                g.longest = (usize::MAX, canon.clone());
             }
-            (None, Some(t)) => fixed[id] = fixed[id].or(Some(t)),
+            (None, Some(t)) => g.fixed = g.fixed.or(Some(t)),
             _ => {}
         }
-        if forced_person[i] {
-            fixed[id] = fixed[id].or(Some(EntityType::Person));
+        if forced {
+            g.fixed = g.fixed.or(Some(EntityType::Person));
         }
         let v = vote_of(m);
-        for (a, b) in votes[id].iter_mut().zip(v) {
+        for (a, b) in g.votes.iter_mut().zip(v) {
             *a += b;
         }
         let name = strip_legal_suffix(&m.surface).to_string();
         let len = name.chars().count();
-        if longest[id].0 != usize::MAX && len > longest[id].0 {
-            longest[id] = (len, name);
+        if g.longest.0 != usize::MAX && len > g.longest.0 {
+            g.longest = (len, name);
         }
     }
-    for (id, e) in ents.iter_mut().enumerate() {
-        e.name = std::mem::take(&mut longest[id].1);
-        let ntok = e.name.split_whitespace().count();
-        e.etype = fixed[id].unwrap_or_else(|| typing::decide(votes[id], ntok, is_acronym(&e.name)));
-        e.teaser_only = !in_body[id];
-    }
+    let mut gathered: Vec<Gathered> = gathered.into_values().collect();
+    gathered.sort_unstable_by_key(|g| g.id);
+    let ents: Vec<Entity> = gathered.into_iter().map(Gathered::into_entity).collect();
     for m in mentions.iter_mut() {
         if let Some(e) = ents.get(m.entity) {
             m.etype = e.etype;
         }
     }
     ents
+}
+
+/// What the mentions of one entity say, gathered before the entity is named and typed.
+struct Gathered {
+    /// the entity's index in the article: the order of its first mention
+    id: usize,
+    surfaces: Vec<String>,
+    votes: Votes,
+    /// a type the knowledge base or a cue forces
+    fixed: Option<EntityType>,
+    /// the fullest name so far and its length in chars (`usize::MAX`: a canonical name)
+    longest: (usize, String),
+    /// named outside teaser lines
+    in_body: bool,
+}
+
+impl Gathered {
+    fn new(id: usize) -> Self {
+        Gathered {
+            id,
+            surfaces: Vec::new(),
+            votes: [0.0; 5],
+            fixed: None,
+            longest: (0, String::new()),
+            in_body: false,
+        }
+    }
+
+    fn into_entity(self) -> Entity {
+        let name = self.longest.1;
+        let ntok = name.split_whitespace().count();
+        let etype = self
+            .fixed
+            .unwrap_or_else(|| typing::decide(self.votes, ntok, is_acronym(&name)));
+        Entity {
+            name,
+            etype,
+            surfaces: self.surfaces,
+            teaser_only: !self.in_body,
+        }
+    }
 }
 
 fn is_acronym(s: &str) -> bool {

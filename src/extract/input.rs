@@ -233,7 +233,10 @@ pub fn decode_windows_1252(bytes: &[u8]) -> String {
     bytes
         .iter()
         .map(|&b| match b {
-            0x80..=0x9F => HIGH[(b - 0x80) as usize],
+            0x80..=0x9F => HIGH
+                .get(usize::from(b - 0x80))
+                .copied()
+                .unwrap_or(b as char),
             _ => b as char,
         })
         .collect()

@@ -115,9 +115,12 @@ pub fn parse_number(s: &str, lang: &str) -> Option<f64> {
     let s = s.trim();
     let grouped = |sep: char| {
         let parts: Vec<&str> = s.split(sep).collect();
-        parts.len() > 1
-            && parts[0].len() <= 3
-            && parts[1..].iter().all(|p| p.len() == 3)
+        let [first, rest @ ..] = parts.as_slice() else {
+            return false;
+        };
+        !rest.is_empty()
+            && first.len() <= 3
+            && rest.iter().all(|p| p.len() == 3)
             && parts
                 .iter()
                 .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))

@@ -294,11 +294,14 @@ fn is_initial(doc: &Doc, s: &super::Sent, k: usize) -> bool {
     if k == 0 {
         return true;
     }
-    let prev = s.tokens[k - 1].text(text);
-    if matches!(prev, ":" | "\"" | "-" | "(") {
+    // A token past the end of the sentence starts nothing.
+    let Some(before @ [.., prev]) = s.tokens.get(..k) else {
+        return false;
+    };
+    if matches!(prev.text(text), ":" | "\"" | "-" | "(") {
         return true;
     }
-    s.tokens[..k].iter().all(|t| t.kind == Kind::Punct)
+    before.iter().all(|t| t.kind == Kind::Punct)
 }
 
 /// Whether a known name (gazetteer) of at least two words starts at token `i`.
@@ -347,7 +350,9 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
             })
             .collect();
         let word = |k: usize| -> &str { toks.get(k).map(|t| t.text(text)).unwrap_or("") };
-        let usable = |k: usize| k < n && !masked[k] && toks[k].kind != Kind::Punct;
+        // out of the sentence counts as masked
+        let masked_at = |k: usize| masked.get(k).copied().unwrap_or(true);
+        let usable = |k: usize| !masked_at(k) && toks.get(k).is_some_and(|t| t.kind != Kind::Punct);
         let folded = |k: usize| -> String { s.folded.get(k).cloned().unwrap_or_default() };
         let mut i = 0;
         while i < n {
@@ -357,7 +362,7 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
                 let max = r.max_gaz_words.min(n - i);
                 let mut hit = None;
                 for len in (2..=max).rev() {
-                    if (i..i + len).any(|k| masked[k]) {
+                    if (i..i + len).any(masked_at) {
                         continue;
                     }
                     let (Some(a), Some(b)) = (toks.get(i), toks.get(i + len - 1)) else {
@@ -410,7 +415,7 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
             let mut gaz: Option<(usize, (String, EntityType))> = None;
             let max = r.max_gaz_words.max(4).min(n - i);
             for len in (1..=max).rev() {
-                if (i..i + len).any(|k| masked[k]) {
+                if (i..i + len).any(masked_at) {
                     continue;
                 }
                 let (Some(a), Some(b)) = (toks.get(i), toks.get(i + len - 1)) else {
@@ -510,7 +515,7 @@ pub fn detect(doc: &Doc, kb: &dyn Gazetteer, words: &ArticleWords) -> Vec<Mentio
             let mut end_tok = i + len;
             let mut cue_type = None;
             if known.as_ref().is_none_or(|k| k.1 == EntityType::Person) {
-                if i > 0 && FR_ORG_CUES.contains(&folded(i - 1).as_str()) && !masked[i - 1] {
+                if i > 0 && FR_ORG_CUES.contains(&folded(i - 1).as_str()) && !masked_at(i - 1) {
                     start_tok = i - 1;
                     cue_type = Some(EntityType::Organization);
                 } else if usable(end_tok) && EN_ORG_CUES.contains(&folded(end_tok).as_str()) {

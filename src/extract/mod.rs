@@ -204,8 +204,7 @@ fn speech_quotes(text: &str, toks: &[token::Token]) -> Vec<(usize, usize)> {
         .collect();
     let mut out = Vec::new();
     let mut k = 0;
-    while k < marks.len() {
-        let open = marks[k];
+    while let Some(&open) = marks.get(k) {
         let close = marks.get(k + 1).copied();
         let end = close.map(|c| c + 1).unwrap_or(toks.len());
         let inner_end = close.unwrap_or(toks.len());
@@ -386,8 +385,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             });
         }
         let first_m = m_idx;
-        while m_idx < mentions.len() && mentions[m_idx].sent == si {
-            let m = &mentions[m_idx];
+        while let Some(m) = mentions.get(m_idx).filter(|m| m.sent == si) {
             m_idx += 1;
             if in_quote(m.tok_start, m.tok_end)
                 || items
@@ -447,7 +445,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 tok_end: m.tok_end,
             });
         }
-        let sent_mentions = &mentions[first_m..m_idx];
+        let sent_mentions = mentions.get(first_m..m_idx).unwrap_or_default();
         for (k, t) in s.tokens.iter().enumerate() {
             if t.kind != token::Kind::Word
                 || items.iter().any(|it| it.tok_start <= k && k < it.tok_end)

@@ -335,22 +335,23 @@ fn parse_rules(src: &str) -> Rules {
             continue;
         }
         let cols: Vec<&str> = line.split('\t').collect();
-        if cols.first().map(|c| c.trim()) == Some("def") && cols.len() >= 3 {
-            defs.push((cols[1].trim().to_string(), cols[2].trim().to_string()));
-            continue;
-        }
-        if cols.len() < 3 {
+        let [lang, predicate, pattern, ..] = cols.as_slice() else {
             errors.push(format!(
                 "rules line {line_no}: expected lang, predicate, pattern"
             ));
             continue;
+        };
+        if lang.trim() == "def" {
+            // `def`, name, body
+            defs.push((predicate.trim().to_string(), pattern.trim().to_string()));
+            continue;
         }
-        let lang = match cols[0].trim() {
+        let lang = match lang.trim() {
             "*" | "" => None,
             l => Some(l.to_string()),
         };
-        let predicate = cols[1].trim().to_string();
-        let pattern = cols[2].trim().to_string();
+        let predicate = predicate.trim().to_string();
+        let pattern = pattern.trim().to_string();
         let mut qualifiers = Vec::new();
         let mut strict = false;
         for q in cols.get(3).map(|c| c.trim()).unwrap_or("").split(';') {
@@ -482,7 +483,7 @@ impl Template {
         let mut k = 0;
         let mut next_item = 0;
         let mut buf = String::new();
-        while k < tokens.len() {
+        while let Some(tok) = tokens.get(k) {
             let t_start = t.text.len();
             if let Some(item) = t.items.get(next_item).filter(|it| it.tok_start == k) {
                 let (Some(a), Some(b)) = (
@@ -506,7 +507,6 @@ impl Template {
                 k = item.tok_end.max(k + 1);
                 next_item += 1;
             } else {
-                let tok = &tokens[k];
                 buf.clear();
                 buf.push_str(folded.get(k).map(String::as_str).unwrap_or(""));
                 // "Sahra Airways' rival": a bare apostrophe after a plural is the possessive.
@@ -558,14 +558,20 @@ impl Template {
         let mut drop = vec![false; toks.len()];
         let mut any = false;
         let mut k = 0;
-        while k + 2 < toks.len() {
-            if is_name(toks[k].1)
-                && toks[k + 1].1 == ","
-                && lower(toks[k + 2].1)
-                && !matches!(toks[k + 2].1, "et" | "and" | "ou" | "or")
+        while let Some(&[(_, name), (_, comma), (_, word)]) = toks.get(k..k + 3) {
+            if is_name(name)
+                && comma == ","
+                && lower(word)
+                && !matches!(word, "et" | "and" | "ou" | "or")
             {
                 // find the closing comma within 16 pieces
-                let close = (k + 2..toks.len().min(k + 18)).find(|&j| toks[j].1 == ",");
+                let close = toks
+                    .iter()
+                    .enumerate()
+                    .take(k + 18)
+                    .skip(k + 2)
+                    .find(|(_, (_, w))| *w == ",")
+                    .map(|(j, _)| j);
                 if let Some(c) = close {
                     if toks.get(c + 1).is_some_and(|(_, w)| lower(w)) {
                         for d in drop.iter_mut().take(c + 1).skip(k + 1) {
@@ -589,8 +595,8 @@ impl Template {
             tags: self.tags,
             item_pos: vec![usize::MAX; self.items.len()],
         };
-        for (i, p) in self.pieces.iter().enumerate() {
-            if drop[i] {
+        for (p, &dropped) in self.pieces.iter().zip(&drop) {
+            if dropped {
                 continue;
             }
             let w = self.text.get(p.t_start..p.t_end).unwrap_or("");

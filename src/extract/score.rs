@@ -186,10 +186,11 @@ pub fn score(input: &ArticleInput, gold_json: &str, kb: &dyn Gazetteer) -> Resul
         })
         .collect();
     let gold_of = |keys: &[String]| -> Option<usize> {
-        named
-            .iter()
-            .map(|(i, _)| *i)
-            .find(|i| gkeys[*i].iter().any(|k| keys.contains(k)))
+        named.iter().map(|(i, _)| *i).find(|i| {
+            gkeys
+                .get(*i)
+                .is_some_and(|g| g.iter().any(|k| keys.contains(k)))
+        })
     };
     // Entities.
     let mut matched = vec![false; gold.entities.len()];
@@ -201,12 +202,16 @@ pub fn score(input: &ArticleInput, gold_json: &str, kb: &dyn Gazetteer) -> Resul
             .collect();
         let g = gold_of(&keys);
         my_gold.push(g);
-        match g {
-            Some(i) if EntityType::parse(&gold.entities[i].etype) == Some(*ty) && !matched[i] => {
-                matched[i] = true;
+        let slot = match g {
+            Some(i) => gold.entities.get(i).zip(matched.get_mut(i)),
+            None => None,
+        };
+        match slot {
+            Some((ge, seen)) if EntityType::parse(&ge.etype) == Some(*ty) && !*seen => {
+                *seen = true;
                 sc.entities.tp += 1;
             }
-            Some(i) if matched[i] => sc.mistakes.push(format!("entity DUP {name} ({ty})")),
+            Some((_, seen)) if *seen => sc.mistakes.push(format!("entity DUP {name} ({ty})")),
             _ => {
                 sc.entities.fp += 1;
                 sc.mistakes.push(format!("entity FP  {name} ({ty})"));
@@ -215,7 +220,7 @@ pub fn score(input: &ArticleInput, gold_json: &str, kb: &dyn Gazetteer) -> Resul
     }
     for (i, e) in &named {
         let optional = e.implicit || is_teaser_note(&e.note);
-        if !matched[*i] && !optional {
+        if !matched.get(*i).is_some_and(|&seen| seen) && !optional {
             sc.entities.fn_ += 1;
             sc.mistakes
                 .push(format!("entity FN  {} ({})", e.name, e.etype));
@@ -311,9 +316,9 @@ pub fn score(input: &ArticleInput, gold_json: &str, kb: &dyn Gazetteer) -> Resul
             }
             _ => g.key == key,
         });
-        match hit {
-            Some(i) if !gmatched[i] => {
-                gmatched[i] = true;
+        match hit.map(|i| gmatched.get_mut(i)) {
+            Some(Some(seen)) if !*seen => {
+                *seen = true;
                 sc.relations.tp += 1;
             }
             Some(_) => sc.mistakes.push(format!("relation DUP {text}")),
@@ -337,8 +342,8 @@ pub fn score(input: &ArticleInput, gold_json: &str, kb: &dyn Gazetteer) -> Resul
         }
     }
     let _ = unmapped;
-    for (i, g) in gold_rel.iter().enumerate() {
-        if !gmatched[i] && !g.optional {
+    for (g, &seen) in gold_rel.iter().zip(&gmatched) {
+        if !seen && !g.optional {
             sc.relations.fn_ += 1;
             sc.mistakes.push(format!("relation FN  {}", g.text));
         }

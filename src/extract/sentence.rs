@@ -123,18 +123,20 @@ fn split_line(line: &str, offset: usize, teaser: bool, out: &mut Vec<Sentence>) 
     let mut in_quote = false;
     let mut start = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
+    while let Some(&b) = bytes.get(i) {
         if b == b'"' && track_quotes {
             in_quote = !in_quote;
         }
         if matches!(b, b'.' | b'!' | b'?') && !in_quote {
             // Extend over a run of terminators and closing brackets.
             let mut j = i + 1;
-            while j < bytes.len() && matches!(bytes[j], b'.' | b'!' | b'?' | b')') {
+            while bytes
+                .get(j)
+                .is_some_and(|c| matches!(c, b'.' | b'!' | b'?' | b')'))
+            {
                 j += 1;
             }
-            if j < bytes.len() && bytes[j] == b' ' && starts_sentence(&line[j + 1..]) {
+            if bytes.get(j) == Some(&b' ') && starts_sentence(&line[j + 1..]) {
                 let abbrev = b == b'.' && j == i + 1 && blocks_break(&line[..i], &line[j + 1..]);
                 if !abbrev {
                     push(line, offset, start, j, teaser, out);

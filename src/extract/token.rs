@@ -44,20 +44,19 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
         return out;
     };
     let chars: Vec<(usize, char)> = s.char_indices().collect();
-    let n = chars.len();
     let at = |k: usize| chars.get(k).map(|(_, c)| *c);
-    let off = |k: usize| chars.get(k).map(|(b, _)| *b).unwrap_or(s.len()) + start;
+    // the byte offset of char `k` in `s` (its length past the end), and in `text`
+    let byte = |k: usize| chars.get(k).map(|(b, _)| *b).unwrap_or(s.len());
+    let off = |k: usize| byte(k) + start;
     let mut i = 0;
-    while i < n {
-        let c = chars[i].1;
+    while let Some(c) = at(i) {
         if c.is_whitespace() {
             i += 1;
             continue;
         }
         if c.is_ascii_digit() {
             let mut j = i + 1;
-            while j < n {
-                let d = chars[j].1;
+            while let Some(d) = at(j) {
                 if d.is_ascii_digit() {
                     j += 1;
                 } else if matches!(d, '.' | ',') && at(j + 1).is_some_and(|x| x.is_ascii_digit()) {
@@ -68,7 +67,7 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
             }
             // "5G", "G42"-like tails make a word, not a number.
             let mut kind = Kind::Number;
-            while j < n && chars[j].1.is_alphanumeric() {
+            while at(j).is_some_and(char::is_alphanumeric) {
                 kind = Kind::Word;
                 j += 1;
             }
@@ -91,7 +90,7 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
                 if (d == '-' || d == '&') && next.is_some_and(|x| x.is_alphanumeric()) {
                     // "Abu Dhabi-based": the suffix is a word of its own so the place
                     // before it can still be recognized.
-                    let rest = &s[chars[j].0 + 1..];
+                    let rest = s.get(byte(j) + d.len_utf8()..).unwrap_or("");
                     let suffix = [
                         "based",
                         "basé",
@@ -103,7 +102,8 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
                     ]
                     .iter()
                     .any(|x| {
-                        rest.starts_with(x) && !rest[x.len()..].starts_with(char::is_alphanumeric)
+                        rest.strip_prefix(x)
+                            .is_some_and(|after| !after.starts_with(char::is_alphanumeric))
                     });
                     if d == '-' && suffix {
                         break;
@@ -114,14 +114,14 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
                 if d == '.' {
                     // Dotted acronym: single letters separated by periods ("U.S.", "J.-C.").
                     let seg_len = j - word_seg_start(&chars, i, j);
-                    if seg_len == 1 && chars[j - 1].1.is_uppercase() {
+                    if seg_len == 1 && at(j - 1).is_some_and(char::is_uppercase) {
                         if next.is_some_and(|x| x.is_uppercase())
                             && at(j + 2).is_some_and(|x| x == '.')
                         {
                             j += 2;
                             continue;
                         }
-                        if j > i + 1 && chars[j - 2].1 == '.' {
+                        if j > i + 1 && at(j - 2) == Some('.') {
                             // The closing period of "U.S." belongs to the acronym.
                             j += 1;
                         }
@@ -129,7 +129,7 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
                     break;
                 }
                 if d == '\'' && next.is_some_and(|x| x.is_alphabetic()) {
-                    let word = &s[chars[i].0..chars[j].0];
+                    let word = s.get(byte(i)..byte(j)).unwrap_or("");
                     if is_elision(word) {
                         j += 1; // keep the apostrophe with the elided word, then stop
                         break;
@@ -186,7 +186,7 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
 
 fn word_seg_start(chars: &[(usize, char)], word_start: usize, j: usize) -> usize {
     let mut k = j;
-    while k > word_start && chars[k - 1].1.is_alphanumeric() {
+    while k > word_start && chars.get(k - 1).is_some_and(|(_, c)| c.is_alphanumeric()) {
         k -= 1;
     }
     k

@@ -485,7 +485,9 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
     while k > 0 && dist < 5 {
         k -= 1;
         dist += 1;
-        let t = &toks[k];
+        let Some(t) = toks.get(k) else {
+            break;
+        };
         let word = w(k);
         if t.kind == Kind::Punct && matches!(word, "," | ";" | ":" | "(" | ")" | ".") {
             break;

@@ -146,23 +146,39 @@ pub fn render_at(
 
 /// Edit distance with adjacent transpositions (optimal string alignment), on chars.
 fn distance(a: &[char], b: &[char]) -> usize {
+    // Rows of the table, one per char of `a`: `cur` is built from `prev` (the row above)
+    // and `prev2` (two rows above, for a transposition). In the inner loop `left` is the
+    // cell just built, `diag` and `up` the cells of `prev` above-left and above the next
+    // one, and `trans` the cell of `prev2` two up and two left (none in the first column).
     let mut prev2: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur: Vec<usize> = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(prev2[j - 2] + 1);
+    let mut cur: Vec<usize> = Vec::with_capacity(b.len() + 1);
+    let mut before_ca: Option<char> = None;
+    for (i, &ca) in a.iter().enumerate() {
+        cur.clear();
+        let mut left = i + 1;
+        cur.push(left);
+        let mut before_cb: Option<char> = None;
+        let trans_cells = std::iter::once(None).chain(prev2.iter().copied().map(Some));
+        for (((&diag, &up), &cb), trans) in
+            prev.iter().zip(prev.iter().skip(1)).zip(b).zip(trans_cells)
+        {
+            let cost = usize::from(ca != cb);
+            let mut d = (up + 1).min(left + 1).min(diag + cost);
+            if let (Some(pa), Some(pb), Some(t)) = (before_ca, before_cb, trans) {
+                if ca == pb && pa == cb {
+                    d = d.min(t + 1);
+                }
             }
-            cur[j] = d;
+            left = d;
+            cur.push(d);
+            before_cb = Some(cb);
         }
+        before_ca = Some(ca);
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    prev.last().copied().unwrap_or(b.len())
 }
 
 /// Typos tolerated in a word of `len` characters: none in very short words, where one
@@ -224,6 +240,43 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The textbook full-table form of `distance`.
+    fn distance_table(a: &[char], b: &[char]) -> usize {
+        let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        d[0] = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    #[test]
+    fn distance_matches_the_full_table() {
+        let words = [
+            "", "a", "ab", "ba", "abc", "acb", "ca", "abcd", "badc", "where", "wehre", "whre",
+            "kitten", "sitting", "émirats", "emriats",
+        ];
+        for x in words {
+            for y in words {
+                let (a, b): (Vec<char>, Vec<char>) = (x.chars().collect(), y.chars().collect());
+                assert_eq!(distance(&a, &b), distance_table(&a, &b), "{x:?} {y:?}");
+            }
+        }
+        let (ab, ba): (Vec<char>, Vec<char>) = ("ab".chars().collect(), "ba".chars().collect());
+        assert_eq!(distance(&ab, &ba), 1);
+    }
 
     #[test]
     fn closest_keywords_and_names() {

@@ -3,6 +3,12 @@
 //! SPEC §4. Notices, hints, progress and timers go to standard error. All the work is in
 //! the library; this file only wires it to a terminal.
 
+// No unwrap, expect or unchecked index outside tests; see the note in src/lib.rs.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -276,6 +282,11 @@ fn read_input(path: &Path) -> Result<ImportFile> {
         std::io::stdin()
             .read_to_end(&mut data)
             .map_err(|e| Error::io("reading standard input", e))?;
+        if is_blank(&data) {
+            return Err(Error::InvalidInput(
+                "standard input is empty; nothing was imported".to_string(),
+            ));
+        }
         return Ok(ImportFile {
             name: "-".to_string(),
             data,
@@ -283,9 +294,19 @@ fn read_input(path: &Path) -> Result<ImportFile> {
     }
     let name = path.display().to_string();
     match std::fs::read(path) {
+        Ok(data) if is_blank(&data) => Err(Error::InvalidInput(format!(
+            "{name}: the file is empty; nothing was imported"
+        ))),
         Ok(data) => Ok(ImportFile { name, data }),
         Err(e) => Err(Error::InvalidInput(format!("cannot read {name}: {e}"))),
     }
+}
+
+/// An import file with nothing but white space is a mistake (a truncated export, the
+/// wrong path), not a successful import of nothing: it is refused before the database
+/// is opened, so nothing is appended or created.
+fn is_blank(data: &[u8]) -> bool {
+    data.iter().all(u8::is_ascii_whitespace)
 }
 
 fn progress_bar(ctx: &Ctx, label: &'static str) -> Option<indicatif::ProgressBar> {

@@ -336,7 +336,9 @@ fn matching_brackets(
         .position(|(i, _)| *i == pos)
         .or_else(|| brackets.iter().position(|(i, _)| pos > 0 && *i == pos - 1));
     let Some(k) = here else { return Vec::new() };
-    let (at, b) = brackets[k];
+    let Some(&(at, b)) = brackets.get(k) else {
+        return Vec::new();
+    };
     let (open, close, forward) = match b {
         b'(' => (b'(', b')', true),
         b'[' => (b'[', b']', true),
@@ -347,9 +349,9 @@ fn matching_brackets(
     };
     let mut depth = 0i32;
     let order: Box<dyn Iterator<Item = &(usize, u8)>> = if forward {
-        Box::new(brackets[k..].iter())
+        Box::new(brackets.iter().skip(k))
     } else {
-        Box::new(brackets[..=k].iter().rev())
+        Box::new(brackets.iter().take(k + 1).rev())
     };
     for (i, c) in order {
         if *c == open {

@@ -195,14 +195,18 @@ fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        // `left` is the cell just built; `diag` and `up` the cells of the previous row
+        // above-left of and above the next one.
+        let mut left = i + 1;
+        let mut cur = vec![left];
+        for ((&diag, &up), cb) in prev.iter().zip(prev.iter().skip(1)).zip(&b) {
+            let sub = diag + usize::from(ca != *cb);
+            left = sub.min(up + 1).min(left + 1);
+            cur.push(left);
         }
         prev = cur;
     }
-    prev[b.len()]
+    prev.last().copied().unwrap_or(b.len())
 }
 
 pub fn help_text() -> String {

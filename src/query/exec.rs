@@ -121,6 +121,7 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
         cut: false,
         actual: vec![0; count_steps(plan)],
         collector,
+        virtual_buf: Vec::new(),
     };
     let mut row: Row = vec![None; slot_names.len()];
     if !ex.count_by_predicate(plan) {
@@ -305,6 +306,8 @@ struct Exec<'a, 'v> {
     cut: bool,
     actual: Vec<u64>,
     collector: Collector,
+    /// Scratch space for the objects of a virtual pattern, reused across subjects.
+    virtual_buf: Vec<Val>,
 }
 
 /// Slots a step bound, to be emptied when it moves on.
@@ -752,58 +755,53 @@ impl<'a, 'v> Exec<'a, 'v> {
                 continue;
             }
             let s = snap.root(s);
-            let values = self.virtual_values(v, s);
-            for val in values {
+            let mut values = std::mem::take(&mut self.virtual_buf);
+            values.clear();
+            self.virtual_values(v, s, &mut values);
+            for &val in &values {
                 let mut b = Bound::default();
                 if unify(row, &p.s, Val::Term(s), &mut b) && unify(row, &p.o, val, &mut b) {
                     self.pass(steps, i, row, k);
                 }
                 b.undo(row);
             }
+            // Steps below may have taken the buffer for their own virtual patterns.
+            if self.virtual_buf.capacity() < values.capacity() {
+                self.virtual_buf = values;
+            }
         }
     }
 
-    fn virtual_values(&mut self, v: Virtual, s: TermId) -> Vec<Val> {
+    /// The objects of virtual predicate `v` for entity `s`, pushed onto `out`.
+    fn virtual_values(&mut self, v: Virtual, s: TermId, out: &mut Vec<Val>) {
         let snap = self.snap;
-        let mut lits: Vec<Value> = Vec::new();
-        match v {
-            Virtual::Type => {
-                if let Some(t) = snap.entity_type(s) {
-                    lits.push(Value::Str(t.as_str().to_string()));
-                }
-            }
-            Virtual::Name => {
-                if let Some(n) = snap.name(s) {
-                    lits.push(Value::Str(n.to_string()));
-                }
-            }
+        let value = match v {
+            Virtual::Type => snap.entity_type(s).map(|t| Value::Str(t.as_str().to_string())),
+            Virtual::Name => snap.name(s).map(|n| Value::Str(n.to_string())),
             Virtual::Alias => {
-                lits.extend(
-                    snap.alias_names(s)
-                        .into_iter()
-                        .map(|n| Value::Str(n.to_string())),
-                );
+                for n in snap.alias_names(s) {
+                    out.push(self.arena.val_of(snap, Value::Str(n.to_string())));
+                }
+                None
             }
             Virtual::Mentions => {
                 if snap.article(s).is_some() {
-                    return snap.mentions(s).into_iter().map(Val::Term).collect();
+                    out.extend(snap.mentions(s).into_iter().map(Val::Term));
                 }
+                None
             }
             Virtual::Title | Virtual::Url | Virtual::Published | Virtual::Language => {
-                if let Some(meta) = snap.article(s) {
-                    let value = match v {
-                        Virtual::Title => meta.title.clone().map(Value::Str),
-                        Virtual::Url => meta.url.clone().map(Value::Str),
-                        Virtual::Language => meta.language.clone().map(Value::Str),
-                        _ => meta.published.map(Value::Date),
-                    };
-                    lits.extend(value);
-                }
+                snap.article(s).and_then(|meta| match v {
+                    Virtual::Title => meta.title.clone().map(Value::Str),
+                    Virtual::Url => meta.url.clone().map(Value::Str),
+                    Virtual::Language => meta.language.clone().map(Value::Str),
+                    _ => meta.published.map(Value::Date),
+                })
             }
+        };
+        if let Some(value) = value {
+            out.push(self.arena.val_of(snap, value));
         }
-        lits.into_iter()
-            .map(|l| self.arena.val_of(snap, l))
-            .collect()
     }
 
     // ---- filters -----------------------------------------------------------------------
@@ -1178,7 +1176,8 @@ impl<'a, 'v> Exec<'a, 'v> {
         // Number the distinct values in the order met: `cell_ids[c]` is cell c's value
         // (0 for unbound, else 1 + its index in `distinct`).
         let mut ids: FxHashMap<Val, u32> = FxHashMap::default();
-        let mut distinct: Vec<Val> = Vec::new();
+        ids.reserve(cells.len());
+        let mut distinct: Vec<Val> = Vec::with_capacity(cells.len());
         let cell_ids: Vec<u32> = cells
             .iter()
             .map(|c| match c {

@@ -625,6 +625,63 @@ fn query_limits_time_rows_and_path_walks() {
     }
 }
 
+/// `--max-memory` stops a statement whose rows, groups or path walk outgrow it, and the
+/// same statement answers under the default limit.
+#[test]
+fn query_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ring(dir.path());
+    // 1500 × 1500 pairs: far more than 1 MiB of rows.
+    let all = "find ?a, ?b where ?a links_to+ ?b";
+    let err = refused(
+        &db,
+        &[
+            "--max-rows",
+            "100000000",
+            "--max-memory",
+            "1M",
+            "query",
+            all,
+        ],
+        1,
+        &["needs more than 1 MiB of memory", "--max-memory"],
+    );
+    assert!(err.starts_with("error: "), "{err}");
+    // A single walk of 1499 nodes holds more than 4 KiB.
+    let walk = "find count(?b) as n where \"N0\" links_to+ ?b";
+    refused(
+        &db,
+        &["--max-memory", "4K", "query", walk],
+        1,
+        &["needs more than 4 KiB of memory"],
+    );
+    assert_eq!(
+        ok(
+            &db,
+            &["--format", "tsv", "--max-memory", "64M", "query", walk]
+        ),
+        "n\n1499\n"
+    );
+    // Groups count too: one per node.
+    refused(
+        &db,
+        &[
+            "--max-memory",
+            "8K",
+            "query",
+            "find ?a, count(?b) as n where ?a links_to ?b",
+        ],
+        1,
+        &["of memory"],
+    );
+    refused(
+        &db,
+        &["--max-memory", "lots", "query", walk],
+        2,
+        &["not a size"],
+    );
+}
+
 // ---- commit decoding: the proptest version of fuzz/fuzz_targets/decode_commit.rs ------
 
 fn sample_commit(tx: u64, n: usize) -> Commit {

@@ -45,9 +45,20 @@ pub enum Val {
 pub struct Arena {
     values: Vec<Value>,
     index: FxHashMap<Value, u32>,
+    /// Bytes of text the values own, for [`Arena::heap_bytes`].
+    text_bytes: usize,
 }
 
 impl Arena {
+    /// An estimate of the memory the arena holds: each value twice (list and index)
+    /// and its text once in each.
+    pub fn heap_bytes(&self) -> usize {
+        let value = std::mem::size_of::<Value>();
+        self.values.capacity() * value
+            + self.index.capacity() * (value + std::mem::size_of::<u32>() + 1)
+            + 2 * self.text_bytes
+    }
+
     pub fn get(&self, i: u32) -> Option<&Value> {
         self.values.get(i as usize)
     }
@@ -57,6 +68,9 @@ impl Arena {
             return i;
         }
         let i = self.values.len() as u32;
+        if let Value::Str(t) | Value::Entity(t) = &v {
+            self.text_bytes += t.len();
+        }
         self.values.push(v.clone());
         self.index.insert(v, i);
         i

@@ -41,14 +41,22 @@ pub type Row = Vec<Option<Val>>;
 pub struct Limits {
     pub timeout: Duration,
     pub max_rows: usize,
+    /// Bytes the executor may hold for one statement's rows, groups, values and walks
+    /// (an estimate from the structures' sizes, checked as they grow).
+    pub max_memory: usize,
     pub cancel: Arc<AtomicBool>,
 }
+
+/// The default of [`Limits::max_memory`]: generous on a machine with a few GiB to
+/// spare, and well below what would push a laptop into swap.
+pub const DEFAULT_MAX_MEMORY: usize = 4 << 30;
 
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
             timeout: Duration::from_secs(60),
             max_rows: 1_000_000,
+            max_memory: DEFAULT_MAX_MEMORY,
             cancel: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -122,6 +130,8 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
         actual: vec![0; count_steps(plan)],
         collector,
         virtual_buf: Vec::new(),
+        walk_bytes: 0,
+        distinct_values: 0,
     };
     let mut row: Row = vec![None; slot_names.len()];
     if !ex.count_by_predicate(plan) {
@@ -131,6 +141,12 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
         return Err(e);
     }
     let width = columns.len();
+    // Sorting holds each cell about three more times (its number, its rank, a row
+    // index per row).
+    ex.check_memory(ex.collected_rows().saturating_mul(width.max(1) * 24));
+    if let Some(e) = ex.err.take() {
+        return Err(e);
+    }
     let cells = ex.finish(&columns);
     let n = cells.len().checked_div(width).unwrap_or(0);
     let distinct_rows = n as u64;
@@ -308,6 +324,10 @@ struct Exec<'a, 'v> {
     collector: Collector,
     /// Scratch space for the objects of a virtual pattern, reused across subjects.
     virtual_buf: Vec<Val>,
+    /// Bytes held by the path walk in progress, if any.
+    walk_bytes: usize,
+    /// Values held by `count(distinct …)` accumulators.
+    distinct_values: usize,
 }
 
 /// Slots a step bound, to be emptied when it moves on.
@@ -377,7 +397,51 @@ impl<'a, 'v> Exec<'a, 'v> {
         }
     }
 
+    /// Rows or groups collected so far.
+    fn collected_rows(&self) -> usize {
+        match &self.collector {
+            Collector::Rows { set, .. } => set.len(),
+            Collector::Groups { map, .. } => map.len(),
+        }
+    }
+
+    /// An estimate of the bytes this run holds, from the sizes of what it built.
+    fn memory_used(&self) -> usize {
+        let key = std::mem::size_of::<RowKey>() + 1;
+        let cell = std::mem::size_of::<Option<Val>>();
+        let collected = match &self.collector {
+            Collector::Rows { set, cols, .. } => {
+                set.capacity() * key + set.len() * cols.len().saturating_sub(4) * cell
+            }
+            Collector::Groups {
+                map, keys, aggs, ..
+            } => {
+                let accs = aggs.len() * std::mem::size_of::<Acc>();
+                map.capacity() * (key + std::mem::size_of::<Vec<Acc>>())
+                    + map.len() * (accs + keys.len().saturating_sub(4) * cell)
+                    + self.distinct_values * (std::mem::size_of::<Val>() + 1)
+            }
+        };
+        collected + self.arena.heap_bytes() + self.walk_bytes
+    }
+
+    /// Stops the run when what it holds, plus `more` bytes it is about to take, passes
+    /// the memory limit.
+    fn check_memory(&mut self, more: usize) {
+        let used = self.memory_used().saturating_add(more);
+        if used > self.limits.max_memory && self.err.is_none() {
+            self.err = Some(Error::Aborted(format!(
+                "the query needs more than {} of memory; narrow it, or raise the limit with --max-memory",
+                human_bytes(self.limits.max_memory)
+            )));
+        }
+    }
+
     fn check_limits(&mut self) {
+        if self.err.is_some() {
+            return;
+        }
+        self.check_memory(0);
         if self.err.is_some() {
             return;
         }
@@ -670,6 +734,8 @@ impl<'a, 'v> Exec<'a, 'v> {
                         out.push(Val::Term(n));
                     }
                 }
+                self.walk_bytes = walk_bytes(&[&frontier, &next], seen.capacity(), out.len());
+                self.check_memory(0);
                 self.tick();
                 if self.halted() {
                     break;
@@ -690,6 +756,8 @@ impl<'a, 'v> Exec<'a, 'v> {
                 if depth >= min {
                     result.extend(frontier.iter().copied().filter(|&n| n != s));
                 }
+                self.walk_bytes = walk_bytes(&[&frontier, &next], result.capacity(), 0);
+                self.check_memory(0);
                 self.tick();
                 if frontier.is_empty() || self.halted() {
                     break;
@@ -699,6 +767,7 @@ impl<'a, 'v> Exec<'a, 'v> {
             r.sort_unstable();
             out.extend(r.into_iter().map(Val::Term));
         }
+        self.walk_bytes = 0;
         out
     }
 
@@ -776,7 +845,9 @@ impl<'a, 'v> Exec<'a, 'v> {
     fn virtual_values(&mut self, v: Virtual, s: TermId, out: &mut Vec<Val>) {
         let snap = self.snap;
         let value = match v {
-            Virtual::Type => snap.entity_type(s).map(|t| Value::Str(t.as_str().to_string())),
+            Virtual::Type => snap
+                .entity_type(s)
+                .map(|t| Value::Str(t.as_str().to_string())),
             Virtual::Name => snap.name(s).map(|n| Value::Str(n.to_string())),
             Virtual::Alias => {
                 for n in snap.alias_names(s) {
@@ -1039,7 +1110,8 @@ impl<'a, 'v> Exec<'a, 'v> {
                 let arena = &self.arena;
                 for ((func, _, arg), acc) in aggs.iter().zip(accs.iter_mut()) {
                     let v = arg.and_then(|s| row.get(s).copied().flatten());
-                    accumulate(snap, arena, *func, acc, arg.is_none(), v);
+                    let star = arg.is_none();
+                    accumulate(snap, arena, *func, acc, star, v, &mut self.distinct_values);
                 }
             }
         }
@@ -1047,6 +1119,8 @@ impl<'a, 'v> Exec<'a, 'v> {
             self.err = Some(Error::Aborted(format!(
                 "the query has more than {max_rows} rows; narrow it, or raise the limit with --max-rows"
             )));
+        } else if self.collected_rows() & 1023 == 0 {
+            self.check_memory(0);
         }
     }
 
@@ -1246,6 +1320,36 @@ impl<'a, 'v> Exec<'a, 'v> {
     }
 }
 
+/// Bytes held by a path walk: its node lists, a set of `set_len` nodes and `out` values.
+fn walk_bytes(lists: &[&Vec<TermId>], set_len: usize, out: usize) -> usize {
+    let node = std::mem::size_of::<TermId>();
+    lists.iter().map(|l| l.capacity() * node).sum::<usize>()
+        + set_len * (node + 1)
+        + out * std::mem::size_of::<Val>()
+}
+
+/// `4 GiB`, `512 MiB`, `1.5 KiB`: a byte count for messages.
+pub fn human_bytes(n: usize) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = UNITS.first().copied().unwrap_or("KiB");
+    for u in UNITS.iter().skip(1) {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = u;
+    }
+    if value.fract() == 0.0 {
+        format!("{value:.0} {unit}")
+    } else {
+        format!("{value:.1} {unit}")
+    }
+}
+
 fn degree(snap: &Snapshot, t: TermId, out: bool) -> usize {
     let view = snap.view();
     snap.members(t)
@@ -1267,6 +1371,7 @@ fn accumulate(
     acc: &mut Acc,
     star: bool,
     v: Option<Val>,
+    distinct_values: &mut usize,
 ) {
     match acc {
         Acc::Count(n) => {
@@ -1276,7 +1381,9 @@ fn accumulate(
         }
         Acc::Distinct(set) => {
             if let Some(v) = v {
-                set.insert(v);
+                if set.insert(v) {
+                    *distinct_values += 1;
+                }
             }
         }
         Acc::Sum(s) => {

@@ -82,6 +82,11 @@ impl Session {
         self.limits.max_rows = max_rows;
     }
 
+    /// Bytes one statement may hold while it runs (rows, groups, values, path walks).
+    pub fn set_max_memory(&mut self, bytes: usize) {
+        self.limits.max_memory = bytes;
+    }
+
     /// Sets a parameter from `--param name=value` text: a number, a date or a date-time
     /// when it parses as one, else a string (SPEC §6).
     pub fn set_param_text(&mut self, name: &str, text: &str) {

@@ -57,6 +57,9 @@ struct Cli {
     /// Row limit of each query statement (distinct rows or groups) [default: 1000000]
     #[arg(long, global = true, value_name = "N")]
     max_rows: Option<usize>,
+    /// Memory limit of each query statement, as 512M, 2G or bytes [default: 4G]
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<usize>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -179,6 +182,33 @@ fn parse_seconds(s: &str) -> std::result::Result<Duration, String> {
     }
 }
 
+/// `512M`, `2G`, `1.5GiB`, `4096`: a byte count with an optional binary unit.
+fn parse_size(s: &str) -> std::result::Result<usize, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tb" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => {
+            return Err(format!(
+                "`{s}` is not a size: write bytes, or a number with K, M, G or T"
+            ))
+        }
+    };
+    match number.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x * scale < 1.8e19 => Ok((x * scale) as usize),
+        _ => Err(format!(
+            "`{s}` is not a size: write bytes, or a number with K, M, G or T"
+        )),
+    }
+}
+
 struct Ctx {
     db: PathBuf,
     format: Option<OutFormat>,
@@ -187,6 +217,7 @@ struct Ctx {
     wait: Option<Duration>,
     timeout: Option<Duration>,
     max_rows: Option<usize>,
+    max_memory: Option<usize>,
 }
 
 impl Ctx {
@@ -332,6 +363,7 @@ fn run(cli: Cli) -> Result<()> {
         wait: cli.wait,
         timeout: cli.timeout,
         max_rows: cli.max_rows,
+        max_memory: cli.max_memory,
     };
     let command = match cli.command {
         Some(c) => c,
@@ -622,7 +654,11 @@ fn run(cli: Cli) -> Result<()> {
                 quiet: ctx.quiet,
                 params: Vec::new(),
                 wait: ctx.wait,
-                timeout: ctx.timeout,
+                limits: repl::Limits {
+                    timeout: ctx.timeout,
+                    max_rows: ctx.max_rows,
+                    max_memory: ctx.max_memory,
+                },
             });
             std::process::exit(code);
         }

@@ -39,6 +39,9 @@ pub fn session(ctx: &Ctx, params: &[String]) -> Result<Session> {
     if let Some(n) = ctx.max_rows {
         session.set_max_rows(n);
     }
+    if let Some(n) = ctx.max_memory {
+        session.set_max_memory(n);
+    }
     for p in params {
         let Some((name, value)) = p.split_once('=') else {
             return Err(Error::InvalidInput(format!(

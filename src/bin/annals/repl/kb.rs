@@ -107,17 +107,26 @@ fn reap(slot: Weak<Mutex<Slot>>, hold: Duration) {
     }
 }
 
+/// The command line's limits on each statement; `None` keeps the session's default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Limits {
+    pub timeout: Option<Duration>,
+    pub max_rows: Option<usize>,
+    pub max_memory: Option<usize>,
+}
+
 impl KbBackend {
     /// Returns at once: nothing is read before the prompt.
-    pub fn new(
-        path: PathBuf,
-        wait: Option<Duration>,
-        timeout: Option<Duration>,
-        hold: Duration,
-    ) -> KbBackend {
+    pub fn new(path: PathBuf, wait: Option<Duration>, limits: Limits, hold: Duration) -> KbBackend {
         let mut session = Session::new();
-        if let Some(t) = timeout {
+        if let Some(t) = limits.timeout {
             session.set_timeout(t);
+        }
+        if let Some(n) = limits.max_rows {
+            session.set_max_rows(n);
+        }
+        if let Some(n) = limits.max_memory {
+            session.set_max_memory(n);
         }
         let slot = Arc::new(Mutex::new(Slot {
             kb: None,
@@ -398,7 +407,12 @@ mod tests {
         let path = dir.path().join("kb.db");
         // Margins for a loaded machine: the check right after the statement is well
         // inside the hold, the one after the sleep well past hold + reaper tick.
-        let mut shell = KbBackend::new(path.clone(), None, None, Duration::from_secs(2));
+        let mut shell = KbBackend::new(
+            path.clone(),
+            None,
+            Limits::default(),
+            Duration::from_secs(2),
+        );
         let src = "assert \"G42\" partner_of \"OpenAI\";";
         shell.execute(src, 0, None).unwrap();
         assert!(locked(&path), "held right after a statement");
@@ -414,7 +428,7 @@ mod tests {
     fn with_no_hold_the_database_is_free_between_statements() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kb.db");
-        let mut shell = KbBackend::new(path.clone(), None, None, Duration::ZERO);
+        let mut shell = KbBackend::new(path.clone(), None, Limits::default(), Duration::ZERO);
         let src = "assert \"G42\" partner_of \"OpenAI\";";
         shell.execute(src, 0, None).unwrap();
         assert!(!locked(&path));
@@ -428,7 +442,7 @@ mod tests {
     fn names_for_completion_follow_writes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kb.db");
-        let mut shell = KbBackend::new(path, None, None, Duration::ZERO);
+        let mut shell = KbBackend::new(path, None, Limits::default(), Duration::ZERO);
         let names = shell.names();
         let src = "assert \"Émirats arabes unis\" partner_of \"G42\";";
         shell.execute(src, 0, None).unwrap();

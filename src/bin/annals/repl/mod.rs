@@ -54,6 +54,7 @@
 mod backend;
 mod helper;
 mod kb;
+pub use kb::Limits;
 mod lang;
 mod meta;
 mod output;
@@ -93,8 +94,8 @@ pub struct ReplOptions {
     pub params: Vec<(String, String)>,
     /// `--wait`: how long a statement waits for a database another process holds.
     pub wait: Option<std::time::Duration>,
-    /// `--timeout`: the time limit of each statement.
-    pub timeout: Option<std::time::Duration>,
+    /// `--timeout`, `--max-rows`, `--max-memory`: the limits of each statement.
+    pub limits: kb::Limits,
 }
 
 /// Runs the shell on the real knowledge base; returns the process exit code.
@@ -105,7 +106,7 @@ pub fn run(opts: ReplOptions) -> i32 {
         .and_then(|s| s.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map_or(kb::DEFAULT_HOLD, std::time::Duration::from_secs_f64);
-    let mut backend = kb::KbBackend::new(opts.db.clone(), opts.wait, opts.timeout, hold);
+    let mut backend = kb::KbBackend::new(opts.db.clone(), opts.wait, opts.limits, hold);
     run_with(opts, &mut backend, kb::render)
 }
 

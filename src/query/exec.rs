@@ -1301,6 +1301,29 @@ impl<'a, 'v> Exec<'a, 'v> {
             .map(|&id| rank_of.get(id as usize).copied().unwrap_or(0))
             .collect();
         let row_ranks = |i: usize| ranks.get(i * width..(i + 1) * width).unwrap_or(&[]);
+        // Rows of one or two columns (most answers) sort by one word: the ranks packed
+        // in comparison order, a descending one inverted.
+        if width <= 2 {
+            // A column ordered twice only counts the first time.
+            let mut cols: Vec<(usize, bool)> = Vec::with_capacity(2);
+            for (col, desc) in order.iter().copied().chain((0..width).map(|c| (c, false))) {
+                if col < width && !cols.iter().any(|o| o.0 == col) {
+                    cols.push((col, desc));
+                }
+            }
+            let mut packed: Vec<(u64, u32)> = (0..n)
+                .map(|i| {
+                    let r = row_ranks(i);
+                    let word = cols.iter().fold(0u64, |acc, &(col, desc)| {
+                        let rank = r.get(col).copied().unwrap_or(0);
+                        (acc << 32) | u64::from(if desc { u32::MAX - rank } else { rank })
+                    });
+                    (word, i as u32)
+                })
+                .collect();
+            packed.sort_unstable();
+            return packed.into_iter().map(|(_, i)| i as usize).collect();
+        }
         order_idx.sort_unstable_by(|&a, &b| {
             let (ra, rb) = (row_ranks(a), row_ranks(b));
             for &(col, desc) in order {

@@ -113,10 +113,15 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
                 Column::Agg { .. } => None,
             })
             .collect();
+        // Room for the rows the planner expects (up to a bound: estimates can be far
+        // off), so that the set does not rehash its way up from empty.
+        let expected = plan.steps.last().map_or(0.0, |s| s.est);
+        let mut set = FxHashSet::default();
+        set.reserve((expected.max(0.0) as usize).min(1 << 14));
         Collector::Rows {
             buf: RowKey::default(),
             cols,
-            set: FxHashSet::default(),
+            set,
         }
     };
     let mut ex = Exec {

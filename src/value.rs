@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::char::is_combining_mark;
 
@@ -188,6 +188,21 @@ impl fmt::Display for Value {
                     write!(f, "{d}")
                 }
             }
+            // Four-digit years by hand: chrono's `format` parses its pattern on every
+            // call, which showed in the rendering of long date columns.
+            Value::Date(d) if (0..=9999).contains(&d.year()) => {
+                write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+            }
+            Value::DateTime(t) if (0..=9999).contains(&t.year()) => write!(
+                f,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
             Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
             Value::DateTime(d) => write!(f, "{}", d.format("%Y-%m-%dT%H:%M:%SZ")),
             Value::Money(m) => write!(f, "{} {}", format_number(m.amount), m.currency),
@@ -350,6 +365,30 @@ pub fn fold_into(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Dates print as chrono's ISO patterns did, by hand for four-digit years.
+    #[test]
+    fn dates_display_in_iso_8601() {
+        for (y, m, d) in [
+            (2025, 5, 14),
+            (7, 1, 2),
+            (0, 12, 31),
+            (9999, 12, 31),
+            (-44, 3, 15),
+            (12025, 1, 1),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(
+                Value::Date(date).to_string(),
+                date.format("%Y-%m-%d").to_string()
+            );
+            let t = date.and_hms_opt(9, 5, 7).unwrap().and_utc();
+            assert_eq!(
+                Value::DateTime(t).to_string(),
+                t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            );
+        }
+    }
 
     #[test]
     fn fold_matches_spec_examples() {

@@ -361,6 +361,32 @@ fn piped_statements_run_and_the_first_failure_sets_the_status() {
     );
 }
 
+/// `repl --param NAME=VALUE` sets a parameter for every statement, as `query` does.
+#[test]
+fn repl_param_flag_binds_a_parameter() {
+    let env = Env::new();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_annals"))
+        .arg("--db")
+        .arg(env.db())
+        .args(["repl", "--param", "org=G42"])
+        .env("ANNALS_HISTORY", env.history())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"find ?o where $org partner_of ?o;\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("OpenAI"), "{stdout}");
+}
+
 /// Start-up to prompt on a big database (the issue asks under 100 ms on 1M facts).
 /// `ANNALS_BENCH_DB=/path/to/db cargo test --test repl_pty -- --ignored --nocapture
 /// startup` prints the median of 9 starts. The prompt must not wait for the database,

@@ -133,7 +133,11 @@ enum Command {
         out: FormatArg,
     },
     /// The interactive shell (the default when standard input is a terminal)
-    Repl,
+    Repl {
+        /// Set a parameter for every statement, as `.param NAME VALUE` would
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+    },
     /// One row per event: tx, time, kind, summary (oldest first)
     Log {
         /// Start at this tx
@@ -367,7 +371,7 @@ fn run(cli: Cli) -> Result<()> {
     };
     let command = match cli.command {
         Some(c) => c,
-        None => Command::Repl,
+        None => Command::Repl { params: Vec::new() },
     };
     let started = Instant::now();
     match command {
@@ -645,14 +649,26 @@ fn run(cli: Cli) -> Result<()> {
                 ctx.emit(&t, ctx.format(&out), started)?;
             }
         }
-        Command::Repl => {
+        Command::Repl { params } => {
+            let mut pairs = Vec::with_capacity(params.len());
+            for p in &params {
+                let Some((name, value)) = p.split_once('=') else {
+                    return Err(Error::InvalidInput(format!(
+                        "--param `{p}` is not of the form name=value"
+                    )));
+                };
+                pairs.push((
+                    name.trim().trim_start_matches('$').to_string(),
+                    value.to_string(),
+                ));
+            }
             // The shell reports its own errors and returns the exit code (SPEC §4).
             let code = repl::run(repl::ReplOptions {
                 db: ctx.db.clone(),
                 format: ctx.format.map(repl::Format::from),
                 timer: ctx.timer,
                 quiet: ctx.quiet,
-                params: Vec::new(),
+                params: pairs,
                 wait: ctx.wait,
                 limits: repl::Limits {
                     timeout: ctx.timeout,

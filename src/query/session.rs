@@ -28,7 +28,7 @@ use super::Database;
 use crate::error::{Error, Result};
 use crate::event::{Event, FactAsserted, FactRetracted, Source, Support, Tx};
 use crate::table::Table;
-use crate::value::{fold, Value};
+use crate::value::{fold_eq, Value};
 use crate::view::{Snapshot, TermData, TermId};
 
 /// What a statement gives back.
@@ -469,7 +469,7 @@ impl Session {
                 _ => None,
             })
             .collect();
-        let is = |s: &str| names.iter().any(|n| *n == fold(s));
+        let is = |s: &str| names.iter().any(|n| fold_eq(s, n));
         let last = snap.at();
         if last == 0 {
             return Ok(Output {

@@ -67,6 +67,10 @@ impl Arena {
         if let Some(&i) = self.index.get(&v) {
             return i;
         }
+        self.push_new(v)
+    }
+
+    fn push_new(&mut self, v: Value) -> u32 {
         let i = self.values.len() as u32;
         if let Value::Str(t) | Value::Entity(t) = &v {
             self.text_bytes += t.len();
@@ -82,10 +86,11 @@ impl Arena {
         if let Some(&i) = self.index.get(&v) {
             return Val::Extra(i);
         }
-        match snap.resolve_literal(&v) {
-            Some(t) => Val::Term(t),
-            None => Val::Extra(self.add(v)),
+        if let Some(t) = snap.resolve_literal(&v) {
+            return Val::Term(t);
         }
+        // Known absent from the index: push without a second lookup.
+        Val::Extra(self.push_new(v))
     }
 }
 

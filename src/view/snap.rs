@@ -1,0 +1,389 @@
+//! The view's checkpoint payload (checkpoint format 5), read in place from a map.
+//!
+//! The payload is a sequence of sections, each a u64 little-endian byte length, the
+//! bytes, and zero padding to a multiple of 8 (the payload itself starts 8-aligned in
+//! the file, so every section does too). In order:
+//!
+//! ```text
+//! #   section      encoding                                          at open
+//! 0   meta         bincode: watermark, counters, term count, preds,  decoded
+//!                  alias edges, live count
+//! 1-2 terms        u32 offsets (terms + 1), records (`terms.rs`)     in place, each
+//!                                                                    decoded on use
+//! 3   types        bincode map term -> [(tx, type)]                  on first use
+//! 4   articles     bincode map term -> ArticleMeta                   on first use
+//! 5   first_seen   u64 per term                                      in place
+//! 6   triples      (s, p, o) u32 each per triple                     in place
+//! 7   live         u8 (0/1) per triple                               in place
+//! 8-9 out          CSR: u32 offsets (terms + 1), u32 entries         in place
+//! 10-11 inc        CSR, as out                                       in place
+//! 12-13 by_pred    CSR by predicate                                  in place
+//! 14  supports     u64 triple count n, u32 offsets (n + 1), padding   checked; decoded
+//!                  to 8, then 24-byte records: asserted u64,          on first use
+//!                  retracted u64, source u32 (u32::MAX: none), event
+//!                  index u32 (the event's tx is `asserted`)
+//! 15  name ids     u32 per entity name, by folded name (byte order)   in place
+//! 16  literal ids  u32 per literal, by record (byte order)            in place
+//! ```
+//!
+//! Left out on purpose: everything derivable (name and literal maps, triple ids,
+//! supported-by lists, articles by hash), as before; and a support's event tx, which
+//! is always the tx that asserted it. Sections 15-16 let a first query resolve a name
+//! or a literal by binary search instead of hashing every term.
+//!
+//! Every length is checked against the bytes present, and every count against the
+//! others, before anything is read; the in-place arrays need no other check, since
+//! every read of them is bounds-checked (`get`).
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use super::alias::{AliasEdge, AliasMap};
+use super::mapped::{Adj, Arr, Lazy, Mapped};
+use super::terms::{self, Terms};
+use super::{Counters, PredInfo, SupportRec, View};
+use crate::event::Tx;
+
+/// Decoding a section never allocates more than this.
+const MAX_SECTION: usize = 16 << 30;
+const SUPPORT_RECORD: usize = 24;
+const NO_SOURCE: u32 = u32::MAX;
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_SECTION>()
+}
+
+fn bincode_of<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, String> {
+    bincode::serde::encode_to_vec(value, config()).map_err(|e| e.to_string())
+}
+
+fn from_bincode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    match bincode::serde::decode_from_slice::<T, _>(bytes, config()) {
+        Ok((v, read)) if read == bytes.len() => Some(v),
+        _ => None,
+    }
+}
+
+type Meta = (Tx, Counters, u64, Vec<PredInfo>, Vec<AliasEdge>, u64);
+
+/// Appends a section: length, bytes, padding.
+fn section(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    out.extend_from_slice(bytes);
+    pad(out);
+}
+
+fn pad(out: &mut Vec<u8>) {
+    while !out.len().is_multiple_of(8) {
+        out.push(0);
+    }
+}
+
+/// Appends a section written in place by `f` (no intermediate copy).
+fn section_with(out: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>) -> Option<()>) -> Option<()> {
+    let at = out.len();
+    out.extend_from_slice(&0u64.to_le_bytes());
+    f(out)?;
+    let len = (out.len() - at - 8) as u64;
+    out.get_mut(at..at + 8)?.copy_from_slice(&len.to_le_bytes());
+    pad(out);
+    Some(())
+}
+
+impl View {
+    /// The checkpoint payload (module doc). `out` must start 8-aligned in the file.
+    pub fn encode_payload(&self, out: &mut Vec<u8>) -> Result<(), String> {
+        let start = out.len();
+        if !start.is_multiple_of(8) {
+            return Err("the payload is not aligned".into());
+        }
+        let meta = (
+            self.watermark,
+            self.counters,
+            self.first_seen.len() as u64,
+            &self.preds,
+            &self.alias_edges,
+            self.live_count,
+        );
+        section(out, &bincode_of(&meta)?);
+        let (mut term_offsets, mut term_bytes) = (Vec::new(), Vec::new());
+        self.terms.write(&mut term_offsets, &mut term_bytes)?;
+        let (name_ids, literal_ids) = {
+            let offset = |i: usize| -> usize {
+                let b = term_offsets.get(i * 4..i * 4 + 4).unwrap_or_default();
+                u32::from_le_bytes(b.try_into().unwrap_or_default()) as usize
+            };
+            let records: Vec<&[u8]> = (0..self.terms.len())
+                .map(|i| term_bytes.get(offset(i)..offset(i + 1)).unwrap_or_default())
+                .collect();
+            terms::sorted_indexes(&records)
+        };
+        section(out, &term_offsets);
+        section(out, &term_bytes);
+        section(out, &bincode_of(&*self.types)?);
+        section(out, &bincode_of(&*self.articles)?);
+        let too_big = || "an array is too large for a checkpoint".to_string();
+        section_with(out, |o| {
+            self.first_seen.write_le(o);
+            Some(())
+        })
+        .ok_or_else(too_big)?;
+        section_with(out, |o| {
+            self.triples.write_le(o);
+            Some(())
+        })
+        .ok_or_else(too_big)?;
+        section_with(out, |o| {
+            self.live.write_le(o);
+            Some(())
+        })
+        .ok_or_else(too_big)?;
+        for adj in [&self.out, &self.inc, &self.by_pred] {
+            let mut entries = Vec::new();
+            section_with(out, |o| adj.write_csr(o, &mut entries)).ok_or_else(too_big)?;
+            section(out, &entries);
+        }
+        section_with(out, |o| write_supports(&self.supports, o)).ok_or_else(too_big)?;
+        for ids in [name_ids, literal_ids] {
+            section_with(out, |o| {
+                ids.iter()
+                    .for_each(|t| o.extend_from_slice(&t.to_le_bytes()));
+                Some(())
+            })
+            .ok_or_else(too_big)?;
+        }
+        Ok(())
+    }
+
+    /// A view from a payload occupying `payload` of the map; `Err` says why not.
+    pub fn decode_payload(map: &Arc<Mapped>, payload: Range<usize>) -> Result<View, String> {
+        let mut sections = Sections {
+            map,
+            at: payload.start,
+            end: payload.end,
+        };
+        let meta = sections.next()?;
+        let (watermark, counters, n_terms, preds, alias_edges, live_count): Meta = map
+            .bytes()
+            .get(meta)
+            .and_then(from_bincode)
+            .ok_or("its summary cannot be decoded")?;
+        let term_offsets: Arr<u32> = sections.arr()?;
+        let term_bytes: Arr<u8> = sections.arr()?;
+        let terms = Terms::mapped(term_offsets, term_bytes).ok_or("its terms are inconsistent")?;
+        let types = Lazy::from_map(map, sections.next()?, from_bincode);
+        let articles = Lazy::from_map(map, sections.next()?, from_bincode);
+        let bad = |what: &str| format!("its {what} are inconsistent");
+        let first_seen: Arr<u64> = sections.arr()?;
+        let triples: Arr<super::Triple> = sections.arr()?;
+        let live: Arr<u8> = sections.arr()?;
+        let out = sections.adj()?;
+        let inc = sections.adj()?;
+        let by_pred = sections.adj()?;
+        let supports_range = sections.next()?;
+        let name_ids: Arr<u32> = sections.arr()?;
+        let literal_ids: Arr<u32> = sections.arr()?;
+        if sections.at != sections.end {
+            return Err("it has trailing bytes".into());
+        }
+        if first_seen.len() as u64 != n_terms
+            || out.len() != first_seen.len()
+            || terms.len() != first_seen.len()
+        {
+            return Err(bad("terms"));
+        }
+        if inc.len() != first_seen.len() || by_pred.len() != preds.len() {
+            return Err(bad("indexes"));
+        }
+        if live.len() != triples.len() || live.iter().any(|&l| l > 1) {
+            return Err(bad("liveness flags"));
+        }
+        let supports_bytes = map.bytes().get(supports_range.clone()).unwrap_or_default();
+        if check_supports(supports_bytes) != Some(triples.len()) {
+            return Err(bad("supports"));
+        }
+        let pred_ids = preds
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i as u32))
+            .collect();
+        let current_aliases = AliasMap::build(&alias_edges, watermark);
+        Ok(View {
+            watermark,
+            counters,
+            terms,
+            first_seen,
+            preds,
+            pred_ids,
+            triples,
+            supports: Lazy::from_map(map, supports_range, read_supports),
+            live,
+            live_count,
+            out,
+            inc,
+            by_pred,
+            types,
+            alias_edges,
+            articles,
+            current_aliases,
+            term_index: Some(super::TermIndex {
+                names: name_ids,
+                literals: literal_ids,
+            }),
+            ..View::default()
+        })
+    }
+}
+
+struct Sections<'m> {
+    map: &'m Arc<Mapped>,
+    at: usize,
+    end: usize,
+}
+
+impl Sections<'_> {
+    /// The byte range of the next section.
+    fn next(&mut self) -> Result<Range<usize>, String> {
+        let truncated = || "it is truncated".to_string();
+        let bytes = self.map.bytes();
+        let len_bytes = bytes
+            .get(self.at..self.at.checked_add(8).ok_or_else(truncated)?)
+            .filter(|_| self.at + 8 <= self.end)
+            .ok_or_else(truncated)?;
+        let len = u64::from_le_bytes(len_bytes.try_into().map_err(|_| truncated())?);
+        let start = self.at + 8;
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&l| l <= self.end - start)
+            .ok_or_else(truncated)?;
+        let padded = len.div_ceil(8) * 8;
+        if padded > self.end - start {
+            return Err(truncated());
+        }
+        self.at = start + padded;
+        Ok(start..start + len)
+    }
+
+    fn arr<T: super::mapped::Pod>(&mut self) -> Result<Arr<T>, String> {
+        let range = self.next()?;
+        Arr::from_map(self.map, range).ok_or_else(|| "an array is truncated".to_string())
+    }
+
+    fn adj(&mut self) -> Result<Adj, String> {
+        let offsets = self.arr()?;
+        let entries = self.arr()?;
+        Adj::csr(offsets, entries).ok_or_else(|| "an adjacency is inconsistent".to_string())
+    }
+}
+
+fn write_supports(supports: &[SmallVec<[SupportRec; 1]>], out: &mut Vec<u8>) -> Option<()> {
+    out.extend_from_slice(&(supports.len() as u64).to_le_bytes());
+    let mut at = 0u32;
+    out.extend_from_slice(&at.to_le_bytes());
+    for list in supports {
+        at = at.checked_add(u32::try_from(list.len()).ok()?)?;
+        out.extend_from_slice(&at.to_le_bytes());
+    }
+    pad(out);
+    out.reserve(at as usize * SUPPORT_RECORD);
+    for r in supports.iter().flatten() {
+        if r.event.0 != r.asserted || r.source == Some(NO_SOURCE) {
+            return None;
+        }
+        out.extend_from_slice(&r.asserted.to_le_bytes());
+        out.extend_from_slice(&r.retracted.to_le_bytes());
+        out.extend_from_slice(&r.source.unwrap_or(NO_SOURCE).to_le_bytes());
+        out.extend_from_slice(&r.event.1.to_le_bytes());
+    }
+    Some(())
+}
+
+/// The parts of section 13: triple count, offsets bytes, records bytes.
+fn supports_parts(b: &[u8]) -> Option<(usize, &[u8], &[u8])> {
+    let n = usize::try_from(u64::from_le_bytes(b.get(..8)?.try_into().ok()?)).ok()?;
+    let offsets_len = n.checked_add(1)?.checked_mul(4)?;
+    let offsets = b.get(8..8usize.checked_add(offsets_len)?)?;
+    let records_at = (8 + offsets_len).div_ceil(8) * 8;
+    let records = b.get(records_at..)?;
+    Some((n, offsets, records))
+}
+
+fn offset_at(offsets: &[u8], i: usize) -> Option<usize> {
+    let b = offsets.get(i * 4..i * 4 + 4)?;
+    Some(u32::from_le_bytes(b.try_into().ok()?) as usize)
+}
+
+/// The triple count when section 13 is well formed.
+fn check_supports(b: &[u8]) -> Option<usize> {
+    let (n, offsets, records) = supports_parts(b)?;
+    let mut prev = offset_at(offsets, 0).filter(|&o| o == 0)?;
+    for i in 1..=n {
+        let o = offset_at(offsets, i)?;
+        if o < prev {
+            return None;
+        }
+        prev = o;
+    }
+    (prev.checked_mul(SUPPORT_RECORD)? == records.len()).then_some(n)
+}
+
+fn read_supports(b: &[u8]) -> Option<Vec<SmallVec<[SupportRec; 1]>>> {
+    let n = check_supports(b)?;
+    let (_, offsets, records) = supports_parts(b)?;
+    let mut out = Vec::with_capacity(n);
+    let mut recs = records.chunks_exact(SUPPORT_RECORD);
+    let mut prev = 0usize;
+    for i in 1..=n {
+        let o = offset_at(offsets, i)?;
+        let mut list = SmallVec::with_capacity(o - prev);
+        for _ in prev..o {
+            let r = recs.next()?;
+            let u64_at = |at: usize| -> Option<u64> {
+                Some(u64::from_le_bytes(r.get(at..at + 8)?.try_into().ok()?))
+            };
+            let u32_at = |at: usize| -> Option<u32> {
+                Some(u32::from_le_bytes(r.get(at..at + 4)?.try_into().ok()?))
+            };
+            let asserted = u64_at(0)?;
+            let source = u32_at(16)?;
+            list.push(SupportRec {
+                asserted,
+                retracted: u64_at(8)?,
+                source: (source != NO_SOURCE).then_some(source),
+                event: (asserted, u32_at(20)?),
+            });
+        }
+        prev = o;
+        out.push(list);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::LIVE;
+
+    #[test]
+    fn supports_round_trip_and_truncation() {
+        let rec = |a: Tx, s: Option<u32>| SupportRec {
+            asserted: a,
+            retracted: LIVE,
+            source: s,
+            event: (a, 3),
+        };
+        let lists: Vec<SmallVec<[SupportRec; 1]>> = vec![
+            SmallVec::from_vec(vec![rec(1, Some(4))]),
+            SmallVec::new(),
+            SmallVec::from_vec(vec![rec(2, None), rec(5, Some(0))]),
+        ];
+        let mut b = Vec::new();
+        write_supports(&lists, &mut b).unwrap();
+        assert_eq!(read_supports(&b).unwrap(), lists);
+        for cut in 0..b.len() {
+            assert!(read_supports(&b[..cut]).is_none(), "cut at {cut}");
+        }
+    }
+}

@@ -167,10 +167,13 @@ pub struct View {
     live: Arr<u8>,
     live_count: u64,
     /// Adjacency by subject and by object: triple ids, with [`MIRROR`] set on the
-    /// reverse entry of a symmetric triple.
-    out: Adj,
-    inc: Adj,
-    by_pred: Adj,
+    /// reverse entry of a symmetric triple. Derived from `triples` on first use (a
+    /// replay does not keep lists it never reads: one allocation per term less); kept
+    /// up to date by `apply` once built; read in place from a checkpoint.
+    out: OnceLock<Adj>,
+    inc: OnceLock<Adj>,
+    /// Triple ids by predicate, as `out`.
+    by_pred: OnceLock<Adj>,
     /// Type history of each entity name: (tx, type), in log order.
     types: Lazy<FxHashMap<TermId, Vec<(Tx, EntityType)>>>,
     alias_edges: Vec<AliasEdge>,
@@ -401,8 +404,11 @@ impl View {
         let id = self.terms.len() as TermId;
         self.terms.vec().push(data);
         self.first_seen.vec().push(tx);
-        self.out.lists().push(Vec::new());
-        self.inc.lists().push(Vec::new());
+        for adj in [&mut self.out, &mut self.inc] {
+            if let Some(adj) = adj.get_mut() {
+                adj.lists().push(Vec::new());
+            }
+        }
         id
     }
 
@@ -453,7 +459,9 @@ impl View {
             symmetric: SYMMETRIC_PREDICATES.contains(&name),
         });
         self.pred_ids.insert(name.into(), id);
-        self.by_pred.lists().push(Vec::new());
+        if let Some(adj) = self.by_pred.get_mut() {
+            adj.lists().push(Vec::new());
+        }
         id
     }
 
@@ -472,24 +480,87 @@ impl View {
         }
         self.supports.push(SmallVec::new());
         self.live.vec().push(0);
-        if let Some(l) = self.out.lists().get_mut(s as usize) {
-            l.push(id);
-        }
-        if let Some(l) = self.inc.lists().get_mut(o as usize) {
-            l.push(id);
-        }
+        push_entry(&mut self.out, s, id);
+        push_entry(&mut self.inc, o, id);
         if symmetric && s != o {
-            if let Some(l) = self.out.lists().get_mut(o as usize) {
-                l.push(id | MIRROR);
-            }
-            if let Some(l) = self.inc.lists().get_mut(s as usize) {
-                l.push(id | MIRROR);
-            }
+            push_entry(&mut self.out, o, id | MIRROR);
+            push_entry(&mut self.inc, s, id | MIRROR);
         }
-        if let Some(l) = self.by_pred.lists().get_mut(p as usize) {
-            l.push(id);
-        }
+        push_entry(&mut self.by_pred, p, id);
         id
+    }
+
+    /// The adjacency by subject (see the field).
+    fn out(&self) -> &Adj {
+        self.out.get_or_init(|| self.derive_adjacency(Side::Out))
+    }
+
+    fn inc(&self) -> &Adj {
+        self.inc.get_or_init(|| self.derive_adjacency(Side::In))
+    }
+
+    fn by_pred(&self) -> &Adj {
+        self.by_pred
+            .get_or_init(|| self.derive_adjacency(Side::Pred))
+    }
+
+    /// Builds one adjacency from the triples by counting sort, as compressed rows. The
+    /// entries of a list come in triple id order, as `apply` pushes them.
+    fn derive_adjacency(&self, side: Side) -> Adj {
+        let lists = match side {
+            Side::Pred => self.preds.len(),
+            Side::Out | Side::In => self.first_seen.len(),
+        };
+        let entries_of = |id: u32, t: &Triple, f: &mut dyn FnMut(u32, u32)| {
+            let mirror = t.s != t.o && self.preds.get(t.p as usize).is_some_and(|i| i.symmetric);
+            match side {
+                Side::Pred => f(t.p, id),
+                Side::Out => {
+                    f(t.s, id);
+                    if mirror {
+                        f(t.o, id | MIRROR);
+                    }
+                }
+                Side::In => {
+                    f(t.o, id);
+                    if mirror {
+                        f(t.s, id | MIRROR);
+                    }
+                }
+            }
+        };
+        let mut offsets = vec![0u32; lists + 1];
+        for (id, t) in self.triples.iter().enumerate() {
+            entries_of(id as u32, t, &mut |at, _| {
+                if let Some(c) = offsets
+                    .get_mut(at as usize + 1)
+                    .filter(|_| (at as usize) < lists)
+                {
+                    *c += 1;
+                }
+            });
+        }
+        let mut total = 0u32;
+        for o in offsets.iter_mut() {
+            total += *o;
+            *o = total;
+        }
+        let mut next = offsets.clone();
+        let mut entries = vec![0u32; total as usize];
+        for (id, t) in self.triples.iter().enumerate() {
+            entries_of(id as u32, t, &mut |at, entry| {
+                if let Some(pos) = next.get_mut(at as usize).filter(|_| (at as usize) < lists) {
+                    if let Some(slot) = entries.get_mut(*pos as usize) {
+                        *slot = entry;
+                    }
+                    *pos += 1;
+                }
+            });
+        }
+        Adj::Csr {
+            offsets: Arr::Heap(offsets),
+            entries: Arr::Heap(entries),
+        }
     }
 
     fn lookup_name(&self, name: &str, buf: &mut String) -> Option<TermId> {
@@ -719,7 +790,11 @@ impl View {
             .iter()
             .enumerate()
             .map(|(i, p)| (i as PredId, p))
-            .filter(|(i, _)| self.by_pred.get(*i as usize).is_some_and(|l| !l.is_empty()))
+            .filter(|(i, _)| {
+                self.by_pred()
+                    .get(*i as usize)
+                    .is_some_and(|l| !l.is_empty())
+            })
     }
 
     pub fn term(&self, t: TermId) -> Option<&TermData> {
@@ -757,17 +832,17 @@ impl View {
 
     /// Estimated number of facts with `t` as subject (symmetric ones both ways).
     pub fn out_degree(&self, t: TermId) -> usize {
-        self.out.get(t as usize).map_or(0, <[u32]>::len)
+        self.out().get(t as usize).map_or(0, <[u32]>::len)
     }
 
     /// Estimated number of facts with `t` as object (symmetric ones both ways).
     pub fn in_degree(&self, t: TermId) -> usize {
-        self.inc.get(t as usize).map_or(0, <[u32]>::len)
+        self.inc().get(t as usize).map_or(0, <[u32]>::len)
     }
 
     /// Number of stored triples with predicate `p`.
     pub fn pred_count(&self, p: PredId) -> usize {
-        self.by_pred.get(p as usize).map_or(0, <[u32]>::len)
+        self.by_pred().get(p as usize).map_or(0, <[u32]>::len)
     }
 
     /// The folded names in order, for prefix search and completion.
@@ -788,6 +863,20 @@ impl View {
             .map(|(_, m)| m.len() - 1)
             .sum();
         self.names().len().saturating_sub(merged)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Out,
+    In,
+    Pred,
+}
+
+/// Pushes `entry` on list `at` of an adjacency, if it is built.
+fn push_entry(adj: &mut OnceLock<Adj>, at: u32, entry: u32) {
+    if let Some(list) = adj.get_mut().and_then(|a| a.lists().get_mut(at as usize)) {
+        list.push(entry);
     }
 }
 
@@ -1011,12 +1100,12 @@ impl<'v> Snapshot<'v> {
     /// Live facts with subject `s` (a canonical term), optionally of predicate `p`.
     /// Each entity-level fact is yielded once.
     pub fn facts_from(&self, s: TermId, p: Option<PredId>, f: &mut dyn FnMut(FactRef)) {
-        self.scan_adjacency(&self.view.out, s, p, true, f)
+        self.scan_adjacency(self.view.out(), s, p, true, f)
     }
 
     /// Live facts with object `o` (a canonical term), optionally of predicate `p`.
     pub fn facts_to(&self, o: TermId, p: Option<PredId>, f: &mut dyn FnMut(FactRef)) {
-        self.scan_adjacency(&self.view.inc, o, p, false, f)
+        self.scan_adjacency(self.view.inc(), o, p, false, f)
     }
 
     fn scan_adjacency(
@@ -1079,7 +1168,7 @@ impl<'v> Snapshot<'v> {
         let ids: Box<dyn Iterator<Item = TripleId>> = match p {
             Some(p) => Box::new(
                 self.view
-                    .by_pred
+                    .by_pred()
                     .get(p as usize)
                     .unwrap_or_default()
                     .iter()

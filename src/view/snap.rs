@@ -68,37 +68,35 @@ fn from_bincode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
 
 type Meta = (Tx, Counters, u64, Vec<PredInfo>, Vec<AliasEdge>, u64);
 
-/// Appends a section: length, bytes, padding.
-fn section(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-    out.extend_from_slice(bytes);
-    pad(out);
+/// Where the payload goes, a piece at a time (the file, through a buffer and a
+/// checksum): no copy of the whole payload is ever made.
+pub type Sink<'a> = dyn FnMut(&[u8]) -> Result<(), String> + 'a;
+
+struct Out<'s, 'a> {
+    sink: &'s mut Sink<'a>,
+    len: usize,
 }
 
-fn pad(out: &mut Vec<u8>) {
-    while !out.len().is_multiple_of(8) {
-        out.push(0);
+impl Out<'_, '_> {
+    fn put(&mut self, b: &[u8]) -> Result<(), String> {
+        self.len += b.len();
+        (self.sink)(b)
+    }
+
+    /// A section: length, bytes, padding.
+    fn section(&mut self, b: &[u8]) -> Result<(), String> {
+        self.put(&(b.len() as u64).to_le_bytes())?;
+        self.put(b)?;
+        let pad = (8 - self.len % 8) % 8;
+        self.put(&[0u8; 8][..pad])
     }
 }
 
-/// Appends a section written in place by `f` (no intermediate copy).
-fn section_with(out: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>) -> Option<()>) -> Option<()> {
-    let at = out.len();
-    out.extend_from_slice(&0u64.to_le_bytes());
-    f(out)?;
-    let len = (out.len() - at - 8) as u64;
-    out.get_mut(at..at + 8)?.copy_from_slice(&len.to_le_bytes());
-    pad(out);
-    Some(())
-}
-
 impl View {
-    /// The checkpoint payload (module doc). `out` must start 8-aligned in the file.
-    pub fn encode_payload(&self, out: &mut Vec<u8>) -> Result<(), String> {
-        let start = out.len();
-        if !start.is_multiple_of(8) {
-            return Err("the payload is not aligned".into());
-        }
+    /// Writes the checkpoint payload (module doc) to `sink`; the payload must start
+    /// 8-aligned in the file.
+    pub fn encode_payload(&self, sink: &mut Sink) -> Result<(), String> {
+        let mut out = Out { sink, len: 0 };
         let meta = (
             self.watermark,
             self.counters,
@@ -107,7 +105,7 @@ impl View {
             &self.alias_edges,
             self.live_count,
         );
-        section(out, &bincode_of(&meta)?);
+        out.section(&bincode_of(&meta)?)?;
         let (mut term_offsets, mut term_bytes) = (Vec::new(), Vec::new());
         self.terms.write(&mut term_offsets, &mut term_bytes)?;
         let (name_ids, literal_ids) = {
@@ -120,39 +118,36 @@ impl View {
                 .collect();
             terms::sorted_indexes(&records)
         };
-        section(out, &term_offsets);
-        section(out, &term_bytes);
-        section(out, &bincode_of(&*self.types)?);
-        section(out, &bincode_of(&*self.articles)?);
+        out.section(&term_offsets)?;
+        out.section(&term_bytes)?;
+        drop((term_offsets, term_bytes));
+        out.section(&bincode_of(&*self.types)?)?;
+        out.section(&bincode_of(&*self.articles)?)?;
+        out.section(&self.first_seen.le_bytes())?;
+        out.section(&self.triples.le_bytes())?;
+        out.section(&self.live.le_bytes())?;
         let too_big = || "an array is too large for a checkpoint".to_string();
-        section_with(out, |o| {
-            self.first_seen.write_le(o);
-            Some(())
-        })
-        .ok_or_else(too_big)?;
-        section_with(out, |o| {
-            self.triples.write_le(o);
-            Some(())
-        })
-        .ok_or_else(too_big)?;
-        section_with(out, |o| {
-            self.live.write_le(o);
-            Some(())
-        })
-        .ok_or_else(too_big)?;
-        for adj in [&self.out, &self.inc, &self.by_pred] {
-            let mut entries = Vec::new();
-            section_with(out, |o| adj.write_csr(o, &mut entries)).ok_or_else(too_big)?;
-            section(out, &entries);
+        for adj in [self.out(), self.inc(), self.by_pred()] {
+            match adj {
+                Adj::Csr { offsets, entries } => {
+                    out.section(&offsets.le_bytes())?;
+                    out.section(&entries.le_bytes())?;
+                }
+                Adj::Lists(_) => {
+                    let (mut offsets, mut entries) = (Vec::new(), Vec::new());
+                    adj.write_csr(&mut offsets, &mut entries)
+                        .ok_or_else(too_big)?;
+                    out.section(&offsets)?;
+                    out.section(&entries)?;
+                }
+            }
         }
-        section_with(out, |o| write_supports(&self.supports, o)).ok_or_else(too_big)?;
+        let mut supports = Vec::new();
+        write_supports(&self.supports, &mut supports).ok_or_else(too_big)?;
+        out.section(&supports)?;
+        drop(supports);
         for ids in [name_ids, literal_ids] {
-            section_with(out, |o| {
-                ids.iter()
-                    .for_each(|t| o.extend_from_slice(&t.to_le_bytes()));
-                Some(())
-            })
-            .ok_or_else(too_big)?;
+            out.section(&Arr::Heap(ids).le_bytes())?;
         }
         Ok(())
     }
@@ -221,9 +216,9 @@ impl View {
             supports: Lazy::from_map(map, supports_range, read_supports),
             live,
             live_count,
-            out,
-            inc,
-            by_pred,
+            out: out.into(),
+            inc: inc.into(),
+            by_pred: by_pred.into(),
             types,
             alias_edges,
             articles,
@@ -275,6 +270,13 @@ impl Sections<'_> {
         let offsets = self.arr()?;
         let entries = self.arr()?;
         Adj::csr(offsets, entries).ok_or_else(|| "an adjacency is inconsistent".to_string())
+    }
+}
+
+/// Zero bytes up to a multiple of 8 (`out` starts a section, 8-aligned).
+fn pad(out: &mut Vec<u8>) {
+    while !out.len().is_multiple_of(8) {
+        out.push(0);
     }
 }
 

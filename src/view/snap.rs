@@ -18,10 +18,9 @@
 //! 8-9 out          CSR: u32 offsets (terms + 1), u32 entries         in place
 //! 10-11 inc        CSR, as out                                       in place
 //! 12-13 by_pred    CSR by predicate                                  in place
-//! 14  supports     u64 triple count n, u32 offsets (n + 1), padding   checked; decoded
-//!                  to 8, then 24-byte records: asserted u64,          on first use
-//!                  retracted u64, source u32 (u32::MAX: none), event
-//!                  index u32 (the event's tx is `asserted`)
+//! 14  supports     u64 triple count, then varints per triple and     count checked;
+//!                  support (`write_supports`; the event's tx is      decoded on first
+//!                  `asserted`)                                        use
 //! 15  name ids     u32 per entity name, by folded name (byte order)   in place
 //! 16  literal ids  u32 per literal, by record (byte order)            in place
 //! ```
@@ -48,8 +47,6 @@ use crate::event::Tx;
 
 /// Decoding a section never allocates more than this.
 const MAX_SECTION: usize = 16 << 30;
-const SUPPORT_RECORD: usize = 24;
-const NO_SOURCE: u32 = u32::MAX;
 
 fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<MAX_SECTION>()
@@ -196,7 +193,7 @@ impl View {
             return Err(bad("liveness flags"));
         }
         let supports_bytes = map.bytes().get(supports_range.clone()).unwrap_or_default();
-        if check_supports(supports_bytes) != Some(triples.len()) {
+        if supports_count(supports_bytes) != Some(triples.len()) {
             return Err(bad("supports"));
         }
         let pred_ids = preds
@@ -273,94 +270,85 @@ impl Sections<'_> {
     }
 }
 
-/// Zero bytes up to a multiple of 8 (`out` starts a section, 8-aligned).
-fn pad(out: &mut Vec<u8>) {
-    while !out.len().is_multiple_of(8) {
-        out.push(0);
+fn put_varint(out: &mut Vec<u8>, mut x: u64) {
+    while x >= 0x80 {
+        out.push((x as u8) | 0x80);
+        x >>= 7;
     }
+    out.push(x as u8);
 }
 
+/// Reads a LEB128 varint off the front of `b`; `None` when truncated or over 64 bits.
+fn take_varint(b: &mut &[u8]) -> Option<u64> {
+    let mut x = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = b.split_first()?;
+        *b = rest;
+        x |= u64::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some(x);
+        }
+    }
+    None
+}
+
+/// Section 14: the triple count (u64), then per triple a varint count of supports and
+/// per support four varints: asserted tx, retracted tx + 1 (wrapping: live is 0),
+/// source term + 1 (0: none), event index. About 9 bytes a support instead of 24
+/// fixed, at the price of decoding (which happens on first use anyway).
 fn write_supports(supports: &[SmallVec<[SupportRec; 1]>], out: &mut Vec<u8>) -> Option<()> {
     out.extend_from_slice(&(supports.len() as u64).to_le_bytes());
-    let mut at = 0u32;
-    out.extend_from_slice(&at.to_le_bytes());
     for list in supports {
-        at = at.checked_add(u32::try_from(list.len()).ok()?)?;
-        out.extend_from_slice(&at.to_le_bytes());
-    }
-    pad(out);
-    out.reserve(at as usize * SUPPORT_RECORD);
-    for r in supports.iter().flatten() {
-        if r.event.0 != r.asserted || r.source == Some(NO_SOURCE) {
-            return None;
+        put_varint(out, list.len() as u64);
+        for r in list {
+            if r.event.0 != r.asserted {
+                return None;
+            }
+            put_varint(out, r.asserted);
+            put_varint(out, r.retracted.wrapping_add(1));
+            put_varint(out, r.source.map_or(0, |s| u64::from(s) + 1));
+            put_varint(out, u64::from(r.event.1));
         }
-        out.extend_from_slice(&r.asserted.to_le_bytes());
-        out.extend_from_slice(&r.retracted.to_le_bytes());
-        out.extend_from_slice(&r.source.unwrap_or(NO_SOURCE).to_le_bytes());
-        out.extend_from_slice(&r.event.1.to_le_bytes());
     }
     Some(())
 }
 
-/// The parts of section 13: triple count, offsets bytes, records bytes.
-fn supports_parts(b: &[u8]) -> Option<(usize, &[u8], &[u8])> {
+/// The triple count section 14 claims, if its bytes could hold that many (one byte
+/// per triple at least): checked at open, the rest when decoded.
+fn supports_count(b: &[u8]) -> Option<usize> {
     let n = usize::try_from(u64::from_le_bytes(b.get(..8)?.try_into().ok()?)).ok()?;
-    let offsets_len = n.checked_add(1)?.checked_mul(4)?;
-    let offsets = b.get(8..8usize.checked_add(offsets_len)?)?;
-    let records_at = (8 + offsets_len).div_ceil(8) * 8;
-    let records = b.get(records_at..)?;
-    Some((n, offsets, records))
-}
-
-fn offset_at(offsets: &[u8], i: usize) -> Option<usize> {
-    let b = offsets.get(i * 4..i * 4 + 4)?;
-    Some(u32::from_le_bytes(b.try_into().ok()?) as usize)
-}
-
-/// The triple count when section 13 is well formed.
-fn check_supports(b: &[u8]) -> Option<usize> {
-    let (n, offsets, records) = supports_parts(b)?;
-    let mut prev = offset_at(offsets, 0).filter(|&o| o == 0)?;
-    for i in 1..=n {
-        let o = offset_at(offsets, i)?;
-        if o < prev {
-            return None;
-        }
-        prev = o;
-    }
-    (prev.checked_mul(SUPPORT_RECORD)? == records.len()).then_some(n)
+    (n <= b.len() - 8).then_some(n)
 }
 
 fn read_supports(b: &[u8]) -> Option<Vec<SmallVec<[SupportRec; 1]>>> {
-    let n = check_supports(b)?;
-    let (_, offsets, records) = supports_parts(b)?;
+    let n = supports_count(b)?;
+    let mut rest = b.get(8..)?;
     let mut out = Vec::with_capacity(n);
-    let mut recs = records.chunks_exact(SUPPORT_RECORD);
-    let mut prev = 0usize;
-    for i in 1..=n {
-        let o = offset_at(offsets, i)?;
-        let mut list = SmallVec::with_capacity(o - prev);
-        for _ in prev..o {
-            let r = recs.next()?;
-            let u64_at = |at: usize| -> Option<u64> {
-                Some(u64::from_le_bytes(r.get(at..at + 8)?.try_into().ok()?))
+    for _ in 0..n {
+        let count = usize::try_from(take_varint(&mut rest)?).ok()?;
+        // A support takes four bytes at least: a count cannot ask for more.
+        if count > rest.len() / 4 {
+            return None;
+        }
+        let mut list = SmallVec::with_capacity(count);
+        for _ in 0..count {
+            let asserted = take_varint(&mut rest)?;
+            let retracted = take_varint(&mut rest)?.wrapping_sub(1);
+            let source = match take_varint(&mut rest)? {
+                0 => None,
+                s => Some(u32::try_from(s - 1).ok()?),
             };
-            let u32_at = |at: usize| -> Option<u32> {
-                Some(u32::from_le_bytes(r.get(at..at + 4)?.try_into().ok()?))
-            };
-            let asserted = u64_at(0)?;
-            let source = u32_at(16)?;
+            let index = u32::try_from(take_varint(&mut rest)?).ok()?;
             list.push(SupportRec {
                 asserted,
-                retracted: u64_at(8)?,
-                source: (source != NO_SOURCE).then_some(source),
-                event: (asserted, u32_at(20)?),
+                retracted,
+                source,
+                event: (asserted, index),
             });
         }
-        prev = o;
         out.push(list);
     }
-    Some(out)
+    rest.is_empty().then_some(out)
 }
 
 #[cfg(test)]
@@ -380,6 +368,10 @@ mod tests {
             SmallVec::from_vec(vec![rec(1, Some(4))]),
             SmallVec::new(),
             SmallVec::from_vec(vec![rec(2, None), rec(5, Some(0))]),
+            SmallVec::from_vec(vec![SupportRec {
+                retracted: 9,
+                ..rec(1 << 40, Some(u32::MAX))
+            }]),
         ];
         let mut b = Vec::new();
         write_supports(&lists, &mut b).unwrap();

@@ -364,9 +364,10 @@ impl View {
             if (*flag != 0) != live {
                 *flag = u8::from(live);
                 if live {
-                    self.live_count += 1;
+                    self.live_count = self.live_count.saturating_add(1);
                 } else {
-                    self.live_count -= 1;
+                    // Saturating: a forged checkpoint can claim any count.
+                    self.live_count = self.live_count.saturating_sub(1);
                 }
             }
         }

@@ -380,4 +380,147 @@ mod tests {
             assert!(read_supports(&b[..cut]).is_none(), "cut at {cut}");
         }
     }
+
+    fn commit(view: &mut View, events: Vec<crate::event::Event>) {
+        let c = crate::event::Commit {
+            tx: view.watermark() + 1,
+            time: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            events,
+        };
+        view.apply(&c).unwrap();
+    }
+
+    fn fact(s: &str, p: &str, o: crate::value::Value, article: &str) -> crate::event::Event {
+        use crate::event::{Event, FactAsserted, Source, Support};
+        Event::FactAsserted(FactAsserted {
+            subject: s.into(),
+            predicate: p.into(),
+            object: o,
+            support: Support::from_source(Source::Article(article.into())),
+        })
+    }
+
+    fn sample() -> View {
+        use crate::event::{Event, FactRetracted};
+        use crate::value::Value;
+        let mut v = View::new();
+        commit(
+            &mut v,
+            vec![fact(
+                "G42",
+                "partner_of",
+                Value::Entity("OpenAI".into()),
+                "a1",
+            )],
+        );
+        commit(
+            &mut v,
+            vec![fact("Élan", "said", Value::Str("« Oui »".into()), "a2")],
+        );
+        commit(
+            &mut v,
+            vec![
+                fact("OpenAI", "ceo_of", Value::Int(7), "a2"),
+                Event::AliasAdded {
+                    alias: "Open AI".into(),
+                    canonical: "OpenAI".into(),
+                },
+            ],
+        );
+        commit(
+            &mut v,
+            vec![Event::FactRetracted(FactRetracted {
+                subject: "G42".into(),
+                predicate: "partner_of".into(),
+                object: Value::Entity("OpenAI".into()),
+                article: None,
+                reason: None,
+            })],
+        );
+        v
+    }
+
+    fn payload(v: &View) -> Vec<u8> {
+        let mut out = Vec::new();
+        v.encode_payload(&mut |b: &[u8]| {
+            out.extend_from_slice(b);
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    fn decode(bytes: Vec<u8>) -> Result<View, String> {
+        let len = bytes.len();
+        View::decode_payload(&Arc::new(Mapped::from_vec(bytes)), 0..len)
+    }
+
+    /// Every read a query or a write might do.
+    fn exercise(v: &View) {
+        use crate::value::Value;
+        for at in [None, Some(0), Some(2)] {
+            let snap = v.snapshot(at);
+            snap.fact_counts();
+            snap.facts(None, &mut |_| {});
+            for t in 0..v.term_count() as crate::view::TermId + 2 {
+                snap.term(t);
+                snap.facts_from(t, None, &mut |_| {});
+                snap.facts_to(t, None, &mut |_| {});
+                snap.mentions(t);
+                snap.entity_type(t);
+            }
+            for name in ["openai", "Open AI", "élan", "nobody"] {
+                snap.resolve_name(name);
+            }
+            snap.resolve_literal(&Value::Str("« Oui »".into()));
+            snap.resolve_literal(&Value::Int(7));
+            snap.names_with_prefix("o");
+        }
+        let mut w = v.clone();
+        let tx = w.watermark() + 1;
+        let _ = w.apply(&crate::event::Commit {
+            tx,
+            time: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            events: vec![
+                fact("OpenAI", "partner_of", Value::Entity("G42".into()), "a3"),
+                crate::event::Event::ArticleRetracted {
+                    id: "a2".into(),
+                    reason: None,
+                },
+            ],
+        });
+        let _ = payload(&w);
+    }
+
+    #[test]
+    fn a_checkpoint_reads_back_as_the_view_it_was() {
+        let v = sample();
+        let back = decode(payload(&v)).unwrap();
+        back.same_as(&v).unwrap();
+        let (a, b) = (v.snapshot(None), back.snapshot(None));
+        assert_eq!(a.resolve_name("open ai"), b.resolve_name("open ai"));
+        assert!(b
+            .resolve_literal(&crate::value::Value::Str("« Oui »".into()))
+            .is_some());
+        assert!(b.resolve_literal(&crate::value::Value::Int(8)).is_none());
+        assert_eq!(a.fact_counts(), b.fact_counts());
+        exercise(&back);
+    }
+
+    #[test]
+    fn a_forged_checkpoint_never_panics() {
+        let good = payload(&sample());
+        for i in 0..good.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut b = good.clone();
+                b[i] ^= flip;
+                if let Ok(v) = decode(b) {
+                    exercise(&v);
+                }
+            }
+        }
+        for cut in 0..good.len() {
+            assert!(decode(good[..cut].to_vec()).is_err(), "cut at {cut}");
+        }
+    }
 }

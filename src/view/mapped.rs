@@ -7,6 +7,11 @@
 //! ([`Lazy`]). The first write to an array copies it to the heap (copy on write), so
 //! `apply` works on a loaded view exactly as on a fresh one.
 //!
+//! Rejected alternatives: reading the file into one heap buffer and decoding from it
+//! (format 4: the buffer and every decoded array are fresh pages the kernel must zero,
+//! which was most of an open at 1M facts); and a heap copy made lazily per array (a
+//! first query needs the adjacency and triples anyway, so it would still copy them).
+//!
 //! Soundness: the file is mapped private and read-only, and checkpoints are never
 //! modified in place (a new one is written aside and renamed over the old), so the
 //! mapped bytes do not change while the map lives. Someone truncating `view.snap` by

@@ -15,6 +15,10 @@
 //! literal by binary search on the records. Literal records compare as values do:
 //! equality of values is exact (bit-equal floats) and their encoding canonical.
 //!
+//! Rejected alternative: decoding the whole term table on first use, which cost a
+//! first query at 1M facts a quarter of its time (270k terms, two allocations each) to
+//! show a few hundred; and hashing every literal to resolve one constant cost 43%.
+//!
 //! Decoded terms are cached in boxes that are never moved or freed while the terms are
 //! shared, so a reader gets a plain `&TermData` with the view's lifetime.
 

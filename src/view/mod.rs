@@ -16,7 +16,9 @@
 //! records where its event sits in the log (tx, index), and `why`/`export` read it back.
 
 pub mod alias;
-mod raw;
+mod mapped;
+mod snap;
+mod terms;
 
 use std::sync::OnceLock;
 
@@ -28,6 +30,9 @@ use crate::error::{Error, Result};
 use crate::event::{Commit, Event, Source, Tx};
 use crate::value::{fold, fold_into, EntityType, Value};
 use alias::{AliasEdge, AliasMap};
+pub use mapped::Mapped;
+use mapped::{Adj, Arr, Lazy};
+use terms::Terms;
 
 /// An interned entity name or literal.
 pub type TermId = u32;
@@ -61,10 +66,38 @@ pub struct PredInfo {
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[repr(C)]
 pub struct Triple {
     pub s: TermId,
     pub p: PredId,
     pub o: TermId,
+}
+
+// SAFETY: three `u32`s, `repr(C)`: no padding, every bit pattern valid.
+unsafe impl mapped::Pod for Triple {
+    fn read_le(b: &[u8]) -> Triple {
+        let u = |i: usize| u32::read_le(b.get(i * 4..i * 4 + 4).unwrap_or_default());
+        Triple {
+            s: u(0),
+            p: u(1),
+            o: u(2),
+        }
+    }
+    fn write_le(&self, out: &mut Vec<u8>) {
+        self.s.write_le(out);
+        self.p.write_le(out);
+        self.o.write_le(out);
+    }
+}
+
+/// Term ids sorted by folded name and by literal, read in place from a checkpoint
+/// (`snap.rs`, sections 15-16): resolves a constant without building the term maps.
+/// Used only while the terms are the mapped ones, which they stop being when a term is
+/// interned.
+#[derive(Clone, Debug)]
+struct TermIndex {
+    names: Arr<u32>,
+    literals: Arr<u32>,
 }
 
 /// One support of a triple.
@@ -105,59 +138,53 @@ pub struct Counters {
     pub commits: u64,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// The view. Loaded from a checkpoint, its big arrays are read in place from the mapped
+/// file and its other parts decoded on first use (`mapped.rs`, `snap.rs`); the first
+/// write copies what it touches to the heap.
+#[derive(Clone, Debug, Default)]
 pub struct View {
     /// Last applied tx: the watermark, stored with the view in every checkpoint.
     watermark: Tx,
     counters: Counters,
-    terms: Vec<TermData>,
-    /// Tx at which each term was first seen.
-    #[serde(with = "raw::u64s")]
-    first_seen: Vec<Tx>,
+    terms: Terms,
+    /// Tx at which each term was first seen (one per term, also when `terms` is not
+    /// decoded yet: the term count).
+    first_seen: Arr<Tx>,
     /// Derived from `terms`, built on first use (not checkpointed).
-    #[serde(skip)]
     names: OnceLock<FxHashMap<Box<str>, TermId>>,
     /// Derived from `terms`, built on first use (not checkpointed).
-    #[serde(skip)]
     literals: OnceLock<FxHashMap<Value, TermId>>,
+    /// From the checkpoint: resolves names and literals while `terms` are mapped.
+    term_index: Option<TermIndex>,
     preds: Vec<PredInfo>,
     pred_ids: FxHashMap<Box<str>, PredId>,
-    #[serde(with = "raw::triples")]
-    triples: Vec<Triple>,
+    triples: Arr<Triple>,
     /// Derived from `triples`, built on first use (not checkpointed).
-    #[serde(skip)]
     triple_ids: OnceLock<FxHashMap<(TermId, PredId, TermId), TripleId>>,
     /// Most triples have one support: kept inline, without an allocation.
-    #[serde(with = "raw::supports")]
-    supports: Vec<SmallVec<[SupportRec; 1]>>,
-    /// Whether each triple is live now (at the watermark).
-    #[serde(with = "raw::bools")]
-    live: Vec<bool>,
+    supports: Lazy<Vec<SmallVec<[SupportRec; 1]>>>,
+    /// Whether each triple is live now (at the watermark): 0 or 1.
+    live: Arr<u8>,
     live_count: u64,
     /// Adjacency by subject and by object: triple ids, with [`MIRROR`] set on the
-    /// reverse entry of a symmetric triple.
-    #[serde(with = "raw::lists")]
-    out: Vec<Vec<u32>>,
-    #[serde(with = "raw::lists")]
-    inc: Vec<Vec<u32>>,
-    #[serde(with = "raw::lists")]
-    by_pred: Vec<Vec<TripleId>>,
+    /// reverse entry of a symmetric triple. Derived from `triples` on first use (a
+    /// replay does not keep lists it never reads: one allocation per term less); kept
+    /// up to date by `apply` once built; read in place from a checkpoint.
+    out: OnceLock<Adj>,
+    inc: OnceLock<Adj>,
+    /// Triple ids by predicate, as `out`.
+    by_pred: OnceLock<Adj>,
     /// Type history of each entity name: (tx, type), in log order.
-    types: FxHashMap<TermId, Vec<(Tx, EntityType)>>,
+    types: Lazy<FxHashMap<TermId, Vec<(Tx, EntityType)>>>,
     alias_edges: Vec<AliasEdge>,
-    articles: FxHashMap<TermId, ArticleMeta>,
+    articles: Lazy<FxHashMap<TermId, ArticleMeta>>,
     /// Derived from `articles`, built on first use (not checkpointed).
-    #[serde(skip)]
     article_by_hash: OnceLock<FxHashMap<String, TermId>>,
     /// Triples each article or note supports, in the order their supports were
     /// asserted. Derived from `supports`, built on first use (not checkpointed).
-    #[serde(skip)]
     supported_by: OnceLock<FxHashMap<TermId, Vec<TripleId>>>,
-    #[serde(skip)]
     current_aliases: AliasMap,
-    #[serde(skip)]
     last_source: Option<(Box<str>, TermId)>,
-    #[serde(skip)]
     sorted_names: OnceLock<Vec<(Box<str>, TermId)>>,
 }
 
@@ -333,13 +360,14 @@ impl View {
     }
 
     fn set_live(&mut self, triple: TripleId, live: bool) {
-        if let Some(flag) = self.live.get_mut(triple as usize) {
-            if *flag != live {
-                *flag = live;
+        if let Some(flag) = self.live.vec().get_mut(triple as usize) {
+            if (*flag != 0) != live {
+                *flag = u8::from(live);
                 if live {
-                    self.live_count += 1;
+                    self.live_count = self.live_count.saturating_add(1);
                 } else {
-                    self.live_count -= 1;
+                    // Saturating: a forged checkpoint can claim any count.
+                    self.live_count = self.live_count.saturating_sub(1);
                 }
             }
         }
@@ -375,10 +403,13 @@ impl View {
 
     fn new_term(&mut self, data: TermData, tx: Tx) -> TermId {
         let id = self.terms.len() as TermId;
-        self.terms.push(data);
-        self.first_seen.push(tx);
-        self.out.push(Vec::new());
-        self.inc.push(Vec::new());
+        self.terms.vec().push(data);
+        self.first_seen.vec().push(tx);
+        for adj in [&mut self.out, &mut self.inc] {
+            if let Some(adj) = adj.get_mut() {
+                adj.lists().push(Vec::new());
+            }
+        }
         id
     }
 
@@ -429,7 +460,9 @@ impl View {
             symmetric: SYMMETRIC_PREDICATES.contains(&name),
         });
         self.pred_ids.insert(name.into(), id);
-        self.by_pred.push(Vec::new());
+        if let Some(adj) = self.by_pred.get_mut() {
+            adj.lists().push(Vec::new());
+        }
         id
     }
 
@@ -442,35 +475,119 @@ impl View {
             return t;
         }
         let id = self.triples.len() as TripleId;
-        self.triples.push(Triple { s, p, o });
+        self.triples.vec().push(Triple { s, p, o });
         if let Some(ids) = self.triple_ids.get_mut() {
             ids.insert((s, p, o), id);
         }
         self.supports.push(SmallVec::new());
-        self.live.push(false);
-        if let Some(l) = self.out.get_mut(s as usize) {
-            l.push(id);
-        }
-        if let Some(l) = self.inc.get_mut(o as usize) {
-            l.push(id);
-        }
+        self.live.vec().push(0);
+        push_entry(&mut self.out, s, id);
+        push_entry(&mut self.inc, o, id);
         if symmetric && s != o {
-            if let Some(l) = self.out.get_mut(o as usize) {
-                l.push(id | MIRROR);
-            }
-            if let Some(l) = self.inc.get_mut(s as usize) {
-                l.push(id | MIRROR);
-            }
+            push_entry(&mut self.out, o, id | MIRROR);
+            push_entry(&mut self.inc, s, id | MIRROR);
         }
-        if let Some(l) = self.by_pred.get_mut(p as usize) {
-            l.push(id);
-        }
+        push_entry(&mut self.by_pred, p, id);
         id
+    }
+
+    /// The adjacency by subject (see the field).
+    fn out(&self) -> &Adj {
+        self.out.get_or_init(|| self.derive_adjacency(Side::Out))
+    }
+
+    fn inc(&self) -> &Adj {
+        self.inc.get_or_init(|| self.derive_adjacency(Side::In))
+    }
+
+    fn by_pred(&self) -> &Adj {
+        self.by_pred
+            .get_or_init(|| self.derive_adjacency(Side::Pred))
+    }
+
+    /// Builds one adjacency from the triples by counting sort, as compressed rows. The
+    /// entries of a list come in triple id order, as `apply` pushes them.
+    fn derive_adjacency(&self, side: Side) -> Adj {
+        let lists = match side {
+            Side::Pred => self.preds.len(),
+            Side::Out | Side::In => self.first_seen.len(),
+        };
+        let entries_of = |id: u32, t: &Triple, f: &mut dyn FnMut(u32, u32)| {
+            let mirror = t.s != t.o && self.preds.get(t.p as usize).is_some_and(|i| i.symmetric);
+            match side {
+                Side::Pred => f(t.p, id),
+                Side::Out => {
+                    f(t.s, id);
+                    if mirror {
+                        f(t.o, id | MIRROR);
+                    }
+                }
+                Side::In => {
+                    f(t.o, id);
+                    if mirror {
+                        f(t.s, id | MIRROR);
+                    }
+                }
+            }
+        };
+        let mut offsets = vec![0u32; lists + 1];
+        for (id, t) in self.triples.iter().enumerate() {
+            entries_of(id as u32, t, &mut |at, _| {
+                if let Some(c) = offsets
+                    .get_mut(at as usize + 1)
+                    .filter(|_| (at as usize) < lists)
+                {
+                    *c += 1;
+                }
+            });
+        }
+        let mut total = 0u32;
+        for o in offsets.iter_mut() {
+            total += *o;
+            *o = total;
+        }
+        let mut next = offsets.clone();
+        let mut entries = vec![0u32; total as usize];
+        for (id, t) in self.triples.iter().enumerate() {
+            entries_of(id as u32, t, &mut |at, entry| {
+                if let Some(pos) = next.get_mut(at as usize).filter(|_| (at as usize) < lists) {
+                    if let Some(slot) = entries.get_mut(*pos as usize) {
+                        *slot = entry;
+                    }
+                    *pos += 1;
+                }
+            });
+        }
+        Adj::Csr {
+            offsets: Arr::Heap(offsets),
+            entries: Arr::Heap(entries),
+        }
     }
 
     fn lookup_name(&self, name: &str, buf: &mut String) -> Option<TermId> {
         fold_into(name, buf);
-        self.names().get(buf.as_str()).copied()
+        self.find_name(buf)
+    }
+
+    /// The term of a folded entity name: through the checkpoint's name index while the
+    /// name map is not built (no name was interned since the load), else the map.
+    fn find_name(&self, folded: &str) -> Option<TermId> {
+        match (self.names.get(), &self.term_index) {
+            (None, Some(index)) if self.terms.is_mapped() => {
+                self.terms.find_name(&index.names, folded)
+            }
+            _ => self.names().get(folded).copied(),
+        }
+    }
+
+    /// The term of a literal value, as [`View::find_name`].
+    fn find_literal(&self, value: &Value) -> Option<TermId> {
+        match (self.literals.get(), &self.term_index) {
+            (None, Some(index)) if self.terms.is_mapped() => {
+                self.terms.find_literal(&index.literals, value)
+            }
+            _ => self.literals().get(value).copied(),
+        }
     }
 
     // ---- derived indexes, built on first use -----------------------------------------
@@ -484,11 +601,11 @@ impl View {
         self.names.get_or_init(|| {
             let mut map = FxHashMap::default();
             map.reserve(self.terms.len());
-            for (i, t) in self.terms.iter().enumerate() {
+            self.terms.for_each(|i, t| {
                 if let TermData::Name { folded, .. } = t {
-                    map.insert(folded.clone(), i as TermId);
+                    map.insert(folded.clone(), i);
                 }
-            }
+            });
             map
         })
     }
@@ -496,11 +613,11 @@ impl View {
     fn literals(&self) -> &FxHashMap<Value, TermId> {
         self.literals.get_or_init(|| {
             let mut map = FxHashMap::default();
-            for (i, t) in self.terms.iter().enumerate() {
+            self.terms.for_each(|i, t| {
                 if let TermData::Literal(v) = t {
-                    map.insert(v.clone(), i as TermId);
+                    map.insert(v.clone(), i);
                 }
-            }
+            });
             map
         })
     }
@@ -557,14 +674,18 @@ impl View {
 
     // ---- checkpoints ------------------------------------------------------------------
 
-    /// Rebuilds what checkpoints do not store.
-    pub fn after_load(&mut self) {
-        self.current_aliases = AliasMap::build(&self.alias_edges, self.watermark);
+    /// True when a part of a loaded checkpoint was decoded on use and did not decode
+    /// (`mapped::Lazy`): the view is then wrong, and `verify` says so.
+    pub fn damaged(&self) -> bool {
+        self.types.damage() || self.articles.damage() || self.supports.damage()
     }
 
     /// Compares two views by what they answer (used by `verify` and tests): the same
     /// watermark, names, triples with the same supports, aliases, types and articles.
     pub fn same_as(&self, other: &View) -> std::result::Result<(), String> {
+        if self.damaged() || other.damaged() {
+            return Err("a part of the checkpoint does not decode".to_string());
+        }
         if self.watermark != other.watermark {
             return Err(format!(
                 "watermark {} vs {}",
@@ -586,37 +707,40 @@ impl View {
                 other.triples.len()
             ));
         }
-        for (i, (a, b)) in self.terms.iter().zip(&other.terms).enumerate() {
-            let same = match (a, b) {
-                (TermData::Name { display: x, .. }, TermData::Name { display: y, .. }) => x == y,
-                (TermData::Literal(x), TermData::Literal(y)) => x == y,
+        for i in 0..self.terms.len() as TermId {
+            let same = match (self.terms.get(i), other.terms.get(i)) {
+                (
+                    Some(TermData::Name { display: x, .. }),
+                    Some(TermData::Name { display: y, .. }),
+                ) => x == y,
+                (Some(TermData::Literal(x)), Some(TermData::Literal(y))) => x == y,
                 _ => false,
             };
             if !same {
                 return Err(format!("term {i} differs"));
             }
         }
-        for (i, (a, b)) in self.triples.iter().zip(&other.triples).enumerate() {
+        for (i, (a, b)) in self.triples.iter().zip(other.triples.iter()).enumerate() {
             if (a.s, a.p, a.o) != (b.s, b.p, b.o) {
                 return Err(format!("triple {i} differs"));
             }
         }
-        if self.supports != other.supports {
+        if *self.supports != *other.supports {
             return Err("supports differ".to_string());
         }
-        if self.live != other.live || self.live_count != other.live_count {
+        if *self.live != *other.live || self.live_count != other.live_count {
             return Err("liveness differs".to_string());
         }
         if self.alias_edges != other.alias_edges {
             return Err("aliases differ".to_string());
         }
-        if self.types != other.types {
+        if *self.types != *other.types {
             return Err("entity types differ".to_string());
         }
         if self.articles.len() != other.articles.len() {
             return Err("articles differ".to_string());
         }
-        for (k, a) in &self.articles {
+        for (k, a) in self.articles.iter() {
             let Some(b) = other.articles.get(k) else {
                 return Err("articles differ".to_string());
             };
@@ -667,15 +791,19 @@ impl View {
             .iter()
             .enumerate()
             .map(|(i, p)| (i as PredId, p))
-            .filter(|(i, _)| self.by_pred.get(*i as usize).is_some_and(|l| !l.is_empty()))
+            .filter(|(i, _)| {
+                self.by_pred()
+                    .get(*i as usize)
+                    .is_some_and(|l| !l.is_empty())
+            })
     }
 
     pub fn term(&self, t: TermId) -> Option<&TermData> {
-        self.terms.get(t as usize)
+        self.terms.get(t)
     }
 
     pub fn term_count(&self) -> usize {
-        self.terms.len()
+        self.first_seen.len()
     }
 
     pub fn triple(&self, id: TripleId) -> Option<Triple> {
@@ -705,17 +833,17 @@ impl View {
 
     /// Estimated number of facts with `t` as subject (symmetric ones both ways).
     pub fn out_degree(&self, t: TermId) -> usize {
-        self.out.get(t as usize).map_or(0, Vec::len)
+        self.out().get(t as usize).map_or(0, <[u32]>::len)
     }
 
     /// Estimated number of facts with `t` as object (symmetric ones both ways).
     pub fn in_degree(&self, t: TermId) -> usize {
-        self.inc.get(t as usize).map_or(0, Vec::len)
+        self.inc().get(t as usize).map_or(0, <[u32]>::len)
     }
 
     /// Number of stored triples with predicate `p`.
     pub fn pred_count(&self, p: PredId) -> usize {
-        self.by_pred.get(p as usize).map_or(0, Vec::len)
+        self.by_pred().get(p as usize).map_or(0, <[u32]>::len)
     }
 
     /// The folded names in order, for prefix search and completion.
@@ -736,6 +864,20 @@ impl View {
             .map(|(_, m)| m.len() - 1)
             .sum();
         self.names().len().saturating_sub(merged)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Out,
+    In,
+    Pred,
+}
+
+/// Pushes `entry` on list `at` of an adjacency, if it is built.
+fn push_entry(adj: &mut OnceLock<Adj>, at: u32, entry: u32) {
+    if let Some(list) = adj.get_mut().and_then(|a| a.lists().get_mut(at as usize)) {
+        list.push(entry);
     }
 }
 
@@ -789,13 +931,13 @@ impl<'v> Snapshot<'v> {
 
     /// The canonical term of an entity name (folded), if it exists as of this tx.
     pub fn resolve_name(&self, name: &str) -> Option<TermId> {
-        let t = self.view.names().get(fold(name).as_str()).copied()?;
+        let t = self.view.find_name(&fold(name))?;
         self.exists(t).then(|| self.root(t))
     }
 
     /// The term of a literal value, if it exists as of this tx.
     pub fn resolve_literal(&self, value: &Value) -> Option<TermId> {
-        let t = self.view.literals().get(value).copied()?;
+        let t = self.view.find_literal(value)?;
         self.exists(t).then_some(t)
     }
 
@@ -810,15 +952,15 @@ impl<'v> Snapshot<'v> {
     }
 
     pub fn is_entity(&self, t: TermId) -> bool {
-        matches!(self.view.terms.get(t as usize), Some(TermData::Name { .. }))
+        matches!(self.view.terms.get(t), Some(TermData::Name { .. }))
     }
 
     /// A term for display: entities by their canonical name.
     pub fn term(&self, t: TermId) -> Option<TermRef<'v>> {
-        match self.view.terms.get(t as usize)? {
+        match self.view.terms.get(t)? {
             TermData::Name { .. } => {
                 let root = self.root(t);
-                match self.view.terms.get(root as usize)? {
+                match self.view.terms.get(root)? {
                     TermData::Name { display, .. } => Some(TermRef::Entity {
                         root,
                         name: display,
@@ -840,7 +982,7 @@ impl<'v> Snapshot<'v> {
 
     /// The folded canonical name, for ordering.
     pub fn folded_name(&self, t: TermId) -> Option<&'v str> {
-        match self.view.terms.get(self.root(t) as usize)? {
+        match self.view.terms.get(self.root(t))? {
             TermData::Name { folded, .. } => Some(folded),
             TermData::Literal(_) => None,
         }
@@ -852,7 +994,7 @@ impl<'v> Snapshot<'v> {
         self.members(root)
             .iter()
             .filter(|&&m| m != root)
-            .filter_map(|&m| match view.terms.get(m as usize) {
+            .filter_map(|&m| match view.terms.get(m) {
                 Some(TermData::Name { display, .. }) => Some(&**display),
                 _ => None,
             })
@@ -917,12 +1059,7 @@ impl<'v> Snapshot<'v> {
     #[inline]
     pub fn triple_live(&self, triple: TripleId) -> bool {
         if self.current {
-            return self
-                .view
-                .live
-                .get(triple as usize)
-                .copied()
-                .unwrap_or(false);
+            return self.view.live.get(triple as usize).is_some_and(|&l| l != 0);
         }
         self.view
             .supports(triple)
@@ -964,17 +1101,17 @@ impl<'v> Snapshot<'v> {
     /// Live facts with subject `s` (a canonical term), optionally of predicate `p`.
     /// Each entity-level fact is yielded once.
     pub fn facts_from(&self, s: TermId, p: Option<PredId>, f: &mut dyn FnMut(FactRef)) {
-        self.scan_adjacency(&self.view.out, s, p, true, f)
+        self.scan_adjacency(self.view.out(), s, p, true, f)
     }
 
     /// Live facts with object `o` (a canonical term), optionally of predicate `p`.
     pub fn facts_to(&self, o: TermId, p: Option<PredId>, f: &mut dyn FnMut(FactRef)) {
-        self.scan_adjacency(&self.view.inc, o, p, false, f)
+        self.scan_adjacency(self.view.inc(), o, p, false, f)
     }
 
     fn scan_adjacency(
         &self,
-        lists: &[Vec<u32>],
+        lists: &Adj,
         anchor: TermId,
         p: Option<PredId>,
         outgoing: bool,
@@ -1032,9 +1169,9 @@ impl<'v> Snapshot<'v> {
         let ids: Box<dyn Iterator<Item = TripleId>> = match p {
             Some(p) => Box::new(
                 self.view
-                    .by_pred
+                    .by_pred()
                     .get(p as usize)
-                    .map_or(&[][..], |v| v.as_slice())
+                    .unwrap_or_default()
                     .iter()
                     .copied(),
             ),

@@ -273,7 +273,7 @@ impl Adj {
     pub fn csr(offsets: Arr<u32>, entries: Arr<u32>) -> Option<Adj> {
         if offsets.first() != Some(&0)
             || offsets.last().map(|&l| l as usize) != Some(entries.len())
-            || offsets.windows(2).any(|w| w[0] > w[1])
+            || offsets.windows(2).any(|w| matches!(w, [a, b] if a > b))
         {
             return None;
         }

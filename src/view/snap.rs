@@ -85,7 +85,7 @@ impl Out<'_, '_> {
         self.put(&(b.len() as u64).to_le_bytes())?;
         self.put(b)?;
         let pad = (8 - self.len % 8) % 8;
-        self.put(&[0u8; 8][..pad])
+        self.put([0u8; 8].get(..pad).unwrap_or_default())
     }
 }
 

@@ -137,7 +137,7 @@ impl Terms {
     pub fn mapped(offsets: Arr<u32>, bytes: Arr<u8>) -> Option<Terms> {
         let ok = offsets.first() == Some(&0)
             && offsets.last().map(|&l| l as usize) == Some(bytes.len())
-            && offsets.windows(2).all(|w| w[0] <= w[1]);
+            && offsets.windows(2).all(|w| matches!(w, [a, b] if a <= b));
         ok.then(|| Terms::Mapped {
             offsets,
             bytes,

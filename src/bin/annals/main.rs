@@ -10,7 +10,7 @@ mod render;
 mod repl;
 mod statements;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -270,22 +270,26 @@ fn int(n: u64) -> Option<Value> {
     Some(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)))
 }
 
+/// Opens one import input, streamed by the import (a 10-million-fact file is never read
+/// whole). Everything that can be checked before the database is opened is: the file
+/// exists, is readable and is not a folder.
 fn read_input(path: &Path) -> Result<ImportFile> {
     if path == Path::new("-") {
-        let mut data = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut data)
-            .map_err(|e| Error::io("reading standard input", e))?;
         return Ok(ImportFile {
             name: "-".to_string(),
-            data,
+            input: Box::new(std::io::stdin()),
         });
     }
     let name = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(data) => Ok(ImportFile { name, data }),
-        Err(e) => Err(Error::InvalidInput(format!("cannot read {name}: {e}"))),
+    let cannot = |e: std::io::Error| Error::InvalidInput(format!("cannot read {name}: {e}"));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    if file.metadata().map_err(cannot)?.is_dir() {
+        return Err(cannot(std::io::Error::from_raw_os_error(libc::EISDIR)));
     }
+    Ok(ImportFile {
+        name,
+        input: Box::new(file),
+    })
 }
 
 fn progress_bar(ctx: &Ctx, label: &'static str) -> Option<indicatif::ProgressBar> {

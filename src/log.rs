@@ -52,7 +52,13 @@ use crate::event::{Commit, Event, Tx};
 use crate::store::{self, MetaKey, Store};
 
 /// The database format written by this build (meta key `FormatVersion`).
-pub const DB_FORMAT: u32 = 1;
+///
+/// - 1: commits in commit format 1 (`event.rs`).
+/// - 2: commits in commit format 1 or 2 (zstd-compressed payloads). A format-1 database
+///   becomes format 2 at its first write, so that a build that cannot read format-2
+///   commits refuses it as "written by a newer version" instead of calling it corrupt;
+///   opening it only to read leaves it as it is.
+pub const DB_FORMAT: u32 = 2;
 
 /// A commit about to be appended: its tx is assigned by [`Log::append`].
 #[derive(Clone, Debug)]
@@ -104,6 +110,9 @@ pub struct Log {
     /// The time of commit `acked`, to restore `last_time` when unacknowledged commits
     /// are discarded.
     acked_time: Option<DateTime<Utc>>,
+    /// The database format recorded in the meta key (raised to [`DB_FORMAT`] by the first
+    /// write).
+    format: u32,
     db_id: Vec<u8>,
 }
 
@@ -262,6 +271,7 @@ impl Log {
             last_time: None,
             acked,
             acked_time: None,
+            format: version,
             db_id,
         };
         if last < acked {
@@ -359,6 +369,13 @@ impl Log {
                 )));
             }
             encoded.push((c.tx, c.encode()?));
+        }
+        if self.format < DB_FORMAT {
+            // Before the first commit of the new format, in sled's log order: whatever
+            // sled recovers that holds such a commit holds this too.
+            self.store
+                .set_meta(MetaKey::FormatVersion, &DB_FORMAT.to_be_bytes())?;
+            self.format = DB_FORMAT;
         }
         self.store.put_commits(encoded)?;
         self.last = last.tx;

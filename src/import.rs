@@ -79,9 +79,14 @@ impl ImportFile {
 
 /// Where [`import`] puts its commits.
 pub trait ImportSink {
-    /// The view, including every commit appended so far: it answers duplicate and type
-    /// checks for the lines that follow.
+    /// The view, including every commit appended so far when [`ImportSink::view_advances`]
+    /// (else as it was before the import): it answers duplicate and type checks for the
+    /// lines that follow.
     fn view(&self) -> &View;
+    /// Whether [`ImportSink::view`] takes in the commits appended. When it does not, the
+    /// import remembers every article it added for the whole run, instead of only those
+    /// since the last chunk.
+    fn view_advances(&self) -> bool;
     /// Appends complete commits (never an empty one) in order and returns their txs.
     fn append(&mut self, commits: Vec<NewCommit>) -> Result<Vec<Tx>>;
 }
@@ -750,6 +755,9 @@ impl ImportSink for Collect<'_> {
     fn view(&self) -> &View {
         self.view
     }
+    fn view_advances(&self) -> bool {
+        false
+    }
     fn append(&mut self, commits: Vec<NewCommit>) -> Result<Vec<Tx>> {
         let first = self.commits.len() as Tx + 1;
         let txs = (first..first + commits.len() as Tx).collect();
@@ -968,7 +976,7 @@ impl Run<'_> {
         if let Some(&last) = txs.last() {
             report.last_tx = Some(last);
         }
-        if self.chunk_events != usize::MAX {
+        if self.sink.view_advances() {
             self.b.articles.clear();
             self.b.hashes.clear();
         }

@@ -339,7 +339,9 @@ impl Kb {
     ///
     /// The files are streamed. Each chunk of commits is numbered here, written to the
     /// log unacknowledged by a writer thread (encoding and compressing included) while
-    /// this thread applies it to the view and builds the next chunk; once every file is
+    /// this thread applies it to the view and builds the next chunk (into an empty log,
+    /// a third thread applies, so that building and applying overlap too; the checks
+    /// then need no view, as there was nothing before the import); once every file is
     /// through, the log is synced and `ACKED` moves once (`log.rs`, "Appending in
     /// pieces"). On any error the unacknowledged commits are removed and the view is
     /// reloaded, so neither this process nor a later one sees any of them. Rejected
@@ -382,28 +384,59 @@ impl Kb {
         &mut self,
         files: Vec<crate::import::ImportFile>,
     ) -> Result<crate::import::ImportReport> {
+        /// Where the chunks are applied.
+        enum Applying<'a> {
+            /// Here, between chunks: the view in service answers the checks of later
+            /// chunks.
+            Here(&'a mut View),
+            /// On a thread of its own, while the next chunk is built: for an empty log,
+            /// whose view has nothing to answer; the import then remembers its own
+            /// articles and types for the whole run, and the builder checks against
+            /// `empty`.
+            Elsewhere {
+                empty: View,
+                applier: std::sync::mpsc::SyncSender<Arc<Vec<Commit>>>,
+            },
+        }
         /// Numbers chunks, hands them to the writer thread and applies them to the view.
         struct Sink<'a> {
             numbering: log::Numbering,
-            view: &'a mut View,
+            applying: Applying<'a>,
             writer: std::sync::mpsc::SyncSender<Arc<Vec<Commit>>>,
         }
         impl crate::import::ImportSink for Sink<'_> {
             fn view(&self) -> &View {
-                self.view
+                match &self.applying {
+                    Applying::Here(view) => view,
+                    Applying::Elsewhere { empty, .. } => empty,
+                }
+            }
+            fn view_advances(&self) -> bool {
+                matches!(self.applying, Applying::Here(_))
             }
             fn append(&mut self, commits: Vec<NewCommit>) -> Result<Vec<Tx>> {
                 let commits = Arc::new(self.numbering.number(commits));
+                let stopped = |who: &str| Error::Internal(format!("the {who} stopped"));
                 self.writer
                     .send(Arc::clone(&commits))
-                    .map_err(|_| Error::Internal("the log writer stopped".to_string()))?;
-                for c in commits.iter() {
-                    self.view.apply(c)?;
+                    .map_err(|_| stopped("log writer"))?;
+                match &mut self.applying {
+                    Applying::Here(view) => {
+                        for c in commits.iter() {
+                            view.apply(c)?;
+                        }
+                    }
+                    Applying::Elsewhere { applier, .. } => {
+                        applier
+                            .send(Arc::clone(&commits))
+                            .map_err(|_| stopped("view applier"))?;
+                    }
                 }
                 Ok(commits.iter().map(|c| c.tx).collect())
             }
         }
         let numbering = self.log.numbering();
+        let empty_log = self.log.last_tx() == 0;
         let (log, view) = (&mut self.log, &mut self.view);
         std::thread::scope(|scope| {
             // One chunk waiting while one is written: memory stays a few chunks.
@@ -414,9 +447,27 @@ impl Kb {
                 }
                 Ok::<(), Error>(())
             });
+            let (applying, applier) = if empty_log {
+                let (send, receive) = std::sync::mpsc::sync_channel::<Arc<Vec<Commit>>>(1);
+                let applier = scope.spawn(move || {
+                    for chunk in receive {
+                        for c in chunk.iter() {
+                            view.apply(c)?;
+                        }
+                    }
+                    Ok::<(), Error>(())
+                });
+                let applying = Applying::Elsewhere {
+                    empty: View::new(),
+                    applier: send,
+                };
+                (applying, Some(applier))
+            } else {
+                (Applying::Here(view), None)
+            };
             let mut sink = Sink {
                 numbering,
-                view,
+                applying,
                 writer: send,
             };
             let imported = crate::import::import(files, &mut sink);
@@ -424,8 +475,12 @@ impl Kb {
             let written = writer
                 .join()
                 .unwrap_or_else(|_| Err(Error::Internal("the log writer panicked".into())));
-            // A failed write stops the sink with a vaguer error: report the write's.
-            written.and(imported)
+            let applied = applier.map_or(Ok(()), |a| {
+                a.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("the view applier panicked".into())))
+            });
+            // A failed write or apply stops the sink with a vaguer error: report theirs.
+            written.and(applied).and(imported)
         })
     }
 

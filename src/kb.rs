@@ -394,7 +394,7 @@ impl Kb {
             /// articles and types for the whole run, and the builder checks against
             /// `empty`.
             Elsewhere {
-                empty: View,
+                empty: Box<View>,
                 applier: std::sync::mpsc::SyncSender<Arc<Vec<Commit>>>,
             },
         }
@@ -458,7 +458,7 @@ impl Kb {
                     Ok::<(), Error>(())
                 });
                 let applying = Applying::Elsewhere {
-                    empty: View::new(),
+                    empty: Box::new(View::new()),
                     applier: send,
                 };
                 (applying, Some(applier))

@@ -42,6 +42,7 @@
 //! first query needs, and copies nothing into the heap until the view is written to.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -374,16 +375,38 @@ impl Kb {
     }
 
     /// Imports JSON-lines files (SPEC §4): all files or nothing. See `import.rs`.
-    /// The files are dropped once parsed, before the commits are written.
+    ///
+    /// The files are streamed. Each chunk of commits is numbered here, written to the
+    /// log unacknowledged by a writer thread (encoding and compressing included) while
+    /// this thread applies it to the view and builds the next chunk (into an empty log,
+    /// a third thread applies, so that building and applying overlap too; the checks
+    /// then need no view, as there was nothing before the import); once every file is
+    /// through, the log is synced and `ACKED` moves once (`log.rs`, "Appending in
+    /// pieces"). On any error the unacknowledged commits are removed and the view is
+    /// reloaded, so neither this process nor a later one sees any of them. Rejected
+    /// alternative: building every commit first and writing them in one batch, which
+    /// held the whole file, its commits and their encoding in memory at once (800 MB
+    /// for a 115 MB file).
     pub fn import(
         &mut self,
         files: Vec<crate::import::ImportFile>,
     ) -> Result<crate::import::ImportReport> {
-        let (commits, mut report) = crate::import::build_commits(&files, &self.view)?;
-        drop(files);
-        let txs = self.commit_many(commits)?;
-        report.first_tx = txs.first().copied();
-        report.last_tx = txs.last().copied();
+        let outcome = self
+            .import_unacked(files)
+            .and_then(|report| self.log.acknowledge().map(|()| report));
+        let report = match outcome {
+            Ok(report) => report,
+            Err(e) => {
+                if self.log.last_tx() != self.log.acked() {
+                    // Best effort: if sled cannot remove them, the next open drops them.
+                    let _ = self.log.discard_unacked();
+                }
+                self.view = View::new();
+                self.load_view()?;
+                return Err(e);
+            }
+        };
+        self.since_checkpoint += report.events;
         if let (Some(input), Some(first)) = (report.first_input_tx, report.first_tx) {
             if input != first {
                 self.notices.push(format!(
@@ -393,6 +416,111 @@ impl Kb {
             }
         }
         Ok(report)
+    }
+
+    /// [`Kb::import`] up to, not including, the acknowledgement.
+    fn import_unacked(
+        &mut self,
+        files: Vec<crate::import::ImportFile>,
+    ) -> Result<crate::import::ImportReport> {
+        /// Where the chunks are applied.
+        enum Applying<'a> {
+            /// Here, between chunks: the view in service answers the checks of later
+            /// chunks.
+            Here(&'a mut View),
+            /// On a thread of its own, while the next chunk is built: for an empty log,
+            /// whose view has nothing to answer; the import then remembers its own
+            /// articles and types for the whole run, and the builder checks against
+            /// `empty`.
+            Elsewhere {
+                empty: Box<View>,
+                applier: std::sync::mpsc::SyncSender<Arc<Vec<Commit>>>,
+            },
+        }
+        /// Numbers chunks, hands them to the writer thread and applies them to the view.
+        struct Sink<'a> {
+            numbering: log::Numbering,
+            applying: Applying<'a>,
+            writer: std::sync::mpsc::SyncSender<Arc<Vec<Commit>>>,
+        }
+        impl crate::import::ImportSink for Sink<'_> {
+            fn view(&self) -> &View {
+                match &self.applying {
+                    Applying::Here(view) => view,
+                    Applying::Elsewhere { empty, .. } => empty,
+                }
+            }
+            fn view_advances(&self) -> bool {
+                matches!(self.applying, Applying::Here(_))
+            }
+            fn append(&mut self, commits: Vec<NewCommit>) -> Result<Vec<Tx>> {
+                let commits = Arc::new(self.numbering.number(commits));
+                let stopped = |who: &str| Error::Internal(format!("the {who} stopped"));
+                self.writer
+                    .send(Arc::clone(&commits))
+                    .map_err(|_| stopped("log writer"))?;
+                match &mut self.applying {
+                    Applying::Here(view) => {
+                        for c in commits.iter() {
+                            view.apply(c)?;
+                        }
+                    }
+                    Applying::Elsewhere { applier, .. } => {
+                        applier
+                            .send(Arc::clone(&commits))
+                            .map_err(|_| stopped("view applier"))?;
+                    }
+                }
+                Ok(commits.iter().map(|c| c.tx).collect())
+            }
+        }
+        let numbering = self.log.numbering();
+        let empty_log = self.log.last_tx() == 0;
+        let (log, view) = (&mut self.log, &mut self.view);
+        std::thread::scope(|scope| {
+            // One chunk waiting while one is written: memory stays a few chunks.
+            let (send, receive) = std::sync::mpsc::sync_channel::<Arc<Vec<Commit>>>(1);
+            let writer = scope.spawn(move || {
+                for chunk in receive {
+                    log.write_unacked(&chunk)?;
+                }
+                Ok::<(), Error>(())
+            });
+            let (applying, applier) = if empty_log {
+                let (send, receive) = std::sync::mpsc::sync_channel::<Arc<Vec<Commit>>>(1);
+                let applier = scope.spawn(move || {
+                    for chunk in receive {
+                        for c in chunk.iter() {
+                            view.apply(c)?;
+                        }
+                    }
+                    Ok::<(), Error>(())
+                });
+                let applying = Applying::Elsewhere {
+                    empty: Box::new(View::new()),
+                    applier: send,
+                };
+                (applying, Some(applier))
+            } else {
+                (Applying::Here(view), None)
+            };
+            let mut sink = Sink {
+                numbering,
+                applying,
+                writer: send,
+            };
+            let imported = crate::import::import(files, &mut sink);
+            drop(sink);
+            let written = writer
+                .join()
+                .unwrap_or_else(|_| Err(Error::Internal("the log writer panicked".into())));
+            let applied = applier.map_or(Ok(()), |a| {
+                a.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("the view applier panicked".into())))
+            });
+            // A failed write or apply stops the sink with a vaguer error: report theirs.
+            written.and(applied).and(imported)
+        })
     }
 
     /// Replays the whole log into a new view, makes it the new checkpoint generation and

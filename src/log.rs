@@ -29,6 +29,15 @@
 //!   failure (or nothing), so those commits are dropped, with a notice, and the log is
 //!   exactly what was acknowledged.
 //!
+//! # Appending in pieces (a large import)
+//!
+//! [`Log::write_unacked`] does steps 1 and 2 only, once per piece: the commits are in
+//! sled (each piece atomically) but not acknowledged, and [`Log::acked`] does not move.
+//! [`Log::acknowledge`] then does steps 3 and 4 once for all the pieces. If anything
+//! fails in between, [`Log::discard_unacked`] removes every commit after `ACKED` again;
+//! if the process dies instead, the next [`Log::open`] drops them (above). Either way
+//! the pieces count only once `ACKED` covers them all: all or nothing, as one batch.
+//!
 //! The durability guarantee: once a command reports success, its commits survive a
 //! process kill and, as far as the drive honours fsync, a power cut.
 
@@ -43,7 +52,13 @@ use crate::event::{Commit, Event, Tx};
 use crate::store::{self, MetaKey, Store};
 
 /// The database format written by this build (meta key `FormatVersion`).
-pub const DB_FORMAT: u32 = 1;
+///
+/// - 1: commits in commit format 1 (`event.rs`).
+/// - 2: commits in commit format 1 or 2 (zstd-compressed payloads). A format-1 database
+///   becomes format 2 at its first write, so that a build that cannot read format-2
+///   commits refuses it as "written by a newer version" instead of calling it corrupt;
+///   opening it only to read leaves it as it is.
+pub const DB_FORMAT: u32 = 2;
 
 /// A commit about to be appended: its tx is assigned by [`Log::append`].
 #[derive(Clone, Debug)]
@@ -53,12 +68,51 @@ pub struct NewCommit {
     pub events: Vec<Event>,
 }
 
+/// Tx numbers and times for new commits: see [`Log::numbering`].
+#[derive(Clone, Debug)]
+pub struct Numbering {
+    last: Tx,
+    last_time: Option<DateTime<Utc>>,
+}
+
+impl Numbering {
+    /// Numbers `commits` `last + 1, …` and gives those without a time the current time,
+    /// never earlier than the previous commit's.
+    pub fn number(&mut self, commits: Vec<NewCommit>) -> Vec<Commit> {
+        commits
+            .into_iter()
+            .map(|c| {
+                self.last += 1;
+                let time = match c.time {
+                    Some(t) => t,
+                    None => {
+                        let now = Utc::now();
+                        self.last_time.map_or(now, |l| now.max(l))
+                    }
+                };
+                self.last_time = Some(time);
+                Commit {
+                    tx: self.last,
+                    time,
+                    events: c.events,
+                }
+            })
+            .collect()
+    }
+}
+
 pub struct Log {
     store: Store,
     dir: PathBuf,
     last: Tx,
     last_time: Option<DateTime<Utc>>,
     acked: Tx,
+    /// The time of commit `acked`, to restore `last_time` when unacknowledged commits
+    /// are discarded.
+    acked_time: Option<DateTime<Utc>>,
+    /// The database format recorded in the meta key (raised to [`DB_FORMAT`] by the first
+    /// write).
+    format: u32,
     db_id: Vec<u8>,
 }
 
@@ -216,6 +270,8 @@ impl Log {
             last,
             last_time: None,
             acked,
+            acked_time: None,
+            format: version,
             db_id,
         };
         if last < acked {
@@ -239,6 +295,7 @@ impl Log {
         if log.last > 0 {
             log.last_time = Some(log.read(log.last)?.time);
         }
+        log.acked_time = log.last_time;
         Ok(log)
     }
 
@@ -269,36 +326,35 @@ impl Log {
     /// Gives new commits their tx numbers (`last + 1, …`) and times, without writing
     /// anything: the result must go to [`Log::write`] before any other commit.
     pub fn number(&self, commits: Vec<NewCommit>) -> Vec<Commit> {
-        let mut tx = self.last;
-        let mut last_time = self.last_time;
-        commits
-            .into_iter()
-            .map(|c| {
-                tx += 1;
-                let time = match c.time {
-                    Some(t) => t,
-                    None => {
-                        let now = Utc::now();
-                        last_time.map_or(now, |l| now.max(l))
-                    }
-                };
-                last_time = Some(time);
-                Commit {
-                    tx,
-                    time,
-                    events: c.events,
-                }
-            })
-            .collect()
+        self.numbering().number(commits)
+    }
+
+    /// The numbering that continues this log, for a caller that numbers several chunks
+    /// while another thread writes them (each chunk must reach [`Log::write_unacked`]
+    /// in order, before any other commit).
+    pub fn numbering(&self) -> Numbering {
+        Numbering {
+            last: self.last,
+            last_time: self.last_time,
+        }
     }
 
     /// Writes numbered commits (from [`Log::number`]) all or nothing, and returns once
-    /// they are durable.
+    /// they are durable: [`Log::write_unacked`] then [`Log::acknowledge`].
     ///
     /// If sled took the batch but syncing or `ACKED` failed, this tries to remove the
     /// commits again and reports the error; if the process dies instead, the next
     /// [`Log::open`] drops them, since `ACKED` does not cover them.
     pub fn write(&mut self, commits: &[Commit]) -> Result<()> {
+        self.write_unacked(commits)?;
+        self.acknowledge()
+    }
+
+    /// Writes numbered commits (from [`Log::number`]) to sled in one atomic batch
+    /// (module doc, steps 1 and 2) without making them durable or acknowledging them:
+    /// they count only after [`Log::acknowledge`], and [`Log::discard_unacked`] (or the
+    /// next open) removes them. Reads see them at once.
+    pub fn write_unacked(&mut self, commits: &[Commit]) -> Result<()> {
         let Some(last) = commits.last() else {
             return Ok(());
         };
@@ -314,19 +370,52 @@ impl Log {
             }
             encoded.push((c.tx, c.encode()?));
         }
+        if self.format < DB_FORMAT {
+            // Before the first commit of the new format, in sled's log order: whatever
+            // sled recovers that holds such a commit holds this too.
+            self.store
+                .set_meta(MetaKey::FormatVersion, &DB_FORMAT.to_be_bytes())?;
+            self.format = DB_FORMAT;
+        }
         self.store.put_commits(encoded)?;
+        self.last = last.tx;
+        self.last_time = Some(last.time);
+        Ok(())
+    }
+
+    /// Makes every commit written so far durable and acknowledges it (module doc, steps
+    /// 3 and 4). On failure the unacknowledged commits are removed again (best effort)
+    /// and the error is returned.
+    pub fn acknowledge(&mut self) -> Result<()> {
+        if self.last == self.acked {
+            return Ok(());
+        }
         let durable = self.store.sync().and_then(|()| {
-            write_atomically(&acked_path(&self.dir), format!("{}\n", last.tx).as_bytes())
+            write_atomically(
+                &acked_path(&self.dir),
+                format!("{}\n", self.last).as_bytes(),
+            )
         });
         if let Err(e) = durable {
             // Best effort: the next open drops them anyway.
-            let _ = self.store.remove_commits_after(self.last);
+            let _ = self.discard_unacked();
             return Err(e);
         }
-        self.last = last.tx;
-        self.acked = last.tx;
-        self.last_time = Some(last.time);
+        self.acked = self.last;
+        self.acked_time = self.last_time;
         Ok(())
+    }
+
+    /// Removes the commits written after the last acknowledged one (a failed import),
+    /// so that this process no longer sees them either. Not synced: `ACKED` does not
+    /// cover them, so a crash before sled writes the removal drops them at the next open.
+    pub fn discard_unacked(&mut self) -> Result<()> {
+        if self.last == self.acked {
+            return Ok(());
+        }
+        self.last = self.acked;
+        self.last_time = self.acked_time;
+        self.store.remove_commits_after(self.acked).map(|_| ())
     }
 
     /// One commit, decoded and checked.

@@ -7,14 +7,15 @@
 //! ```text
 //! tag   body                      value
 //! 0x00  MetaKey tag (1 byte)      depends on the meta key (below)
-//! 0x01  tx, u64 big-endian        a commit envelope (see `event.rs`): version, CRC, bincode
+//! 0x01  tx, u64 big-endian        a commit envelope (see `event.rs`): version, CRC, and
+//!                                 bincode (zstd-compressed from commit format 2)
 //! 0x02..=0x7f                     reserved for later kinds of keys (indexes, …)
 //! ```
 //!
 //! Meta keys:
 //!
 //! ```text
-//! 0x00 0x01  FormatVersion   u32 big-endian: the database format (DB_FORMAT)
+//! 0x00 0x01  FormatVersion   u32 big-endian: the database format (DB_FORMAT, `log.rs`)
 //! 0x00 0x02  DbId            16 bytes, random at creation: ties view checkpoints to this log
 //! ```
 //!

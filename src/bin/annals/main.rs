@@ -311,37 +311,57 @@ fn int(n: u64) -> Option<Value> {
     Some(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)))
 }
 
+/// Opens one import input, streamed by the import (a 10-million-fact file is never read
+/// whole). Everything that can be checked before the database is opened is: the file
+/// exists, is readable and is not a folder.
 fn read_input(path: &Path) -> Result<ImportFile> {
     if path == Path::new("-") {
-        let mut data = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut data)
-            .map_err(|e| Error::io("reading standard input", e))?;
-        if is_blank(&data) {
-            return Err(Error::InvalidInput(
-                "standard input is empty; nothing was imported".to_string(),
-            ));
-        }
         return Ok(ImportFile {
             name: "-".to_string(),
-            data,
+            input: not_blank(
+                Box::new(std::io::stdin()),
+                "standard input",
+                "standard input is empty; nothing was imported",
+            )?,
         });
     }
     let name = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(data) if is_blank(&data) => Err(Error::InvalidInput(format!(
-            "{name}: the file is empty; nothing was imported"
-        ))),
-        Ok(data) => Ok(ImportFile { name, data }),
-        Err(e) => Err(Error::InvalidInput(format!("cannot read {name}: {e}"))),
+    let cannot = |e: std::io::Error| Error::InvalidInput(format!("cannot read {name}: {e}"));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    if file.metadata().map_err(cannot)?.is_dir() {
+        return Err(cannot(std::io::Error::from_raw_os_error(libc::EISDIR)));
     }
+    let empty = format!("{name}: the file is empty; nothing was imported");
+    let input = not_blank(Box::new(file), &name, &empty)?;
+    Ok(ImportFile { name, input })
 }
 
 /// An import file with nothing but white space is a mistake (a truncated export, the
 /// wrong path), not a successful import of nothing: it is refused before the database
-/// is opened, so nothing is appended or created.
-fn is_blank(data: &[u8]) -> bool {
-    data.iter().all(u8::is_ascii_whitespace)
+/// is opened, so nothing is appended or created. Reads up to the first byte that is not
+/// white space and hands back a reader that starts again from the beginning.
+fn not_blank(
+    mut input: Box<dyn Read + Send>,
+    name: &str,
+    empty: &str,
+) -> Result<Box<dyn Read + Send>> {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::InvalidInput(format!("cannot read {name}: {e}"))),
+        };
+        let chunk = buf.get(..n).unwrap_or_default();
+        if chunk.is_empty() {
+            return Err(Error::InvalidInput(empty.to_string()));
+        }
+        seen.extend_from_slice(chunk);
+        if !chunk.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Box::new(std::io::Cursor::new(seen).chain(input)));
+        }
+    }
 }
 
 fn progress_bar(ctx: &Ctx, label: &'static str) -> Option<indicatif::ProgressBar> {

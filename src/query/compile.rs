@@ -45,6 +45,9 @@ pub enum Val {
 pub struct Arena {
     values: Vec<Value>,
     index: FxHashMap<Value, u32>,
+    /// Values found interned in the view, by [`Arena::val_of`]: a query producing the
+    /// same value row after row (a date, a type) searches the view's terms once.
+    resolved: FxHashMap<Value, TermId>,
     /// Bytes of text the values own, for [`Arena::heap_bytes`].
     text_bytes: usize,
 }
@@ -55,7 +58,8 @@ impl Arena {
     pub fn heap_bytes(&self) -> usize {
         let value = std::mem::size_of::<Value>();
         self.values.capacity() * value
-            + self.index.capacity() * (value + std::mem::size_of::<u32>() + 1)
+            + (self.index.capacity() + self.resolved.capacity())
+                * (value + std::mem::size_of::<u32>() + 1)
             + 2 * self.text_bytes
     }
 
@@ -86,7 +90,14 @@ impl Arena {
         if let Some(&i) = self.index.get(&v) {
             return Val::Extra(i);
         }
+        if let Some(&t) = self.resolved.get(&v) {
+            return Val::Term(t);
+        }
         if let Some(t) = snap.resolve_literal(&v) {
+            if let Value::Str(text) = &v {
+                self.text_bytes += text.len();
+            }
+            self.resolved.insert(v, t);
             return Val::Term(t);
         }
         // Known absent from the index: push without a second lookup.

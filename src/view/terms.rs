@@ -24,9 +24,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
-use std::sync::Mutex;
-
-use rustc_hash::FxHashMap;
+use std::sync::atomic::{AtomicPtr, Ordering as AtomicOrdering};
 
 use super::mapped::Arr;
 use super::{TermData, TermId};
@@ -36,10 +34,59 @@ fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<{ 1 << 30 }>()
 }
 
-/// Decoded terms of a mapped table, each boxed once and kept until the table is
-/// written to (which needs `&mut`).
-#[derive(Default)]
-pub struct Cache(Mutex<FxHashMap<TermId, Box<TermData>>>);
+/// Decoded terms of a mapped table: one slot per term, null until a reader decodes it,
+/// then a box that stays until the table is written to (which needs `&mut`) or dropped.
+///
+/// A slot is read without a lock: term lookups sit on the path of every row a query
+/// yields, where a mutex and a hash lookup per access cost a fifth of a query.
+pub struct Cache(Box<[AtomicPtr<TermData>]>);
+
+impl Cache {
+    fn new(len: usize) -> Cache {
+        Cache(
+            (0..len)
+                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+                .collect(),
+        )
+    }
+
+    /// The decoded term in slot `t`, decoding it with `make` the first time.
+    fn get_or_decode(&self, t: TermId, make: impl FnOnce() -> TermData) -> Option<&TermData> {
+        let slot = self.0.get(t as usize)?;
+        let mut ptr = slot.load(AtomicOrdering::Acquire);
+        if ptr.is_null() {
+            let fresh = Box::into_raw(Box::new(make()));
+            match slot.compare_exchange(
+                std::ptr::null_mut(),
+                fresh,
+                AtomicOrdering::AcqRel,
+                AtomicOrdering::Acquire,
+            ) {
+                Ok(_) => ptr = fresh,
+                Err(winner) => {
+                    // SAFETY: `fresh` came from `Box::into_raw` above and was never shared.
+                    drop(unsafe { Box::from_raw(fresh) });
+                    ptr = winner;
+                }
+            }
+        }
+        // SAFETY: a non-null slot holds a pointer from `Box::into_raw` that is freed only
+        // in `drop`, which needs the cache gone; slots are never overwritten once set.
+        Some(unsafe { &*ptr })
+    }
+}
+
+impl Drop for Cache {
+    fn drop(&mut self) {
+        for slot in self.0.iter_mut() {
+            let ptr = *slot.get_mut();
+            if !ptr.is_null() {
+                // SAFETY: set from `Box::into_raw` and owned by this cache alone.
+                drop(unsafe { Box::from_raw(ptr) });
+            }
+        }
+    }
+}
 
 pub enum Terms {
     Heap(Vec<TermData>),
@@ -63,7 +110,7 @@ impl Clone for Terms {
             Terms::Mapped { offsets, bytes, .. } => Terms::Mapped {
                 offsets: offsets.clone(),
                 bytes: bytes.clone(),
-                cache: Cache::default(),
+                cache: Cache::new(offsets.len().saturating_sub(1)),
             },
         }
     }
@@ -126,6 +173,35 @@ fn decode(r: &[u8]) -> Option<TermData> {
     }
 }
 
+/// The bincode encoding of a four-digit-year date, written directly: virtual article
+/// dates are looked up row after row, and serde's way goes through chrono's formatter.
+/// (`Value::Date` is variant 4; chrono writes a date as its ISO text.)
+fn date_record(value: &Value) -> Option<Vec<u8>> {
+    use chrono::Datelike;
+    let Value::Date(d) = value else {
+        return None;
+    };
+    if !(0..=9999).contains(&d.year()) {
+        return None;
+    }
+    let digit = |n: u32, unit: u32| b'0' + (n / unit % 10) as u8;
+    let (y, m, day) = (d.year() as u32, d.month(), d.day());
+    Some(vec![
+        4,
+        10,
+        digit(y, 1000),
+        digit(y, 100),
+        digit(y, 10),
+        digit(y, 1),
+        b'-',
+        digit(m, 10),
+        digit(m, 1),
+        b'-',
+        digit(day, 10),
+        digit(day, 1),
+    ])
+}
+
 /// A stand-in for a record that does not decode (a forged checkpoint): the view is
 /// reported damaged, never a panic.
 fn broken() -> TermData {
@@ -139,9 +215,9 @@ impl Terms {
             && offsets.last().map(|&l| l as usize) == Some(bytes.len())
             && offsets.windows(2).all(|w| matches!(w, [a, b] if a <= b));
         ok.then(|| Terms::Mapped {
+            cache: Cache::new(offsets.len().saturating_sub(1)),
             offsets,
             bytes,
-            cache: Cache::default(),
         })
     }
 
@@ -172,18 +248,7 @@ impl Terms {
         match self {
             Terms::Heap(v) => v.get(t as usize),
             Terms::Mapped { cache, .. } => {
-                let record = self.record(t)?;
-                let mut map = cache.0.lock().ok()?;
-                let boxed: &TermData = map
-                    .entry(t)
-                    .or_insert_with(|| Box::new(decode(record).unwrap_or_else(broken)));
-                let ptr: *const TermData = boxed;
-                drop(map);
-                // SAFETY: the box's contents never move (a map rehash moves the box
-                // pointer, not what it points to) and are dropped only with the cache,
-                // which needs `&mut self` (`vec`) or dropping `self`: the reference
-                // cannot outlive them.
-                Some(unsafe { &*ptr })
+                cache.get_or_decode(t, || self.record(t).and_then(decode).unwrap_or_else(broken))
             }
         }
     }
@@ -281,7 +346,32 @@ impl Terms {
 
     /// The literal `value`, through a sorted index of a mapped table.
     pub fn find_literal(&self, index: &[TermId], value: &Value) -> Option<TermId> {
-        let key = bincode::serde::encode_to_vec(value, config()).ok()?;
+        let key = match date_record(value) {
+            Some(key) => key,
+            None => bincode::serde::encode_to_vec(value, config()).ok()?,
+        };
         search(self, index, &key, literal_part)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_records_are_what_bincode_writes() {
+        for (y, m, d) in [
+            (2024, 1, 3),
+            (0, 1, 1),
+            (9999, 12, 31),
+            (1999, 10, 9),
+            (33, 2, 28),
+        ] {
+            let v = Value::Date(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap());
+            let direct = date_record(&v).unwrap();
+            assert_eq!(direct, bincode::serde::encode_to_vec(&v, config()).unwrap());
+        }
+        let far = Value::Date(chrono::NaiveDate::from_ymd_opt(12025, 1, 1).unwrap());
+        assert!(date_record(&far).is_none());
     }
 }

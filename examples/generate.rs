@@ -579,6 +579,7 @@ impl Entities {
     fn add_kind(&mut self, rng: &mut Rng, kind: Kind, n: usize, s: f64) {
         let first = self.names.len();
         for i in 0..n {
+            let mut attempts = 0usize;
             let name = loop {
                 let candidate = match kind {
                     Kind::Person => {
@@ -628,6 +629,14 @@ impl Entities {
                             rng.pick(PRODUCT_SUFFIX)
                         )
                     }
+                };
+                // A kind with a small name space (products) runs out of fresh names at
+                // tens of millions of facts: after many collisions, number the name.
+                attempts += 1;
+                let candidate = if attempts > 64 {
+                    format!("{candidate} {}", attempts - 64)
+                } else {
+                    candidate
                 };
                 if self.folded.insert(annals::value::fold(&candidate)) {
                     break candidate;

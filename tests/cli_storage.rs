@@ -98,6 +98,27 @@ fn golden_stats_log_export() {
     golden("storage_export.txt", &text);
 }
 
+/// Names by prefix come from the checkpoint's sorted names until a name is interned,
+/// then from the view's own index: both give the same rows, new names included.
+#[test]
+fn prefix_queries_agree_before_and_after_new_names() {
+    let (_dir, db) = loaded();
+    let q = "find ?e, ?n where ?e name ?n, ?n starts_with \"o\"";
+    assert_eq!(
+        ok(&db, &["--format", "tsv", "query", q]),
+        "e\tn\nOpenAI\tOpenAI\n"
+    );
+    ok(
+        &db,
+        &["query", "assert \"Orbital Labs\" partner_of \"OpenAI\""],
+    );
+    ok(&db, &["query", "assert \"Zeta\" partner_of \"ÖBB\""]);
+    let want = "e\tn\nÖBB\tÖBB\nOpenAI\tOpenAI\nOrbital Labs\tOrbital Labs\n";
+    assert_eq!(ok(&db, &["--format", "tsv", "query", q]), want);
+    ok(&db, &["rematerialize"]);
+    assert_eq!(ok(&db, &["--format", "tsv", "query", q]), want);
+}
+
 fn log_tx(db: &Path) -> String {
     ok(db, &["stats"])
         .lines()

@@ -580,6 +580,28 @@ impl View {
         }
     }
 
+    /// Name terms whose folded form starts with `prefix`, as [`View::find_name`] finds
+    /// one: through the checkpoint's sorted names while the name map is not built, so a
+    /// first prefix query does not decode every term.
+    fn find_names_with_prefix(&self, prefix: &str) -> Vec<TermId> {
+        match (self.names.get(), &self.term_index) {
+            (None, Some(index)) if self.terms.is_mapped() => {
+                self.terms.names_with_prefix(&index.names, prefix)
+            }
+            _ => {
+                let names = self.sorted_names();
+                let start = names.partition_point(|(n, _)| &**n < prefix);
+                names
+                    .get(start..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .take_while(|(n, _)| n.starts_with(prefix))
+                    .map(|(_, t)| *t)
+                    .collect()
+            }
+        }
+    }
+
     /// The term of a literal value, as [`View::find_name`].
     fn find_literal(&self, value: &Value) -> Option<TermId> {
         match (self.literals.get(), &self.term_index) {
@@ -1260,15 +1282,12 @@ impl<'v> Snapshot<'v> {
     /// Canonical terms of entities with a name or alias whose folded form starts with
     /// `prefix` (folded by the caller), existing as of this tx.
     pub fn names_with_prefix(&self, folded_prefix: &str) -> Vec<TermId> {
-        let names = self.view.sorted_names();
-        let start = names.partition_point(|(n, _)| &**n < folded_prefix);
-        let mut out: Vec<TermId> = names
-            .get(start..)
-            .unwrap_or(&[])
-            .iter()
-            .take_while(|(n, _)| n.starts_with(folded_prefix))
-            .filter(|(_, t)| self.exists(*t))
-            .map(|(_, t)| self.root(*t))
+        let mut out: Vec<TermId> = self
+            .view
+            .find_names_with_prefix(folded_prefix)
+            .into_iter()
+            .filter(|&t| self.exists(t))
+            .map(|t| self.root(t))
             .collect();
         out.sort_unstable();
         out.dedup();

@@ -173,13 +173,34 @@ fn decode(r: &[u8]) -> Option<TermData> {
     }
 }
 
-/// The bincode encoding of a four-digit-year date, written directly: virtual article
-/// dates are looked up row after row, and serde's way goes through chrono's formatter.
-/// (`Value::Date` is variant 4; chrono writes a date as its ISO text.)
-fn date_record(value: &Value) -> Option<Vec<u8>> {
+/// The bincode encoding of a string or a four-digit-year date, written directly:
+/// virtual predicates look their values up row after row (names, article dates), and
+/// serde's way costs more than the search. `Value::Str` is variant 1, `Value::Date`
+/// variant 4; lengths are bincode's varints; chrono writes a date as its ISO text.
+fn direct_record(value: &Value) -> Option<Vec<u8>> {
     use chrono::Datelike;
-    let Value::Date(d) = value else {
-        return None;
+    let d = match value {
+        Value::Str(text) => {
+            let mut key = Vec::with_capacity(text.len() + 10);
+            key.push(1);
+            let n = text.len() as u64;
+            if n < 251 {
+                key.push(n as u8);
+            } else if let Ok(n) = u16::try_from(n) {
+                key.push(251);
+                key.extend_from_slice(&n.to_le_bytes());
+            } else if let Ok(n) = u32::try_from(n) {
+                key.push(252);
+                key.extend_from_slice(&n.to_le_bytes());
+            } else {
+                key.push(253);
+                key.extend_from_slice(&n.to_le_bytes());
+            }
+            key.extend_from_slice(text.as_bytes());
+            return Some(key);
+        }
+        Value::Date(d) => d,
+        _ => return None,
     };
     if !(0..=9999).contains(&d.year()) {
         return None;
@@ -344,9 +365,28 @@ impl Terms {
         })
     }
 
+    /// Names whose folded form starts with `prefix`, through the sorted index of a
+    /// mapped table: a binary search to the first, then a walk while they match.
+    pub fn names_with_prefix(&self, index: &[TermId], prefix: &str) -> Vec<TermId> {
+        let folded = |t: TermId| {
+            self.record(t)
+                .and_then(name_parts)
+                .map(|(_, f)| f)
+                .unwrap_or_default()
+        };
+        let start = index.partition_point(|&t| folded(t) < prefix.as_bytes());
+        index
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .take_while(|&t| folded(t).starts_with(prefix.as_bytes()))
+            .collect()
+    }
+
     /// The literal `value`, through a sorted index of a mapped table.
     pub fn find_literal(&self, index: &[TermId], value: &Value) -> Option<TermId> {
-        let key = match date_record(value) {
+        let key = match direct_record(value) {
             Some(key) => key,
             None => bincode::serde::encode_to_vec(value, config()).ok()?,
         };
@@ -359,7 +399,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn date_records_are_what_bincode_writes() {
+    fn direct_records_are_what_bincode_writes() {
+        let mut values = Vec::new();
         for (y, m, d) in [
             (2024, 1, 3),
             (0, 1, 1),
@@ -367,11 +408,19 @@ mod tests {
             (1999, 10, 9),
             (33, 2, 28),
         ] {
-            let v = Value::Date(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap());
-            let direct = date_record(&v).unwrap();
-            assert_eq!(direct, bincode::serde::encode_to_vec(&v, config()).unwrap());
+            values.push(Value::Date(
+                chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+            ));
+        }
+        for n in [0, 1, 250, 251, 252, 65535, 65536, 70000] {
+            values.push(Value::Str("é".repeat(n / 2) + &"x".repeat(n % 2)));
+        }
+        for v in &values {
+            let direct = direct_record(v).unwrap();
+            assert_eq!(direct, bincode::serde::encode_to_vec(v, config()).unwrap());
         }
         let far = Value::Date(chrono::NaiveDate::from_ymd_opt(12025, 1, 1).unwrap());
-        assert!(date_record(&far).is_none());
+        assert!(direct_record(&far).is_none());
+        assert!(direct_record(&Value::Int(3)).is_none());
     }
 }

@@ -1053,11 +1053,19 @@ impl<'a, 'v> Exec<'a, 'v> {
                 .max()
                 .unwrap_or(0)
         ];
-        self.snap.facts(None, &mut |f| {
-            if let Some(c) = counts.get_mut(f.p as usize) {
-                *c += 1;
+        match self.snap.fact_rows_by_pred() {
+            // Now: from the view's maintained counts.
+            Some(rows) => {
+                for (c, n) in counts.iter_mut().zip(rows) {
+                    *c = n;
+                }
             }
-        });
+            None => self.snap.facts(None, &mut |f| {
+                if let Some(c) = counts.get_mut(f.p as usize) {
+                    *c += 1;
+                }
+            }),
+        }
         let total: u64 = counts.iter().sum();
         if let Some(c) = self.actual.get_mut(step.id) {
             *c = total;

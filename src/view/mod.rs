@@ -186,6 +186,10 @@ pub struct View {
     current_aliases: AliasMap,
     last_source: Option<(Box<str>, TermId)>,
     sorted_names: OnceLock<Vec<(Box<str>, TermId)>>,
+    /// Per predicate: live stored triples, and how many of those are symmetric with two
+    /// distinct ends (they answer in both directions). Derived on first use (not
+    /// checkpointed), then kept by `set_live`.
+    pred_live: OnceLock<Vec<[u64; 2]>>,
 }
 
 impl View {
@@ -360,9 +364,11 @@ impl View {
     }
 
     fn set_live(&mut self, triple: TripleId, live: bool) {
+        let mut flipped = false;
         if let Some(flag) = self.live.vec().get_mut(triple as usize) {
             if (*flag != 0) != live {
                 *flag = u8::from(live);
+                flipped = true;
                 if live {
                     self.live_count = self.live_count.saturating_add(1);
                 } else {
@@ -371,6 +377,50 @@ impl View {
                 }
             }
         }
+        if !flipped || self.pred_live.get().is_none() {
+            return;
+        }
+        let Some(t) = self.triples.get(triple as usize).copied() else {
+            return;
+        };
+        let two = self.pred(t.p).is_some_and(|i| i.symmetric) && t.s != t.o;
+        if let Some(counts) = self.pred_live.get_mut() {
+            if counts.len() <= t.p as usize {
+                counts.resize(t.p as usize + 1, [0, 0]);
+            }
+            if let Some(c) = counts.get_mut(t.p as usize) {
+                for (n, applies) in c.iter_mut().zip([true, two]) {
+                    if applies {
+                        *n = if live {
+                            n.saturating_add(1)
+                        } else {
+                            n.saturating_sub(1)
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    /// See the field.
+    fn pred_live(&self) -> &[[u64; 2]] {
+        self.pred_live.get_or_init(|| {
+            let mut counts = vec![[0u64, 0u64]; self.preds.len()];
+            for (id, t) in self.triples.iter().enumerate() {
+                if self.live.get(id).is_none_or(|&l| l == 0) {
+                    continue;
+                }
+                let two = self.pred(t.p).is_some_and(|i| i.symmetric) && t.s != t.o;
+                if counts.len() <= t.p as usize {
+                    counts.resize(t.p as usize + 1, [0, 0]);
+                }
+                if let Some([n, both_ways]) = counts.get_mut(t.p as usize) {
+                    *n += 1;
+                    *both_ways += u64::from(two);
+                }
+            }
+            counts
+        })
     }
 
     /// Every stored triple that denotes the entity-level triple (s, p, o) under the
@@ -1229,6 +1279,58 @@ impl<'v> Snapshot<'v> {
                 emit(o, s, f);
             }
         }
+    }
+
+    /// The rows [`Snapshot::facts`]`(None)` yields, per predicate id, without walking
+    /// them: at the view's current tx only (`None` as of an earlier one). The maintained
+    /// counts answer for every triple but those of merged entities, which are walked,
+    /// since two names of one entity can state one fact twice.
+    pub fn fact_rows_by_pred(&self) -> Option<Vec<u64>> {
+        if !self.current {
+            return None;
+        }
+        let mut rows: Vec<u64> = self
+            .view
+            .pred_live()
+            .iter()
+            .map(|[n, two]| n + two)
+            .collect();
+        if self.aliases.is_empty() {
+            return Some(rows);
+        }
+        let mut touched: FxHashSet<TripleId> = FxHashSet::default();
+        for (_, members) in self.aliases.classes() {
+            for &m in members {
+                for adj in [self.view.out(), self.view.inc()] {
+                    for &entry in adj.get(m as usize).unwrap_or_default() {
+                        touched.insert(entry & !MIRROR);
+                    }
+                }
+            }
+        }
+        let mut seen: FxHashSet<(TermId, PredId, TermId)> = FxHashSet::default();
+        for id in touched {
+            let Some(t) = self.view.triples.get(id as usize) else {
+                continue;
+            };
+            // The same rule as `facts`: only triples with a merged end are deduplicated.
+            if !self.triple_live(id)
+                || !(self.aliases.is_merged(t.s) || self.aliases.is_merged(t.o))
+            {
+                continue;
+            }
+            let symmetric = self.view.pred(t.p).is_some_and(|i| i.symmetric);
+            let Some(n) = rows.get_mut(t.p as usize) else {
+                continue;
+            };
+            *n = n.saturating_sub(1 + u64::from(symmetric && t.s != t.o));
+            let (s, o) = (self.root(t.s), self.root(t.o));
+            *n += u64::from(seen.insert((s, t.p, o)));
+            if symmetric && s != o {
+                *n += u64::from(seen.insert((o, t.p, s)));
+            }
+        }
+        Some(rows)
     }
 
     /// Articles and notes supporting entity-level (s, p, o) as of this tx.

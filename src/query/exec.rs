@@ -1538,7 +1538,7 @@ fn date_head(d: &chrono::NaiveDate) -> u128 {
 }
 
 /// Characters folded for [`head_of`]: enough for fifteen bytes unless most are spaces.
-const HEAD_CHARS: usize = 24;
+const HEAD_CHARS: usize = 16;
 
 const FOLD_PREFIX: usize = 48;
 

@@ -1053,8 +1053,14 @@ impl<'a, 'v> Exec<'a, 'v> {
                 .max()
                 .unwrap_or(0)
         ];
-        match self.snap.fact_rows_by_pred() {
-            // Now: from the view's maintained counts.
+        // Now, from the view's maintained counts, while the merged entities' triples
+        // that must still be walked are few (measured at 10M facts: when they are many,
+        // hashing them costs more than one plain pass over every fact).
+        let walk = self.snap.merged_walk_len();
+        let kept = (walk.saturating_mul(MERGED_WALK_SHARE) <= self.snap.view().triple_count())
+            .then(|| self.snap.fact_rows_by_pred())
+            .flatten();
+        match kept {
             Some(rows) => {
                 for (c, n) in counts.iter_mut().zip(rows) {
                     *c = n;
@@ -1536,6 +1542,10 @@ fn date_head(d: &chrono::NaiveDate) -> u128 {
     let day = i64::from(d.num_days_from_ce()) + (1 << 31);
     (1 << 120) | (1 << 112) | u128::from(day as u64 & 0xFFFF_FFFF)
 }
+
+/// Counting facts by predicate walks merged entities' triples only while they are fewer
+/// than one in this many stored triples.
+const MERGED_WALK_SHARE: usize = 16;
 
 /// Characters folded for [`head_of`]: enough for fifteen bytes unless most are spaces.
 const HEAD_CHARS: usize = 16;

@@ -128,11 +128,6 @@ fn snap_path(dir: &Path) -> PathBuf {
 fn write_checkpoint(path: &Path, view: &View, db_id: &[u8]) -> Result<()> {
     use std::io::Write;
     use std::os::unix::fs::FileExt;
-    let mut aside = path.as_os_str().to_owned();
-    aside.push(".new");
-    let aside = PathBuf::from(aside);
-    let io = |what: &str, e| Error::io(format!("{what} {}", aside.display()), e);
-    let file = std::fs::File::create(&aside).map_err(|e| io("creating", e))?;
     let mut id = [0u8; 16];
     for (d, s) in id.iter_mut().zip(db_id) {
         *d = *s;
@@ -144,42 +139,31 @@ fn write_checkpoint(path: &Path, view: &View, db_id: &[u8]) -> Result<()> {
     header.extend_from_slice(&id);
     // Length and checksum (34..46) are written once the payload is.
     header.resize(SNAP_HEADER_LEN, 0);
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, &file);
-    w.write_all(&header).map_err(|e| io("writing", e))?;
-    let (mut crc, mut len) = (crc32fast::Hasher::new(), 0u64);
-    let mut failed: Option<std::io::Error> = None;
-    let encoded = view.encode_payload(&mut |bytes: &[u8]| {
-        crc.update(bytes);
-        len += bytes.len() as u64;
-        w.write_all(bytes).map_err(|e| {
-            let text = e.to_string();
-            failed = Some(e);
-            text
-        })
-    });
-    if let Some(e) = failed {
-        return Err(io("writing", e));
-    }
-    encoded.map_err(|e| Error::Internal(format!("cannot encode the view: {e}")))?;
-    w.flush().map_err(|e| io("writing", e))?;
-    drop(w);
-    let mut fields = [0u8; 12];
-    fields[..8].copy_from_slice(&len.to_be_bytes());
-    fields[8..].copy_from_slice(&crc.finalize().to_be_bytes());
-    file.write_all_at(&fields, 34)
-        .map_err(|e| io("writing", e))?;
-    file.sync_all().map_err(|e| io("syncing", e))?;
-    drop(file);
-    std::fs::rename(&aside, path).map_err(|e| {
-        Error::io(
-            format!("renaming {} over {}", aside.display(), path.display()),
-            e,
-        )
-    })?;
-    if let Some(parent) = path.parent() {
-        store::sync_path(parent)?;
-    }
-    Ok(())
+    log::write_atomically_with(path, |file, io| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        w.write_all(&header).map_err(|e| io("writing", e))?;
+        let (mut crc, mut len) = (crc32fast::Hasher::new(), 0u64);
+        let mut failed: Option<std::io::Error> = None;
+        let encoded = view.encode_payload(&mut |bytes: &[u8]| {
+            crc.update(bytes);
+            len += bytes.len() as u64;
+            w.write_all(bytes).map_err(|e| {
+                let text = e.to_string();
+                failed = Some(e);
+                text
+            })
+        });
+        if let Some(e) = failed {
+            return Err(io("writing", e));
+        }
+        encoded.map_err(|e| Error::Internal(format!("cannot encode the view: {e}")))?;
+        w.flush().map_err(|e| io("writing", e))?;
+        drop(w);
+        let mut fields = [0u8; 12];
+        fields[..8].copy_from_slice(&len.to_be_bytes());
+        fields[8..].copy_from_slice(&crc.finalize().to_be_bytes());
+        file.write_all_at(&fields, 34).map_err(|e| io("writing", e))
+    })
 }
 
 /// Decodes a view checkpoint; `Err` says why it cannot be used.

@@ -147,12 +147,24 @@ pub fn read_acked(db: &Path) -> Result<Option<Tx>> {
 /// Replaces `path` atomically with `bytes`: write aside, fsync, rename, fsync the folder.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
+    write_atomically_with(path, |mut f, io| {
+        f.write_all(bytes).map_err(|e| io("writing", e))
+    })
+}
+
+/// [`write_atomically`], with `write` filling the file (which it may also write at
+/// offsets): created aside, synced, renamed over `path`, and the folder synced. `io`
+/// makes an error that names the file aside.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&std::fs::File, &dyn Fn(&str, std::io::Error) -> Error) -> Result<()>,
+) -> Result<()> {
     let mut aside = path.as_os_str().to_owned();
     aside.push(".new");
     let aside = PathBuf::from(aside);
     let io = |what: &str, e| Error::io(format!("{what} {}", aside.display()), e);
-    let mut f = std::fs::File::create(&aside).map_err(|e| io("creating", e))?;
-    f.write_all(bytes).map_err(|e| io("writing", e))?;
+    let f = std::fs::File::create(&aside).map_err(|e| io("creating", e))?;
+    write(&f, &io)?;
     f.sync_all().map_err(|e| io("syncing", e))?;
     drop(f);
     std::fs::rename(&aside, path).map_err(|e| {

@@ -1056,11 +1056,8 @@ impl<'a, 'v> Exec<'a, 'v> {
         // Now, from the view's maintained counts, while the merged entities' triples
         // that must still be walked are few (measured at 10M facts: when they are many,
         // hashing them costs more than one plain pass over every fact).
-        let walk = self.snap.merged_walk_len();
-        let kept = (walk.saturating_mul(MERGED_WALK_SHARE) <= self.snap.view().triple_count())
-            .then(|| self.snap.fact_rows_by_pred())
-            .flatten();
-        match kept {
+        let max_walk = self.snap.view().triple_count() / MERGED_WALK_SHARE;
+        match self.snap.fact_rows_by_pred(max_walk) {
             Some(rows) => {
                 for (c, n) in counts.iter_mut().zip(rows) {
                     *c = n;

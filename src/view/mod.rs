@@ -1282,9 +1282,8 @@ impl<'v> Snapshot<'v> {
     }
 
     /// Adjacency entries of every name that aliases merged with another: what
-    /// [`Snapshot::fact_rows_by_pred`] walks. Merged entities are often the popular
-    /// ones; when their triples are a good part of all, a full scan costs less.
-    pub fn merged_walk_len(&self) -> usize {
+    /// [`Snapshot::fact_rows_by_pred`] walks.
+    fn merged_walk_len(&self) -> usize {
         self.aliases
             .classes()
             .flat_map(|(_, members)| members.iter())
@@ -1300,9 +1299,11 @@ impl<'v> Snapshot<'v> {
     /// The rows [`Snapshot::facts`]`(None)` yields, per predicate id, without walking
     /// them: at the view's current tx only (`None` as of an earlier one). The maintained
     /// counts answer for every triple but those of merged entities, which are walked,
-    /// since two names of one entity can state one fact twice.
-    pub fn fact_rows_by_pred(&self) -> Option<Vec<u64>> {
-        if !self.current {
+    /// since two names of one entity can state one fact twice. Merged entities are
+    /// often the popular ones: when their adjacency entries number more than
+    /// `max_walk`, this gives `None` too, as a plain scan of every fact costs less.
+    pub fn fact_rows_by_pred(&self, max_walk: usize) -> Option<Vec<u64>> {
+        if !self.current || (!self.aliases.is_empty() && self.merged_walk_len() > max_walk) {
             return None;
         }
         let mut rows: Vec<u64> = self

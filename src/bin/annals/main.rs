@@ -670,18 +670,10 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Repl { params } => {
-            let mut pairs = Vec::with_capacity(params.len());
-            for p in &params {
-                let Some((name, value)) = p.split_once('=') else {
-                    return Err(Error::InvalidInput(format!(
-                        "--param `{p}` is not of the form name=value"
-                    )));
-                };
-                pairs.push((
-                    name.trim().trim_start_matches('$').to_string(),
-                    value.to_string(),
-                ));
-            }
+            let pairs = params
+                .iter()
+                .map(|p| statements::parse_param(p).map(|(n, v)| (n.to_string(), v.to_string())))
+                .collect::<Result<Vec<_>>>()?;
             // The shell reports its own errors and returns the exit code (SPEC §4).
             let code = repl::run(repl::ReplOptions {
                 db: ctx.db.clone(),

@@ -43,18 +43,24 @@ pub fn session(ctx: &Ctx, params: &[String]) -> Result<Session> {
         session.set_max_memory(n);
     }
     for p in params {
-        let Some((name, value)) = p.split_once('=') else {
-            return Err(Error::InvalidInput(format!(
-                "--param `{p}` is not of the form name=value"
-            )));
-        };
-        let name = name.trim().trim_start_matches('$');
-        if name.is_empty() {
-            return Err(Error::InvalidInput(format!("--param `{p}` has no name")));
-        }
+        let (name, value) = parse_param(p)?;
         session.set_param_text(name, value);
     }
     Ok(session)
+}
+
+/// `--param NAME=VALUE` (a leading `$` on the name allowed) as (name, value).
+pub fn parse_param(p: &str) -> Result<(&str, &str)> {
+    let Some((name, value)) = p.split_once('=') else {
+        return Err(Error::InvalidInput(format!(
+            "--param `{p}` is not of the form name=value"
+        )));
+    };
+    let name = name.trim().trim_start_matches('$');
+    if name.is_empty() {
+        return Err(Error::InvalidInput(format!("--param `{p}` has no name")));
+    }
+    Ok((name, value))
 }
 
 /// `annals query 'STATEMENT'`.

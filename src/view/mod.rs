@@ -190,6 +190,9 @@ pub struct View {
     /// distinct ends (they answer in both directions). Derived on first use (not
     /// checkpointed), then kept by `set_live`.
     pred_live: OnceLock<Vec<[u64; 2]>>,
+    /// What [`Snapshot::fact_rows_by_pred`] answered at the watermark: the rows of every
+    /// predicate, aliases applied. Computed on first use, dropped by every `apply`.
+    fact_rows: OnceLock<Vec<u64>>,
 }
 
 impl View {
@@ -227,6 +230,7 @@ impl View {
             self.apply_event(tx, index as u32, event, &mut fold_buf);
         }
         self.watermark = tx;
+        self.fact_rows = OnceLock::new();
         self.counters.commits += 1;
         self.counters.events += commit.events.len() as u64;
         Ok(())
@@ -1296,16 +1300,43 @@ impl<'v> Snapshot<'v> {
             .sum()
     }
 
-    /// The rows [`Snapshot::facts`]`(None)` yields, per predicate id, without walking
-    /// them: at the view's current tx only (`None` as of an earlier one). The maintained
-    /// counts answer for every triple but those of merged entities, which are walked,
-    /// since two names of one entity can state one fact twice. Merged entities are
+    /// The rows [`Snapshot::facts`]`(None)` yields, per predicate id: at the view's
+    /// current tx only (`None` as of an earlier one). The first call after a write
+    /// computes them and the view keeps them until the next write, so a session that
+    /// asks again (a dashboard, a script, the REPL) pays nothing for a database of any
+    /// size.
+    ///
+    /// Computing them starts from the counts `set_live` maintains, which are right for
+    /// every triple but those of merged entities: two names of one entity can state one
+    /// fact twice, so those triples are walked and deduplicated. Merged entities are
     /// often the popular ones: when their adjacency entries number more than
-    /// `max_walk`, this gives `None` too, as a plain scan of every fact costs less.
+    /// `max_walk`, one plain pass over every fact costs less than hashing them.
     pub fn fact_rows_by_pred(&self, max_walk: usize) -> Option<Vec<u64>> {
-        if !self.current || (!self.aliases.is_empty() && self.merged_walk_len() > max_walk) {
+        if !self.current {
             return None;
         }
+        let rows = self.view.fact_rows.get_or_init(|| {
+            if !self.aliases.is_empty() && self.merged_walk_len() > max_walk {
+                let mut rows = vec![0u64; self.view.preds.len()];
+                self.facts(None, &mut |f| {
+                    if rows.len() <= f.p as usize {
+                        rows.resize(f.p as usize + 1, 0);
+                    }
+                    if let Some(n) = rows.get_mut(f.p as usize) {
+                        *n += 1;
+                    }
+                });
+                rows
+            } else {
+                self.fact_rows_from_counts()
+            }
+        });
+        Some(rows.clone())
+    }
+
+    /// [`Snapshot::fact_rows_by_pred`] from the maintained counts, walking only the
+    /// triples of merged entities; never cached. Meaningful at the current tx only.
+    pub fn fact_rows_from_counts(&self) -> Vec<u64> {
         let mut rows: Vec<u64> = self
             .view
             .pred_live()
@@ -1313,7 +1344,7 @@ impl<'v> Snapshot<'v> {
             .map(|[n, two]| n + two)
             .collect();
         if self.aliases.is_empty() {
-            return Some(rows);
+            return rows;
         }
         let mut touched: FxHashSet<TripleId> = FxHashSet::default();
         for (_, members) in self.aliases.classes() {
@@ -1347,7 +1378,7 @@ impl<'v> Snapshot<'v> {
                 *n += u64::from(seen.insert((o, t.p, s)));
             }
         }
-        Some(rows)
+        rows
     }
 
     /// Articles and notes supporting entity-level (s, p, o) as of this tx.

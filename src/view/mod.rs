@@ -191,7 +191,8 @@ pub struct View {
     /// checkpointed), then kept by `set_live`.
     pred_live: OnceLock<Vec<[u64; 2]>>,
     /// What [`Snapshot::fact_rows_by_pred`] answered at the watermark: the rows of every
-    /// predicate, aliases applied. Computed on first use, dropped by every `apply`.
+    /// predicate, aliases applied. Computed on first use, then kept by `set_live` while
+    /// writes touch no merged entity; dropped by a write that does, and by an alias.
     fact_rows: OnceLock<Vec<u64>>,
 }
 
@@ -230,7 +231,6 @@ impl View {
             self.apply_event(tx, index as u32, event, &mut fold_buf);
         }
         self.watermark = tx;
-        self.fact_rows = OnceLock::new();
         self.counters.commits += 1;
         self.counters.events += commit.events.len() as u64;
         Ok(())
@@ -338,6 +338,8 @@ impl View {
                     canonical: c,
                 });
                 self.current_aliases.add(a, c);
+                // Names merged: facts stated under both may now be one.
+                self.fact_rows = OnceLock::new();
             }
             Event::EntityTyped { name, entity_type } => {
                 let t = self.intern_name(name, tx, buf);
@@ -381,13 +383,14 @@ impl View {
                 }
             }
         }
-        if !flipped || self.pred_live.get().is_none() {
+        if !flipped || (self.pred_live.get().is_none() && self.fact_rows.get().is_none()) {
             return;
         }
         let Some(t) = self.triples.get(triple as usize).copied() else {
             return;
         };
         let two = self.pred(t.p).is_some_and(|i| i.symmetric) && t.s != t.o;
+        self.keep_fact_rows(t, two, live);
         if let Some(counts) = self.pred_live.get_mut() {
             if counts.len() <= t.p as usize {
                 counts.resize(t.p as usize + 1, [0, 0]);
@@ -403,6 +406,34 @@ impl View {
                     }
                 }
             }
+        }
+    }
+
+    /// Keeps [`View::fact_rows`] through a flip of `t`. A triple with no merged end is
+    /// the only stored form of its fact, so its predicate's rows move by one (two for a
+    /// symmetric triple with distinct ends); one with a merged end may state what another
+    /// name of its entity states, so the rows are dropped, to be recomputed on next use.
+    fn keep_fact_rows(&mut self, t: Triple, two: bool, live: bool) {
+        if self.fact_rows.get().is_none() {
+            return;
+        }
+        if self.current_aliases.is_merged(t.s) || self.current_aliases.is_merged(t.o) {
+            self.fact_rows = OnceLock::new();
+            return;
+        }
+        let Some(rows) = self.fact_rows.get_mut() else {
+            return;
+        };
+        if rows.len() <= t.p as usize {
+            rows.resize(t.p as usize + 1, 0);
+        }
+        if let Some(n) = rows.get_mut(t.p as usize) {
+            let by = 1 + u64::from(two);
+            *n = if live {
+                n.saturating_add(by)
+            } else {
+                n.saturating_sub(by)
+            };
         }
     }
 
@@ -1301,10 +1332,10 @@ impl<'v> Snapshot<'v> {
     }
 
     /// The rows [`Snapshot::facts`]`(None)` yields, per predicate id: at the view's
-    /// current tx only (`None` as of an earlier one). The first call after a write
-    /// computes them and the view keeps them until the next write, so a session that
-    /// asks again (a dashboard, a script, the REPL) pays nothing for a database of any
-    /// size.
+    /// current tx only (`None` as of an earlier one). The first call computes them and
+    /// the view keeps them up to date through writes (recomputing only after a write
+    /// that touches a merged entity), so a session that asks again (a dashboard, a
+    /// script, the REPL) pays nothing for a database of any size.
     ///
     /// Computing them starts from the counts `set_live` maintains, which are right for
     /// every triple but those of merged entities: two names of one entity can state one

@@ -260,10 +260,16 @@ struct Line {
 
 /// Hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(bytes);
     let mut s = String::with_capacity(64);
     for b in digest {
-        s.push_str(&format!("{b:02x}"));
+        // Not `format!` per byte: that was most of the cost of hashing an article id.
+        for nibble in [b >> 4, b & 0xf] {
+            s.push(char::from(
+                HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
     }
     s
 }
@@ -431,6 +437,29 @@ struct Builder {
     report: ImportReport,
     /// A buffer for folding names.
     fold_buf: String,
+    /// Names as written → folded (see `fold_name`).
+    folds: FxHashMap<Box<str>, Box<str>>,
+}
+
+/// At most this many folds are remembered (`Builder::folds`).
+const FOLDS_MAX: usize = 1 << 20;
+
+impl Builder {
+    /// Leaves `fold(name)` in `fold_buf`. Most names recur verbatim (a subject or object
+    /// type on every fact line), and folding the accented ones (Unicode decomposition)
+    /// cost more than looking up the fold remembered for the name as written.
+    fn fold_name(&mut self, name: &str) {
+        if let Some(folded) = self.folds.get(name) {
+            self.fold_buf.clear();
+            self.fold_buf.push_str(folded);
+            return;
+        }
+        fold_into(name, &mut self.fold_buf);
+        if self.folds.len() < FOLDS_MAX {
+            self.folds
+                .insert(name.into(), self.fold_buf.as_str().into());
+        }
+    }
 }
 
 impl Builder {
@@ -456,7 +485,7 @@ impl Builder {
                  Article, Note, Other)"
             ));
         };
-        fold_into(name, &mut self.fold_buf);
+        self.fold_name(name);
         let current = match self.types.get(self.fold_buf.as_str()) {
             Some(&current) => Some(current),
             None => {
@@ -480,9 +509,9 @@ impl Builder {
         Ok(())
     }
 
-    fn article_known(&self, view: &View, id: &str) -> bool {
-        let folded = fold(id);
-        if self.articles.contains(&folded) {
+    fn article_known(&mut self, view: &View, id: &str) -> bool {
+        self.fold_name(id);
+        if self.articles.contains(self.fold_buf.as_str()) {
             return true;
         }
         let snap = view.snapshot(None);
@@ -1154,6 +1183,14 @@ mod tests {
         }
         let err = build_commits(vec![many_lines(12_000, Some(10_567))], &view).unwrap_err();
         assert!(err.to_string().starts_with("big.jsonl:10567: "), "{err}");
+    }
+
+    #[test]
+    fn sha256_hex_is_lowercase_hex_of_the_digest() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

@@ -155,7 +155,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for TextOr<T> {
     }
 }
 
-type ArticleField = TextOr<ArticleLine>;
+// Boxed, like `retract` below: a `Line` is moved several times on its way from the
+// parser to the builder, and these two rare objects were about 40 % of its size.
+type ArticleField = TextOr<Box<ArticleLine>>;
 type EvidenceField = TextOr<EvidenceObject>;
 type ExtractorField = TextOr<Extractor>;
 
@@ -251,7 +253,7 @@ struct Line {
     qualifiers: Option<QualifiersField>,
     alias: Option<String>,
     canonical: Option<String>,
-    retract: Option<RetractLine>,
+    retract: Option<Box<RetractLine>>,
     reason: Option<String>,
     entity: Option<String>,
     #[serde(rename = "type")]
@@ -439,12 +441,27 @@ struct Builder {
     fold_buf: String,
     /// Names as written → folded (see `fold_name`).
     folds: FxHashMap<Box<str>, Box<str>>,
+    /// Type names as written → their type (see `parse_type`).
+    type_names: Vec<(Box<str>, EntityType)>,
 }
 
 /// At most this many folds are remembered (`Builder::folds`).
 const FOLDS_MAX: usize = 1 << 20;
 
 impl Builder {
+    /// `EntityType::parse(ty)`, remembered for the few spellings a file uses (it came
+    /// second after the fold in `typed`).
+    fn parse_type(&mut self, ty: &str) -> Option<EntityType> {
+        if let Some((_, t)) = self.type_names.iter().find(|(name, _)| **name == *ty) {
+            return Some(*t);
+        }
+        let t = EntityType::parse(ty)?;
+        if self.type_names.len() < 64 {
+            self.type_names.push((ty.into(), t));
+        }
+        Some(t)
+    }
+
     /// Leaves `fold(name)` in `fold_buf`. Most names recur verbatim (a subject or object
     /// type on every fact line), and folding the accented ones (Unicode decomposition)
     /// cost more than looking up the fold remembered for the name as written.
@@ -479,7 +496,7 @@ impl Builder {
         ty: &str,
         out: &mut Vec<Event>,
     ) -> std::result::Result<(), String> {
-        let Some(t) = EntityType::parse(ty) else {
+        let Some(t) = self.parse_type(ty) else {
             return Err(format!(
                 "unknown entity type `{ty}` (Person, Organization, Country, Place, Product, \
                  Article, Note, Other)"
@@ -528,7 +545,7 @@ impl Builder {
         out: &mut Vec<Event>,
     ) -> std::result::Result<(), String> {
         if let Some(r) = line.retract {
-            return self.retract(r, line.reason, out);
+            return self.retract(*r, line.reason, out);
         }
         if let Some(alias) = line.alias {
             let canonical = non_empty("canonical", line.canonical)?;
@@ -555,7 +572,7 @@ impl Builder {
             return self.fact(view, line, restoring, out);
         }
         match line.article {
-            Some(TextOr::Full(a)) => self.article(view, a, out),
+            Some(TextOr::Full(a)) => self.article(view, *a, out),
             Some(TextOr::Text(_)) => {
                 Err("a fact line needs `subject`, `predicate` and `object`".to_string())
             }
@@ -1075,6 +1092,7 @@ impl Run<'_> {
         // not.
         let mut mode: Option<Option<u64>> = None;
         let mut current: Option<NewCommit> = None;
+        let mut last_len = 0;
         for (n, line) in lines {
             self.b.report.lines += 1;
             let line = line.map_err(|e| at(n, e))?;
@@ -1116,11 +1134,14 @@ impl Run<'_> {
             };
             if new_group {
                 if let Some(c) = current.take() {
+                    last_len = c.events.len();
                     self.push(c)?;
                 }
                 current = Some(NewCommit {
                     time: if tx.is_some() { time } else { None },
-                    events: Vec::new(),
+                    // Sized like the last commit: commits of a file tend to be alike,
+                    // and growing each from empty was 2-3% of an import's instructions.
+                    events: Vec::with_capacity(last_len.min(4096)),
                 });
                 if tx.is_some() {
                     mode = Some(tx);

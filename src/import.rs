@@ -44,9 +44,9 @@
 //! (id, `published`), so the virtual article predicates answer; `subject_type` and
 //! `object_type` add an `EntityTyped` when the entity's type is new or different.
 
-use std::collections::HashMap;
-use std::io::{BufRead, Read};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::io::Read;
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -155,7 +155,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for TextOr<T> {
     }
 }
 
-type ArticleField = TextOr<ArticleLine>;
+// Boxed, like `retract` below: a `Line` is moved several times on its way from the
+// parser to the builder, and these two rare objects were about 40 % of its size.
+type ArticleField = TextOr<Box<ArticleLine>>;
 type EvidenceField = TextOr<EvidenceObject>;
 type ExtractorField = TextOr<Extractor>;
 
@@ -251,7 +253,7 @@ struct Line {
     qualifiers: Option<QualifiersField>,
     alias: Option<String>,
     canonical: Option<String>,
-    retract: Option<RetractLine>,
+    retract: Option<Box<RetractLine>>,
     reason: Option<String>,
     entity: Option<String>,
     #[serde(rename = "type")]
@@ -260,10 +262,16 @@ struct Line {
 
 /// Hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(bytes);
     let mut s = String::with_capacity(64);
     for b in digest {
-        s.push_str(&format!("{b:02x}"));
+        // Not `format!` per byte: that was most of the cost of hashing an article id.
+        for nibble in [b >> 4, b & 0xf] {
+            s.push(char::from(
+                HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
     }
     s
 }
@@ -424,13 +432,51 @@ fn check_predicate(p: &str) -> std::result::Result<(), String> {
 #[derive(Default)]
 struct Builder {
     /// Folded name → its type: given in this import, or as the view answered (`typed`).
-    types: HashMap<String, EntityType>,
+    types: FxHashMap<String, EntityType>,
     /// Folded ids of articles added so far in this import.
-    articles: std::collections::HashSet<String>,
-    hashes: std::collections::HashSet<String>,
+    articles: FxHashSet<String>,
+    hashes: FxHashSet<String>,
     report: ImportReport,
     /// A buffer for folding names.
     fold_buf: String,
+    /// Names as written → folded (see `fold_name`).
+    folds: FxHashMap<Box<str>, Box<str>>,
+    /// Type names as written → their type (see `parse_type`).
+    type_names: Vec<(Box<str>, EntityType)>,
+}
+
+/// At most this many folds are remembered (`Builder::folds`).
+const FOLDS_MAX: usize = 1 << 20;
+
+impl Builder {
+    /// `EntityType::parse(ty)`, remembered for the few spellings a file uses (it came
+    /// second after the fold in `typed`).
+    fn parse_type(&mut self, ty: &str) -> Option<EntityType> {
+        if let Some((_, t)) = self.type_names.iter().find(|(name, _)| **name == *ty) {
+            return Some(*t);
+        }
+        let t = EntityType::parse(ty)?;
+        if self.type_names.len() < 64 {
+            self.type_names.push((ty.into(), t));
+        }
+        Some(t)
+    }
+
+    /// Leaves `fold(name)` in `fold_buf`. Most names recur verbatim (a subject or object
+    /// type on every fact line), and folding the accented ones (Unicode decomposition)
+    /// cost more than looking up the fold remembered for the name as written.
+    fn fold_name(&mut self, name: &str) {
+        if let Some(folded) = self.folds.get(name) {
+            self.fold_buf.clear();
+            self.fold_buf.push_str(folded);
+            return;
+        }
+        fold_into(name, &mut self.fold_buf);
+        if self.folds.len() < FOLDS_MAX {
+            self.folds
+                .insert(name.into(), self.fold_buf.as_str().into());
+        }
+    }
 }
 
 impl Builder {
@@ -450,13 +496,13 @@ impl Builder {
         ty: &str,
         out: &mut Vec<Event>,
     ) -> std::result::Result<(), String> {
-        let Some(t) = EntityType::parse(ty) else {
+        let Some(t) = self.parse_type(ty) else {
             return Err(format!(
                 "unknown entity type `{ty}` (Person, Organization, Country, Place, Product, \
                  Article, Note, Other)"
             ));
         };
-        fold_into(name, &mut self.fold_buf);
+        self.fold_name(name);
         let current = match self.types.get(self.fold_buf.as_str()) {
             Some(&current) => Some(current),
             None => {
@@ -480,9 +526,9 @@ impl Builder {
         Ok(())
     }
 
-    fn article_known(&self, view: &View, id: &str) -> bool {
-        let folded = fold(id);
-        if self.articles.contains(&folded) {
+    fn article_known(&mut self, view: &View, id: &str) -> bool {
+        self.fold_name(id);
+        if self.articles.contains(self.fold_buf.as_str()) {
             return true;
         }
         let snap = view.snapshot(None);
@@ -499,7 +545,7 @@ impl Builder {
         out: &mut Vec<Event>,
     ) -> std::result::Result<(), String> {
         if let Some(r) = line.retract {
-            return self.retract(r, line.reason, out);
+            return self.retract(*r, line.reason, out);
         }
         if let Some(alias) = line.alias {
             let canonical = non_empty("canonical", line.canonical)?;
@@ -526,7 +572,7 @@ impl Builder {
             return self.fact(view, line, restoring, out);
         }
         match line.article {
-            Some(TextOr::Full(a)) => self.article(view, a, out),
+            Some(TextOr::Full(a)) => self.article(view, *a, out),
             Some(TextOr::Text(_)) => {
                 Err("a fact line needs `subject`, `predicate` and `object`".to_string())
             }
@@ -796,20 +842,29 @@ fn run(
 
 /// Decodes one line; the message keeps serde_json's column.
 fn parse_line(raw: &[u8]) -> std::result::Result<Line, String> {
-    serde_json::from_slice(raw).map_err(|e| {
-        let what = e.to_string();
-        // serde_json's own "at line 1 column N" is about this one line: keep the column.
-        match what.rsplit_once(" at line 1 column ") {
-            Some((msg, col)) => format!("{msg} (column {col})"),
-            None => what,
-        }
-    })
+    serde_json::from_slice(raw).map_err(line_error)
 }
 
-/// A chunk of raw lines goes to a parsing thread when it has this many lines...
-const PARSE_CHUNK_LINES: usize = 2048;
-/// ... or this many bytes.
+/// [`parse_line`] of a line known to be UTF-8: the same result, without checking each
+/// string again.
+fn parse_line_str(raw: &str) -> std::result::Result<Line, String> {
+    serde_json::from_str(raw).map_err(line_error)
+}
+
+fn line_error(e: serde_json::Error) -> String {
+    let what = e.to_string();
+    // serde_json's own "at line 1 column N" is about this one line: keep the column.
+    match what.rsplit_once(" at line 1 column ") {
+        Some((msg, col)) => format!("{msg} (column {col})"),
+        None => what,
+    }
+}
+
+/// A chunk of raw lines goes to a parsing thread once it holds this many bytes (and
+/// whole lines: a line longer than this makes a chunk of its own).
 const PARSE_CHUNK_BYTES: usize = 1 << 20;
+/// A reused buffer grown past this (by a very long line) is dropped, not kept.
+const KEEP_BYTES: usize = 4 * PARSE_CHUNK_BYTES;
 
 type Parsed = (usize, std::result::Result<Line, String>);
 
@@ -820,54 +875,78 @@ struct RawChunk {
     lines: Vec<(usize, usize, usize)>,
 }
 
-/// Reads `input` to its end in chunks of lines, handing chunk `i` to `workers[i % n]`.
-/// Stops early, without error, when a worker is gone (the import stopped).
+/// Reads `input` to its end in chunks of whole lines, handing chunk `i` to
+/// `workers[i % n]`. Stops early, without error, when a worker is gone (the import
+/// stopped).
+///
+/// The input is read in blocks straight into the chunk's buffer, and the part of a line
+/// cut by the end of a block moves to the next chunk: one copy of the bytes (the
+/// kernel's), where reading line by line through a `BufReader` made two. Chunks the
+/// workers are done with come back through `recycled`, so their buffers are reused
+/// rather than allocated (and faulted in) afresh for every megabyte.
 fn read_chunks(
-    input: Box<dyn Read + Send>,
+    mut input: Box<dyn Read + Send>,
     name: &str,
     workers: Vec<SyncSender<RawChunk>>,
+    recycled: Receiver<RawChunk>,
 ) -> Result<()> {
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, input);
-    let new_chunk = || RawChunk {
-        data: Vec::with_capacity(PARSE_CHUNK_BYTES + (64 << 10)),
-        lines: Vec::with_capacity(PARSE_CHUNK_LINES),
-    };
-    let mut chunk = new_chunk();
     let mut line_no = 0usize;
     let mut sent = 0usize;
-    let mut send = |chunk: RawChunk| match workers.get(sent % workers.len().max(1)) {
-        Some(w) => {
-            sent += 1;
-            w.send(chunk).is_ok()
-        }
-        None => false,
-    };
-    loop {
-        let start = chunk.data.len();
-        let n = reader
-            .read_until(b'\n', &mut chunk.data)
-            .map_err(|e| Error::InvalidInput(format!("cannot read {name}: {e}")))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let raw = chunk.data.get(start..).unwrap_or_default();
-        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.iter().all(u8::is_ascii_whitespace) {
-            chunk.data.truncate(start);
-        } else {
-            chunk.lines.push((line_no, start, start + raw.len()));
-        }
-        if chunk.lines.len() >= PARSE_CHUNK_LINES || chunk.data.len() >= PARSE_CHUNK_BYTES {
-            let full = std::mem::replace(&mut chunk, new_chunk());
-            if !send(full) {
-                return Ok(());
+    let mut carry: Vec<u8> = Vec::new();
+    let mut eof = false;
+    while !eof {
+        let mut chunk = recycled.try_recv().unwrap_or_default();
+        chunk.data.clear();
+        chunk.lines.clear();
+        chunk.data.extend_from_slice(&carry);
+        carry.clear();
+        // Up to the chunk size, then on until a newline (or the end of the input).
+        let mut searched = 0;
+        let lines_end = loop {
+            let want = PARSE_CHUNK_BYTES
+                .saturating_sub(chunk.data.len())
+                .max(64 << 10);
+            let n = (&mut input)
+                .take(want as u64)
+                .read_to_end(&mut chunk.data)
+                .map_err(|e| Error::InvalidInput(format!("cannot read {name}: {e}")))?;
+            if n < want {
+                eof = true;
+                break chunk.data.len();
             }
+            if chunk.data.len() >= PARSE_CHUNK_BYTES {
+                let tail = chunk.data.get(searched..).unwrap_or_default();
+                if let Some(last) = memchr::memrchr(b'\n', tail) {
+                    break searched + last + 1;
+                }
+                searched = chunk.data.len();
+            }
+        };
+        carry.extend_from_slice(chunk.data.get(lines_end..).unwrap_or_default());
+        chunk.data.truncate(lines_end);
+        let mut start = 0;
+        while start < chunk.data.len() {
+            let rest = chunk.data.get(start..).unwrap_or_default();
+            let next = memchr::memchr(b'\n', rest).map_or(chunk.data.len(), |i| start + i + 1);
+            line_no += 1;
+            let raw = chunk.data.get(start..next).unwrap_or_default();
+            let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if !raw.iter().all(u8::is_ascii_whitespace) {
+                chunk.lines.push((line_no, start, start + raw.len()));
+            }
+            start = next;
         }
-    }
-    if !chunk.lines.is_empty() {
-        send(chunk);
+        if chunk.lines.is_empty() {
+            continue;
+        }
+        let Some(w) = workers.get(sent % workers.len().max(1)) else {
+            return Ok(());
+        };
+        sent += 1;
+        if w.send(chunk).is_err() {
+            return Ok(());
+        }
     }
     Ok(())
 }
@@ -889,21 +968,33 @@ fn parse_stream(
     std::thread::scope(|scope| {
         let mut to_workers = Vec::with_capacity(workers);
         let mut from_workers = Vec::with_capacity(workers);
+        let mut back_to_workers = Vec::with_capacity(workers);
+        let (give_back, recycled) = channel::<RawChunk>();
         for _ in 0..workers {
             let (send_raw, receive_raw) = sync_channel::<RawChunk>(2);
             let (send_parsed, receive_parsed) = sync_channel::<Vec<Parsed>>(2);
+            let (send_back, receive_back) = channel::<Vec<Parsed>>();
+            let recycle = give_back.clone();
             scope.spawn(move || {
                 for chunk in receive_raw.iter() {
-                    let parsed = chunk
-                        .lines
-                        .iter()
-                        .map(|&(n, start, end)| {
-                            (
-                                n,
-                                parse_line(chunk.data.get(start..end).unwrap_or_default()),
-                            )
-                        })
-                        .collect();
+                    let mut parsed = receive_back.try_recv().unwrap_or_default();
+                    parsed.clear();
+                    // One UTF-8 check for the whole chunk, then each line parses as a
+                    // `str` (no check per string); a chunk that is not UTF-8 parses as
+                    // bytes, so its lines fail with serde_json's own message.
+                    let text = std::str::from_utf8(&chunk.data).ok();
+                    // Last line first: the consumer pops them off the end.
+                    for &(n, start, end) in chunk.lines.iter().rev() {
+                        let line = match text.and_then(|t| t.get(start..end)) {
+                            Some(line) => parse_line_str(line),
+                            None => parse_line(chunk.data.get(start..end).unwrap_or_default()),
+                        };
+                        parsed.push((n, line));
+                    }
+                    if chunk.data.capacity() <= KEEP_BYTES {
+                        // The reader may be gone: then the buffer is simply dropped.
+                        let _ = recycle.send(chunk);
+                    }
                     if send_parsed.send(parsed).is_err() {
                         return;
                     }
@@ -911,16 +1002,25 @@ fn parse_stream(
             });
             to_workers.push(send_raw);
             from_workers.push(receive_parsed);
+            back_to_workers.push(send_back);
         }
-        let reader = scope.spawn(move || read_chunks(input, &name, to_workers));
+        drop(give_back);
+        let reader = scope.spawn(move || read_chunks(input, &name, to_workers, recycled));
         let mut next = 0usize;
-        let mut batch: std::vec::IntoIter<Parsed> = Vec::new().into_iter();
+        let mut batch: Vec<Parsed> = Vec::new();
         let mut parsed = std::iter::from_fn(move || loop {
-            if let Some(item) = batch.next() {
+            if let Some(item) = batch.pop() {
                 return Some(item);
             }
+            if let Some(back) = next
+                .checked_sub(1)
+                .and_then(|w| back_to_workers.get(w % workers))
+            {
+                // Its buffer goes back to the worker that filled it (gone: dropped).
+                let _ = back.send(std::mem::take(&mut batch));
+            }
             // A closed channel: the reader is done (or failed) and this worker drained.
-            batch = from_workers.get(next % workers)?.recv().ok()?.into_iter();
+            batch = from_workers.get(next % workers)?.recv().ok()?;
             next += 1;
         });
         let result = consume(&mut parsed);
@@ -992,6 +1092,7 @@ impl Run<'_> {
         // not.
         let mut mode: Option<Option<u64>> = None;
         let mut current: Option<NewCommit> = None;
+        let mut last_len = 0;
         for (n, line) in lines {
             self.b.report.lines += 1;
             let line = line.map_err(|e| at(n, e))?;
@@ -1033,11 +1134,14 @@ impl Run<'_> {
             };
             if new_group {
                 if let Some(c) = current.take() {
+                    last_len = c.events.len();
                     self.push(c)?;
                 }
                 current = Some(NewCommit {
                     time: if tx.is_some() { time } else { None },
-                    events: Vec::new(),
+                    // Sized like the last commit: commits of a file tend to be alike,
+                    // and growing each from empty was 2-3% of an import's instructions.
+                    events: Vec::with_capacity(last_len.min(4096)),
                 });
                 if tx.is_some() {
                     mode = Some(tx);
@@ -1100,6 +1204,14 @@ mod tests {
         }
         let err = build_commits(vec![many_lines(12_000, Some(10_567))], &view).unwrap_err();
         assert!(err.to_string().starts_with("big.jsonl:10567: "), "{err}");
+    }
+
+    #[test]
+    fn sha256_hex_is_lowercase_hex_of_the_digest() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

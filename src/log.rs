@@ -474,6 +474,10 @@ impl Log {
     ) -> Result<()> {
         const CHUNK: usize = 64;
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Commit>>(8);
+        // Applied chunks go back to the reader to be dropped there: their strings were
+        // allocated on that thread, and freeing them was a tenth of the applying
+        // thread's time (which is what a rebuild waits on), the reader's spare time.
+        let (give_back, applied) = std::sync::mpsc::channel::<Vec<Commit>>();
         std::thread::scope(|scope| {
             let reader = scope.spawn(move || {
                 let mut chunk = Vec::with_capacity(CHUNK);
@@ -481,6 +485,9 @@ impl Log {
                     chunk.push(c);
                     if chunk.len() == CHUNK {
                         let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                        while let Ok(done) = applied.try_recv() {
+                            drop(done);
+                        }
                         // A closed channel means the consumer stopped: stop reading.
                         return Ok(send.send(full).is_ok());
                     }
@@ -502,6 +509,10 @@ impl Log {
                             break 'chunks;
                         }
                     }
+                }
+                // The reader may be done: then the chunk is dropped here.
+                if let Err(back) = give_back.send(chunk) {
+                    drop(back.0);
                 }
             }
             drop(receive);

@@ -46,6 +46,9 @@ pub const LIVE: Tx = Tx::MAX;
 
 pub use crate::schema::{SYMMETRIC_PREDICATES, VIRTUAL_PREDICATES};
 
+/// At most this many names as written are remembered (`View::raw_names`).
+const RAW_NAMES_MAX: usize = 1 << 20;
+
 /// The bit marking an adjacency entry as the mirror of a symmetric triple.
 const MIRROR: u32 = 1 << 31;
 
@@ -185,6 +188,11 @@ pub struct View {
     supported_by: OnceLock<FxHashMap<TermId, Vec<TripleId>>>,
     current_aliases: AliasMap,
     last_source: Option<(Box<str>, TermId)>,
+    /// Names as written, not folded, to their terms: most names recur verbatim, and a
+    /// hit skips the fold, which was two thirds of `intern_name` in a replay. Filled by
+    /// `intern_name` only, up to [`RAW_NAMES_MAX`] entries (not checkpointed). Terms are
+    /// never renumbered, so an entry never goes stale.
+    raw_names: FxHashMap<Box<str>, TermId>,
     sorted_names: OnceLock<Vec<(Box<str>, TermId)>>,
     /// Per predicate: live stored triples, and how many of those are symmetric with two
     /// distinct ends (they answer in both directions). Derived on first use (not
@@ -499,6 +507,18 @@ impl View {
     }
 
     fn intern_name(&mut self, name: &str, tx: Tx, buf: &mut String) -> TermId {
+        if let Some(&t) = self.raw_names.get(name) {
+            return t;
+        }
+        let t = self.intern_folded(name, tx, buf);
+        if self.raw_names.len() < RAW_NAMES_MAX {
+            self.raw_names.insert(name.into(), t);
+        }
+        t
+    }
+
+    /// [`View::intern_name`] through the fold.
+    fn intern_folded(&mut self, name: &str, tx: Tx, buf: &mut String) -> TermId {
         fold_into(name, buf);
         if let Some(&t) = self.names().get(buf.as_str()) {
             return t;

@@ -89,6 +89,15 @@ impl Out<'_, '_> {
     }
 }
 
+type TermSections = (Vec<u8>, Vec<u8>, Vec<super::TermId>, Vec<super::TermId>);
+
+/// The sections `encode_payload` makes while the terms are encoded.
+struct Rest {
+    types: Vec<u8>,
+    articles: Vec<u8>,
+    supports: Vec<u8>,
+}
+
 impl View {
     /// Writes the checkpoint payload (module doc) to `sink`; the payload must start
     /// 8-aligned in the file.
@@ -103,23 +112,30 @@ impl View {
             self.live_count,
         );
         out.section(&bincode_of(&meta)?)?;
-        let (mut term_offsets, mut term_bytes) = (Vec::new(), Vec::new());
-        self.terms.write(&mut term_offsets, &mut term_bytes)?;
-        let (name_ids, literal_ids) = {
-            let offset = |i: usize| -> usize {
-                let b = term_offsets.get(i * 4..i * 4 + 4).unwrap_or_default();
-                u32::from_le_bytes(b.try_into().unwrap_or_default()) as usize
-            };
-            let records: Vec<&[u8]> = (0..self.terms.len())
-                .map(|i| term_bytes.get(offset(i)..offset(i + 1)).unwrap_or_default())
-                .collect();
-            terms::sorted_indexes(&records)
-        };
+        // The terms' records and their sorted indexes (a third of the work here) are
+        // made on a second thread while this one derives the adjacencies and encodes
+        // the rest; the sections are then written in their order. A checkpoint is
+        // written at the end of a rebuild or an import, when the other threads of
+        // those are done.
+        let (terms, rest) = std::thread::scope(|scope| {
+            let terms = scope.spawn(|| self.encode_terms());
+            let rest = self.encode_rest();
+            let terms = terms
+                .join()
+                .unwrap_or_else(|_| Err("the thread encoding terms panicked".to_string()));
+            (terms, rest)
+        });
+        let (term_offsets, term_bytes, name_ids, literal_ids) = terms?;
         out.section(&term_offsets)?;
         out.section(&term_bytes)?;
         drop((term_offsets, term_bytes));
-        out.section(&bincode_of(&*self.types)?)?;
-        out.section(&bincode_of(&*self.articles)?)?;
+        let Rest {
+            types,
+            articles,
+            supports,
+        } = rest?;
+        out.section(&types)?;
+        out.section(&articles)?;
         out.section(&self.first_seen.le_bytes())?;
         out.section(&self.triples.le_bytes())?;
         out.section(&self.live.le_bytes())?;
@@ -139,14 +155,47 @@ impl View {
                 }
             }
         }
-        let mut supports = Vec::new();
-        write_supports(&self.supports, &mut supports).ok_or_else(too_big)?;
         out.section(&supports)?;
         drop(supports);
         for ids in [name_ids, literal_ids] {
             out.section(&Arr::Heap(ids).le_bytes())?;
         }
         Ok(())
+    }
+
+    /// The terms' offsets and records, and the term ids sorted by folded name and by
+    /// literal (`encode_payload`).
+    fn encode_terms(&self) -> Result<TermSections, String> {
+        let (mut term_offsets, mut term_bytes) = (Vec::new(), Vec::new());
+        self.terms.write(&mut term_offsets, &mut term_bytes)?;
+        let (name_ids, literal_ids) = {
+            let offset = |i: usize| -> usize {
+                let b = term_offsets.get(i * 4..i * 4 + 4).unwrap_or_default();
+                u32::from_le_bytes(b.try_into().unwrap_or_default()) as usize
+            };
+            let records: Vec<&[u8]> = (0..self.terms.len())
+                .map(|i| term_bytes.get(offset(i)..offset(i + 1)).unwrap_or_default())
+                .collect();
+            terms::sorted_indexes(&records)
+        };
+        Ok((term_offsets, term_bytes, name_ids, literal_ids))
+    }
+
+    /// The encoded types, articles and supports, with the adjacencies derived
+    /// (`encode_payload`).
+    fn encode_rest(&self) -> Result<Rest, String> {
+        let types = bincode_of(&*self.types)?;
+        let articles = bincode_of(&*self.articles)?;
+        // Derived now (a replay does not keep them), while the terms are encoded.
+        let _ = (self.out(), self.inc(), self.by_pred());
+        let mut supports = Vec::new();
+        write_supports(&self.supports, &mut supports)
+            .ok_or_else(|| "an array is too large for a checkpoint".to_string())?;
+        Ok(Rest {
+            types,
+            articles,
+            supports,
+        })
     }
 
     /// A view from a payload occupying `payload` of the map; `Err` says why not.

@@ -31,7 +31,7 @@ use super::compile::{
 use super::plan::{Plan, Step, StepKind};
 use crate::error::{Error, Result};
 use crate::table::Table;
-use crate::value::{compare_values, fold, fold_into, Money, Value};
+use crate::value::{compare_values, fold, fold_into, fold_starts_with, Money, Value};
 use crate::view::{FactRef, PredId, Snapshot, TermId, TermRef};
 
 pub type Row = Vec<Option<Val>>;
@@ -974,6 +974,11 @@ impl<'a, 'v> Exec<'a, 'v> {
                             _ => ord != Ordering::Less,
                         }
                     }
+                    CompareOp::StartsWith if f.folded.is_some() => {
+                        // A constant needle: fold the text only as far as it takes.
+                        let needle = f.folded.as_deref().unwrap_or_default();
+                        fold_starts_with(&self.opd_text(&left), needle)
+                    }
                     CompareOp::Contains | CompareOp::StartsWith => {
                         let hay = fold(&self.opd_text(&left));
                         let needle = match &f.folded {
@@ -1462,11 +1467,14 @@ enum Opd<'x> {
 pub fn val_value(snap: &Snapshot, arena: &Arena, v: Val) -> Option<Value> {
     match v {
         Val::Term(t) => match snap.term(t)? {
-            TermRef::Entity { name, .. } => Some(Value::Entity(name.to_string())),
+            TermRef::Entity { name, .. } => Some(Value::Entity(String::from(name))),
             TermRef::Literal(l) => Some(l.clone()),
         },
         Val::Extra(i) => arena.get(i).cloned(),
-        Val::Pred(p) => snap.view().pred(p).map(|i| Value::Str(i.name.to_string())),
+        Val::Pred(p) => snap
+            .view()
+            .pred(p)
+            .map(|i| Value::Str(String::from(&*i.name))),
     }
 }
 

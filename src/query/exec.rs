@@ -117,7 +117,8 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
         // off), so that the set does not rehash its way up from empty.
         let expected = plan.steps.last().map_or(0.0, |s| s.est);
         let mut set = FxHashSet::default();
-        set.reserve((expected.max(0.0) as usize).min(1 << 14));
+        // At least a few hundred: growing from empty rehashes every row several times.
+        set.reserve((expected.max(0.0) as usize).clamp(256, 1 << 14));
         Collector::Rows {
             buf: RowKey::default(),
             cols,
@@ -202,7 +203,12 @@ fn pack(v: Option<Val>) -> u64 {
 
 impl std::hash::Hash for RowKey {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        for &c in self.head.iter().chain(&self.tail) {
+        let [a, b, c, d] = self.head;
+        state.write_u64(pack(a));
+        state.write_u64(pack(b));
+        state.write_u64(pack(c));
+        state.write_u64(pack(d));
+        for &c in &self.tail {
             state.write_u64(pack(c));
         }
     }
@@ -788,6 +794,14 @@ impl<'a, 'v> Exec<'a, 'v> {
         k: &mut Cont<'_, 'a, 'v>,
     ) {
         let snap = self.snap;
+        // A subject bound by an earlier step (an article's `published`, row after row):
+        // no list of subjects to build.
+        if let Pos::Slot(s) = p.s {
+            if let Some(Some(Val::Term(t))) = row.get(s).copied() {
+                self.virtual_subject(p, v, t, steps, i, row, k);
+                return;
+            }
+        }
         let subjects: Vec<TermId> = match known(row, &p.s) {
             Some(vals) => vals
                 .into_iter()
@@ -824,25 +838,41 @@ impl<'a, 'v> Exec<'a, 'v> {
             if self.halted() {
                 return;
             }
-            self.tick();
-            if !snap.is_entity(s) {
-                continue;
+            self.virtual_subject(p, v, s, steps, i, row, k);
+        }
+    }
+
+    /// One subject of a virtual pattern: bind each of its values and go on.
+    #[allow(clippy::too_many_arguments)]
+    fn virtual_subject(
+        &mut self,
+        p: &PatternIr,
+        v: Virtual,
+        s: TermId,
+        steps: &[Step],
+        i: usize,
+        row: &mut Row,
+        k: &mut Cont<'_, 'a, 'v>,
+    ) {
+        let snap = self.snap;
+        self.tick();
+        if !snap.is_entity(s) {
+            return;
+        }
+        let s = snap.root(s);
+        let mut values = std::mem::take(&mut self.virtual_buf);
+        values.clear();
+        self.virtual_values(v, s, &mut values);
+        for &val in &values {
+            let mut b = Bound::default();
+            if unify(row, &p.s, Val::Term(s), &mut b) && unify(row, &p.o, val, &mut b) {
+                self.pass(steps, i, row, k);
             }
-            let s = snap.root(s);
-            let mut values = std::mem::take(&mut self.virtual_buf);
-            values.clear();
-            self.virtual_values(v, s, &mut values);
-            for &val in &values {
-                let mut b = Bound::default();
-                if unify(row, &p.s, Val::Term(s), &mut b) && unify(row, &p.o, val, &mut b) {
-                    self.pass(steps, i, row, k);
-                }
-                b.undo(row);
-            }
-            // Steps below may have taken the buffer for their own virtual patterns.
-            if self.virtual_buf.capacity() < values.capacity() {
-                self.virtual_buf = values;
-            }
+            b.undo(row);
+        }
+        // Steps below may have taken the buffer for their own virtual patterns.
+        if self.virtual_buf.capacity() < values.capacity() {
+            self.virtual_buf = values;
         }
     }
 
@@ -1499,12 +1529,13 @@ enum Key<'x> {
 /// heads say nothing; compare the keys. `buf` is scratch space for folding.
 fn head_of(snap: &Snapshot, arena: &Arena, v: Val, buf: &mut String) -> u128 {
     match v {
-        Val::Term(t) => match snap.term(t) {
-            Some(TermRef::Entity { root, .. }) => {
-                text_head(snap.folded_name(root).unwrap_or_default())
-            }
-            Some(TermRef::Literal(l)) => literal_head(l, buf),
-            None => 0,
+        Val::Term(t) => match snap.folded_name(t) {
+            // An entity: its canonical name folded.
+            Some(folded) => text_head(folded),
+            None => match snap.term(t) {
+                Some(TermRef::Literal(l)) => literal_head(l, buf),
+                _ => 0,
+            },
         },
         Val::Extra(i) => arena.get(i).map_or(0, |l| literal_head(l, buf)),
         Val::Pred(p) => snap.view().pred(p).map_or(0, |info| text_head(&info.name)),

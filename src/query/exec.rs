@@ -198,6 +198,7 @@ fn pack(v: Option<Val>) -> u64 {
         Some(Val::Term(t)) => (1 << 32) | u64::from(t),
         Some(Val::Extra(i)) => (2 << 32) | u64::from(i),
         Some(Val::Pred(p)) => (3 << 32) | u64::from(p),
+        Some(Val::Name(t)) => (4 << 32) | u64::from(t),
     }
 }
 
@@ -811,8 +812,10 @@ impl<'a, 'v> Exec<'a, 'v> {
                 })
                 .collect(),
             None => match (v, known(row, &p.o)) {
+                // The filter behind the prefix keeps only entities whose canonical name
+                // (for `name`) or an alias (for `alias`) starts with it.
                 (Virtual::Name | Virtual::Alias, None) if p.prefix.is_some() => {
-                    snap.names_with_prefix(p.prefix.as_deref().unwrap_or(""))
+                    snap.names_with_prefix_as(p.prefix.as_deref().unwrap_or(""), v == Virtual::Name)
                 }
                 (Virtual::Name | Virtual::Alias, Some(os)) => os
                     .iter()
@@ -862,7 +865,7 @@ impl<'a, 'v> Exec<'a, 'v> {
         let s = snap.root(s);
         let mut values = std::mem::take(&mut self.virtual_buf);
         values.clear();
-        self.virtual_values(v, s, &mut values);
+        self.virtual_values(v, s, p.text_object, &mut values);
         for &val in &values {
             let mut b = Bound::default();
             if unify(row, &p.s, Val::Term(s), &mut b) && unify(row, &p.o, val, &mut b) {
@@ -876,9 +879,23 @@ impl<'a, 'v> Exec<'a, 'v> {
         }
     }
 
-    /// The objects of virtual predicate `v` for entity `s`, pushed onto `out`.
-    fn virtual_values(&mut self, v: Virtual, s: TermId, out: &mut Vec<Val>) {
+    /// The objects of virtual predicate `v` for entity `s`, pushed onto `out`; names as
+    /// [`Val::Name`] when `text` (the pattern's `text_object`).
+    fn virtual_values(&mut self, v: Virtual, s: TermId, text: bool, out: &mut Vec<Val>) {
         let snap = self.snap;
+        match v {
+            Virtual::Name if text => {
+                if snap.name_text(s).is_some() {
+                    out.push(Val::Name(s));
+                }
+                return;
+            }
+            Virtual::Alias if text => {
+                snap.for_each_alias(s, |m| out.push(Val::Name(m)));
+                return;
+            }
+            _ => {}
+        }
         let value = match v {
             Virtual::Type => snap
                 .entity_type(s)
@@ -931,6 +948,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                 None => Opd::Lit(Cow::Owned(Value::Str(String::new())), None),
             },
             Val::Pred(p) => Opd::Lit(Cow::Owned(Value::Str(self.pred_name(p))), None),
+            Val::Name(t) => Opd::Text(self.snap.name_text(t).unwrap_or_default()),
         }
     }
 
@@ -942,6 +960,16 @@ impl<'a, 'v> Exec<'a, 'v> {
     }
 
     fn opd_eq(&self, a: &Opd, b: &Opd) -> bool {
+        let lit = |o: &Opd| match o {
+            Opd::Text(t) => Some(Opd::Lit(Cow::Owned(Value::Str(t.to_string())), None)),
+            _ => None,
+        };
+        match (lit(a), lit(b)) {
+            (Some(x), Some(y)) => return self.opd_eq(&x, &y),
+            (Some(x), None) => return self.opd_eq(&x, b),
+            (None, Some(y)) => return self.opd_eq(a, &y),
+            (None, None) => {}
+        }
         match (a, b) {
             (Opd::Ent(x), Opd::Ent(y)) => x == y,
             (Opd::Ent(e), Opd::Lit(v, names)) | (Opd::Lit(v, names), Opd::Ent(e)) => {
@@ -957,6 +985,8 @@ impl<'a, 'v> Exec<'a, 'v> {
                     && matches!(x.as_ref(), Value::Str(_) | Value::Entity(_))
                         == matches!(y.as_ref(), Value::Str(_) | Value::Entity(_))
             }
+            // Made literals above.
+            (Opd::Text(_), _) | (_, Opd::Text(_)) => false,
         }
     }
 
@@ -966,6 +996,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                 self.snap.name(*t).unwrap_or_default().to_string(),
             )),
             Opd::Lit(v, _) => Cow::Borrowed(v.as_ref()),
+            Opd::Text(t) => Cow::Owned(Value::Str(t.to_string())),
         }
     }
 
@@ -976,6 +1007,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                 Value::Str(s) | Value::Entity(s) => Cow::Borrowed(s.as_str()),
                 other => Cow::Owned(other.to_string()),
             },
+            Opd::Text(t) => Cow::Borrowed(t),
         }
     }
 
@@ -1037,6 +1069,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                 Value::Str(s) => Some(s.clone()),
                 _ => None,
             },
+            Opd::Text(t) => Some(t.to_string()),
         }
     }
 
@@ -1522,6 +1555,8 @@ fn accumulate(
 enum Opd<'x> {
     Ent(TermId),
     Lit(Cow<'x, Value>, Option<TermId>),
+    /// A string literal's text ([`Val::Name`]).
+    Text(&'x str),
 }
 
 /// A value as output.
@@ -1536,6 +1571,7 @@ pub fn val_value(snap: &Snapshot, arena: &Arena, v: Val) -> Option<Value> {
             .view()
             .pred(p)
             .map(|i| Value::Str(String::from(&*i.name))),
+        Val::Name(t) => snap.name_text(t).map(|n| Value::Str(String::from(n))),
     }
 }
 
@@ -1570,6 +1606,7 @@ fn head_of(snap: &Snapshot, arena: &Arena, v: Val, buf: &mut String) -> u128 {
         },
         Val::Extra(i) => arena.get(i).map_or(0, |l| literal_head(l, buf)),
         Val::Pred(p) => snap.view().pred(p).map_or(0, |info| text_head(&info.name)),
+        Val::Name(t) => snap.name_text(t).map_or(0, |n| str_head(n, buf)),
     }
 }
 
@@ -1586,21 +1623,23 @@ fn text_head(folded: &str) -> u128 {
 
 fn literal_head(l: &Value, buf: &mut String) -> u128 {
     match l {
-        Value::Str(s) | Value::Entity(s) => {
-            // The fold of a prefix is a prefix of the fold: fold a few characters, and
-            // the whole text only when they fold to fewer bytes than the head holds.
-            let cut = s.char_indices().nth(HEAD_CHARS).map_or(s.len(), |(c, _)| c);
-            fold_into(s.get(..cut).unwrap_or(s), buf);
-            if buf.len() < 15 && cut < s.len() {
-                fold_into(s, buf);
-            }
-            text_head(buf)
-        }
+        Value::Str(s) | Value::Entity(s) => str_head(s, buf),
         Value::Date(d) => date_head(d),
         Value::DateTime(t) => date_head(&t.date_naive()),
         // Numbers and money: their class only.
         _ => 1 << 120,
     }
+}
+
+/// The head of a text: the fold of a prefix is a prefix of the fold, so fold a few
+/// characters, and the whole text only when they fold to fewer bytes than the head holds.
+fn str_head(s: &str, buf: &mut String) -> u128 {
+    let cut = s.char_indices().nth(HEAD_CHARS).map_or(s.len(), |(c, _)| c);
+    fold_into(s.get(..cut).unwrap_or(s), buf);
+    if buf.len() < 15 && cut < s.len() {
+        fold_into(s, buf);
+    }
+    text_head(buf)
 }
 
 /// Dates after numbers, by day: a date and a date-time on different days compare as
@@ -1665,6 +1704,7 @@ fn key_of<'x>(snap: &'x Snapshot, arena: &'x Arena, v: Val) -> Key<'x> {
             },
             None => Key::Missing,
         },
+        Val::Name(t) => snap.name_text(t).map_or(Key::Missing, text_key),
     }
 }
 

@@ -470,6 +470,46 @@ impl Terms {
     }
 }
 
+impl<'v> super::Snapshot<'v> {
+    /// The name term `t` as written (itself, not its class's canonical name).
+    pub fn name_text(&self, t: TermId) -> Option<&'v str> {
+        match self.view().terms.get(t)? {
+            TermData::Name { display, .. } => Some(display),
+            TermData::Literal(_) => None,
+        }
+    }
+
+    /// Canonical terms of entities whose canonical name (`canonical`) or one of whose
+    /// aliases (not `canonical`) folds to a text starting with `folded_prefix`, existing
+    /// as of this tx: [`Snapshot::names_with_prefix`] split by what `name` and `alias`
+    /// answer, so that neither reads the entities only the other matches.
+    pub fn names_with_prefix_as(&self, folded_prefix: &str, canonical: bool) -> Vec<TermId> {
+        let mut out: Vec<TermId> = self
+            .view()
+            .find_names_with_prefix(folded_prefix)
+            .into_iter()
+            .filter(|&t| self.exists(t))
+            .filter_map(|t| {
+                let root = self.root(t);
+                ((root == t) == canonical).then_some(root)
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Calls `f` with each other name term of an entity's class (its aliases), those
+    /// whose texts [`Snapshot::alias_names`] lists, in the same order.
+    pub fn for_each_alias(&self, root: TermId, mut f: impl FnMut(TermId)) {
+        for &m in self.members(root).iter() {
+            if m != root && self.name_text(m).is_some() {
+                f(m);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

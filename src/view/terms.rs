@@ -465,7 +465,16 @@ impl Terms {
     fn search_keyed(&self, index: &[TermId], keys: &[u64], key: &[u8]) -> Option<TermId> {
         let k = key8(key);
         let lo = keys.partition_point(|&x| x < k);
-        let hi = lo + keys.get(lo..)?.partition_point(|&x| x == k);
+        // Most keys are unique: a short walk, and a second search only past it (texts
+        // sharing eight bytes can be many).
+        let rest = keys.get(lo..)?;
+        let near = rest.iter().take(8).take_while(|&&x| x == k).count();
+        let hi = lo
+            + if near < 8 {
+                near
+            } else {
+                rest.partition_point(|&x| x == k)
+            };
         search(self, index.get(lo..hi)?, key, literal_part)
     }
 }

@@ -1381,13 +1381,20 @@ impl<'a, 'v> Exec<'a, 'v> {
         let snap = self.snap;
         // Number the distinct values in the order met: `cell_ids[c]` is cell c's value
         // (0 for unbound, else 1 + its index in `distinct`).
+        // Rows are distinct: with one column, so are its cells, and no map is needed.
         let mut ids: FxHashMap<Val, u32> = FxHashMap::default();
-        ids.reserve(cells.len());
+        if width > 1 {
+            ids.reserve(cells.len());
+        }
         let mut distinct: Vec<Val> = Vec::with_capacity(cells.len());
         let cell_ids: Vec<u32> = cells
             .iter()
             .map(|c| match c {
                 None => 0,
+                Some(v) if width == 1 => {
+                    distinct.push(*v);
+                    distinct.len() as u32
+                }
                 Some(v) => *ids.entry(*v).or_insert_with(|| {
                     distinct.push(*v);
                     distinct.len() as u32

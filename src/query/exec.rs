@@ -1667,13 +1667,12 @@ fn head_of(snap: &Snapshot, arena: &Arena, v: Val, buf: &mut String) -> u128 {
 
 fn text_head(folded: &str) -> u128 {
     let mut word = [0u8; 16];
-    for (w, b) in word
-        .iter_mut()
-        .zip(std::iter::once(2).chain(folded.bytes()))
-    {
-        *w = b;
+    let bytes = folded.as_bytes();
+    let n = bytes.len().min(15);
+    if let (Some(to), Some(from)) = (word.get_mut(1..1 + n), bytes.get(..n)) {
+        to.copy_from_slice(from);
     }
-    u128::from_be_bytes(word)
+    u128::from_be_bytes(word) | (2 << 120)
 }
 
 fn literal_head(l: &Value, buf: &mut String) -> u128 {

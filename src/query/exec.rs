@@ -167,6 +167,10 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
     let start = usize::try_from(offset.unwrap_or(0)).unwrap_or(usize::MAX);
     let take = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
     let mut table = Table::new(columns.iter().map(|(n, _)| n.clone()));
+    // Room for every row shown, not a doubling of the list as they come.
+    table
+        .rows
+        .reserve(order_idx.len().saturating_sub(start).min(take));
     // Only the rows inside offset and limit become values.
     for i in order_idx.into_iter().skip(start).take(take) {
         let row = cells.get(i * width..(i + 1) * width).unwrap_or(&[]);

@@ -333,6 +333,32 @@ pub fn fold_eq(s: &str, folded: &str) -> bool {
     same && want.next().is_none()
 }
 
+/// Whether `fold(s)` starts with `folded_prefix` (itself a fold), without building the
+/// fold: it stops at the first character that differs, or once the prefix is matched.
+pub fn fold_starts_with(s: &str, folded_prefix: &str) -> bool {
+    let mut want = folded_prefix.chars();
+    let Some(mut next) = want.next() else {
+        return true;
+    };
+    let mut matched = false;
+    fold_chars(s, |c| {
+        if c != next {
+            return false;
+        }
+        match want.next() {
+            Some(n) => {
+                next = n;
+                true
+            }
+            None => {
+                matched = true;
+                false
+            }
+        }
+    });
+    matched
+}
+
 /// The characters of [`fold`]`(s)`, in order, to `emit` until it returns false.
 #[inline]
 fn fold_chars(s: &str, mut emit: impl FnMut(char) -> bool) {
@@ -442,6 +468,43 @@ mod tests {
         for a in texts {
             for b in texts {
                 assert_eq!(fold_eq(a, &fold(b)), fold(a) == fold(b), "{a:?} vs {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fold_starts_with_agrees_with_fold() {
+        let texts = [
+            "Émirats arabes unis",
+            "emirats  arabes unis",
+            "  L’administration\tTrump ",
+            "Straße",
+            "Æsir Œuvre",
+            "e\u{301}lan",
+            "ÉLAN",
+            "élan ",
+            "el",
+            "",
+            " ",
+            "İstanbul",
+            "a\u{b}b",
+        ];
+        for a in texts {
+            for b in texts {
+                let fb = fold(b);
+                let mut cut = 0;
+                loop {
+                    let p = fb.get(..cut).unwrap_or("");
+                    assert_eq!(
+                        fold_starts_with(a, p),
+                        fold(a).starts_with(p),
+                        "{a:?} vs {p:?}"
+                    );
+                    match fb.get(cut..).and_then(|r| r.chars().next()) {
+                        Some(c) => cut += c.len_utf8(),
+                        None => break,
+                    }
+                }
             }
         }
     }

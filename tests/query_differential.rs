@@ -1064,3 +1064,77 @@ proptest! {
         }
     }
 }
+
+/// The `name`/`alias` fast paths: a name variable that only filters read is bound to the
+/// name's text without resolving it (`text_object`), and a `starts_with` constant reads
+/// candidates from the name index, canonical names for `name`, aliases for `alias`. Each
+/// filter must keep the same entities as when the name is projected (resolved) and as
+/// the filter evaluated here over every (entity, name) pair the engine lists unfiltered.
+#[test]
+fn name_and_alias_fast_paths_agree_with_plain_evaluation() {
+    use query_common::{alias, fact, fact_v, q};
+    let mut db = MemDb::new();
+    db.push(vec![
+        fact("Élan Corp", "owns", "Elbe Works", "a1"),
+        fact("elan labs", "partner_of", "Zeta", "a1"),
+        fact("Alpha", "owns", "Elm Street", "a1"),
+        fact("El", "sells_to", "Beta", "a1"),
+        // A string literal equal to a name: the resolved name is a term.
+        fact_v("Zeta", "said", Value::Str("Élan Corp".into()), "a1"),
+    ]);
+    db.push(vec![alias("Elbe Works", "Alpha"), alias("ELM", "Zeta")]);
+    db.push(vec![alias("Elmo", "Beta")]);
+    let filters = [
+        r#"?n starts_with "el""#,
+        r#"?n starts_with "ÉLA""#,
+        r#"?n starts_with "e""#,
+        r#"?n starts_with "zz""#,
+        r#"?n contains "a""#,
+        r#"?n = "elan corp""#,
+        r#"?n != "Zeta""#,
+        r#"?n in ["Elm", "elbe works", "nothing"]"#,
+        r#"?n < "b""#,
+        r#"?n matches "^E.*s$""#,
+    ];
+    for pred in ["name", "alias"] {
+        // Every (entity, name) pair, no filter: neither fast path.
+        let pairs: Vec<(String, String)> = q(&mut db, &format!("find ?e, ?n where ?e {pred} ?n"))
+            .into_iter()
+            .map(|r| {
+                let (e, n) = r.split_once(" | ").unwrap();
+                (e.to_string(), n.to_string())
+            })
+            .collect();
+        assert!(!pairs.is_empty(), "{pred}");
+        for f in filters {
+            let fast = q(&mut db, &format!("find ?e where ?e {pred} ?n, {f}"));
+            let projected: BTreeSet<String> =
+                q(&mut db, &format!("find ?e, ?n where ?e {pred} ?n, {f}"))
+                    .into_iter()
+                    .map(|r| r.split_once(" | ").unwrap().0.to_string())
+                    .collect();
+            let fast_set: BTreeSet<String> = fast.iter().cloned().collect();
+            assert_eq!(fast.len(), fast_set.len(), "{pred}: {f}: distinct rows");
+            assert_eq!(fast_set, projected, "{pred}: {f}");
+            if let Some(prefix) = f
+                .strip_prefix(r#"?n starts_with ""#)
+                .and_then(|p| p.strip_suffix('"'))
+            {
+                let want: BTreeSet<String> = pairs
+                    .iter()
+                    .filter(|(_, n)| fold(n).starts_with(&fold(prefix)))
+                    .map(|(e, _)| e.clone())
+                    .collect();
+                assert_eq!(projected, want, "{pred}: {f}");
+            }
+        }
+    }
+    // The name variable also joined elsewhere: resolved, and equal to the said literal.
+    assert_eq!(
+        q(
+            &mut db,
+            r#"find ?e, ?s where ?e name ?n, ?s said ?n, ?n starts_with "el""#
+        ),
+        vec!["Élan Corp | Zeta"]
+    );
+}

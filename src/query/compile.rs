@@ -38,6 +38,11 @@ pub enum Val {
     Term(TermId),
     Extra(u32),
     Pred(PredId),
+    /// The text of name term `t` as a string literal, as the `name` and `alias` virtual
+    /// predicates answer it, without resolving it to its canonical `Val`: only bound
+    /// to a slot that filters alone read ([`PatternIr::text_object`]), where no
+    /// equality of `Val`s is ever asked.
+    Name(TermId),
 }
 
 /// Values created while compiling or running one query, deduplicated.
@@ -185,6 +190,11 @@ pub struct PatternIr {
     /// For a `name` or `alias` pattern whose object must start with this (folded) text
     /// by a filter of the same group: candidates come from the name index by prefix.
     pub prefix: Option<String>,
+    /// For a `name` or `alias` pattern: its object slot is read by filters only (in no
+    /// other pattern, no column), so the executor binds [`Val::Name`] there instead of
+    /// resolving each name to a literal, which was most of the cost of
+    /// `?e name ?n, ?n starts_with "el"`.
+    pub text_object: bool,
     /// Values a free subject or object slot can only take for the group's filters to
     /// hold (`?x = "G42"`, `?x in ["a", "b"]`): read from the index as if constants.
     pub seeds: Vec<(Slot, Vec<Val>)>,
@@ -410,6 +420,7 @@ pub fn compile_find(
         };
         order.push((idx, key.descending));
     }
+    mark_text_objects(&mut clauses, &columns, c.slots.len());
     Ok(Query {
         slot_names: c.slots,
         clauses,
@@ -630,6 +641,7 @@ impl Compiler<'_, '_> {
             article,
             repeated: is_path,
             prefix: None,
+            text_object: false,
             seeds: Vec::new(),
             text: self
                 .src
@@ -732,6 +744,54 @@ impl Compiler<'_, '_> {
             text: self.src.get(span.start..span.end).unwrap_or("").to_string(),
         })
     }
+}
+
+/// Sets [`PatternIr::text_object`] on `name` and `alias` patterns whose object slot
+/// appears in no other pattern position (nested groups included) and in no column.
+fn mark_text_objects(clauses: &mut [ClauseIr], columns: &[(String, Column)], slots: usize) {
+    fn count(clauses: &[ClauseIr], uses: &mut [u32]) {
+        for c in clauses {
+            match c {
+                ClauseIr::Pattern(p) => {
+                    for s in p.slots() {
+                        if let Some(n) = uses.get_mut(s) {
+                            *n += 1;
+                        }
+                    }
+                }
+                ClauseIr::Filter(_) => {}
+                ClauseIr::Optional(cs) | ClauseIr::Not(cs) => count(cs, uses),
+            }
+        }
+    }
+    fn mark(clauses: &mut [ClauseIr], uses: &[u32]) {
+        for c in clauses {
+            match c {
+                ClauseIr::Pattern(p) => {
+                    if let (PredSel::Virtual(Virtual::Name | Virtual::Alias), Pos::Slot(o)) =
+                        (&p.pred, &p.o)
+                    {
+                        p.text_object = uses.get(*o) == Some(&1);
+                    }
+                }
+                ClauseIr::Filter(_) => {}
+                ClauseIr::Optional(cs) | ClauseIr::Not(cs) => mark(cs, uses),
+            }
+        }
+    }
+    let mut uses = vec![0u32; slots];
+    count(clauses, &mut uses);
+    for (_, col) in columns {
+        let slot = match col {
+            Column::Var(s) => Some(*s),
+            Column::Agg { arg, .. } => *arg,
+        };
+        if let Some(n) = slot.and_then(|s| uses.get_mut(s)) {
+            // Projected: never a `Val::Name`.
+            *n += 2;
+        }
+    }
+    mark(clauses, &uses);
 }
 
 /// Marks `?e name ?n` / `?e alias ?n` patterns whose `?n` a filter of the same group

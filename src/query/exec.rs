@@ -31,7 +31,7 @@ use super::compile::{
 use super::plan::{Plan, Step, StepKind};
 use crate::error::{Error, Result};
 use crate::table::Table;
-use crate::value::{compare_values, fold, fold_into, Money, Value};
+use crate::value::{compare_values, fold, fold_into, fold_starts_with, Money, Value};
 use crate::view::{FactRef, PredId, Snapshot, TermId, TermRef};
 
 pub type Row = Vec<Option<Val>>;
@@ -116,12 +116,20 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
         // Room for the rows the planner expects (up to a bound: estimates can be far
         // off), so that the set does not rehash its way up from empty.
         let expected = plan.steps.last().map_or(0.0, |s| s.est);
-        let mut set = FxHashSet::default();
-        set.reserve((expected.max(0.0) as usize).min(1 << 14));
-        Collector::Rows {
-            buf: RowKey::default(),
-            cols,
-            set,
+        // At least a few hundred: growing from empty rehashes every row several times.
+        let room = (expected.max(0.0) as usize).clamp(256, 1 << 14);
+        if cols.len() <= 2 {
+            let mut set = FxHashSet::default();
+            set.reserve(room);
+            Collector::Pairs { cols, set }
+        } else {
+            let mut set = FxHashSet::default();
+            set.reserve(room);
+            Collector::Rows {
+                buf: RowKey::default(),
+                cols,
+                set,
+            }
         }
     };
     let mut ex = Exec {
@@ -159,6 +167,10 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
     let start = usize::try_from(offset.unwrap_or(0)).unwrap_or(usize::MAX);
     let take = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
     let mut table = Table::new(columns.iter().map(|(n, _)| n.clone()));
+    // Room for every row shown, not a doubling of the list as they come.
+    table
+        .rows
+        .reserve(order_idx.len().saturating_sub(start).min(take));
     // Only the rows inside offset and limit become values.
     for i in order_idx.into_iter().skip(start).take(take) {
         let row = cells.get(i * width..(i + 1) * width).unwrap_or(&[]);
@@ -197,12 +209,30 @@ fn pack(v: Option<Val>) -> u64 {
         Some(Val::Term(t)) => (1 << 32) | u64::from(t),
         Some(Val::Extra(i)) => (2 << 32) | u64::from(i),
         Some(Val::Pred(p)) => (3 << 32) | u64::from(p),
+        Some(Val::Name(t)) => (4 << 32) | u64::from(t),
+    }
+}
+
+/// The cell [`pack`] made.
+fn unpack(w: u64) -> Option<Val> {
+    let id = w as u32;
+    match w >> 32 {
+        1 => Some(Val::Term(id)),
+        2 => Some(Val::Extra(id)),
+        3 => Some(Val::Pred(id)),
+        4 => Some(Val::Name(id)),
+        _ => None,
     }
 }
 
 impl std::hash::Hash for RowKey {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        for &c in self.head.iter().chain(&self.tail) {
+        let [a, b, c, d] = self.head;
+        state.write_u64(pack(a));
+        state.write_u64(pack(b));
+        state.write_u64(pack(c));
+        state.write_u64(pack(d));
+        for &c in &self.tail {
             state.write_u64(pack(c));
         }
     }
@@ -227,6 +257,13 @@ impl RowKey {
 }
 
 enum Collector {
+    /// Rows of one or two columns: each row one word of two [`pack`]ed cells, hashed
+    /// with two multiplications and moved as 16 bytes (a [`RowKey`] is 56: Q7's set of
+    /// 1224 rows cost 0.47M instructions to fill).
+    Pairs {
+        cols: Vec<Slot>,
+        set: FxHashSet<u128>,
+    },
     Rows {
         cols: Vec<Slot>,
         set: FxHashSet<RowKey>,
@@ -406,6 +443,7 @@ impl<'a, 'v> Exec<'a, 'v> {
     fn collected_rows(&self) -> usize {
         match &self.collector {
             Collector::Rows { set, .. } => set.len(),
+            Collector::Pairs { set, .. } => set.len(),
             Collector::Groups { map, .. } => map.len(),
         }
     }
@@ -418,6 +456,7 @@ impl<'a, 'v> Exec<'a, 'v> {
             Collector::Rows { set, cols, .. } => {
                 set.capacity() * key + set.len() * cols.len().saturating_sub(4) * cell
             }
+            Collector::Pairs { set, .. } => set.capacity() * (std::mem::size_of::<u128>() + 1),
             Collector::Groups {
                 map, keys, aggs, ..
             } => {
@@ -788,6 +827,14 @@ impl<'a, 'v> Exec<'a, 'v> {
         k: &mut Cont<'_, 'a, 'v>,
     ) {
         let snap = self.snap;
+        // A subject bound by an earlier step (an article's `published`, row after row):
+        // no list of subjects to build.
+        if let Pos::Slot(s) = p.s {
+            if let Some(Some(Val::Term(t))) = row.get(s).copied() {
+                self.virtual_subject(p, v, t, steps, i, row, k);
+                return;
+            }
+        }
         let subjects: Vec<TermId> = match known(row, &p.s) {
             Some(vals) => vals
                 .into_iter()
@@ -797,8 +844,10 @@ impl<'a, 'v> Exec<'a, 'v> {
                 })
                 .collect(),
             None => match (v, known(row, &p.o)) {
+                // The filter behind the prefix keeps only entities whose canonical name
+                // (for `name`) or an alias (for `alias`) starts with it.
                 (Virtual::Name | Virtual::Alias, None) if p.prefix.is_some() => {
-                    snap.names_with_prefix(p.prefix.as_deref().unwrap_or(""))
+                    snap.names_with_prefix_as(p.prefix.as_deref().unwrap_or(""), v == Virtual::Name)
                 }
                 (Virtual::Name | Virtual::Alias, Some(os)) => os
                     .iter()
@@ -824,31 +873,61 @@ impl<'a, 'v> Exec<'a, 'v> {
             if self.halted() {
                 return;
             }
-            self.tick();
-            if !snap.is_entity(s) {
-                continue;
-            }
-            let s = snap.root(s);
-            let mut values = std::mem::take(&mut self.virtual_buf);
-            values.clear();
-            self.virtual_values(v, s, &mut values);
-            for &val in &values {
-                let mut b = Bound::default();
-                if unify(row, &p.s, Val::Term(s), &mut b) && unify(row, &p.o, val, &mut b) {
-                    self.pass(steps, i, row, k);
-                }
-                b.undo(row);
-            }
-            // Steps below may have taken the buffer for their own virtual patterns.
-            if self.virtual_buf.capacity() < values.capacity() {
-                self.virtual_buf = values;
-            }
+            self.virtual_subject(p, v, s, steps, i, row, k);
         }
     }
 
-    /// The objects of virtual predicate `v` for entity `s`, pushed onto `out`.
-    fn virtual_values(&mut self, v: Virtual, s: TermId, out: &mut Vec<Val>) {
+    /// One subject of a virtual pattern: bind each of its values and go on.
+    #[allow(clippy::too_many_arguments)]
+    fn virtual_subject(
+        &mut self,
+        p: &PatternIr,
+        v: Virtual,
+        s: TermId,
+        steps: &[Step],
+        i: usize,
+        row: &mut Row,
+        k: &mut Cont<'_, 'a, 'v>,
+    ) {
         let snap = self.snap;
+        self.tick();
+        if !snap.is_entity(s) {
+            return;
+        }
+        let s = snap.root(s);
+        let mut values = std::mem::take(&mut self.virtual_buf);
+        values.clear();
+        self.virtual_values(v, s, p.text_object, &mut values);
+        for &val in &values {
+            let mut b = Bound::default();
+            if unify(row, &p.s, Val::Term(s), &mut b) && unify(row, &p.o, val, &mut b) {
+                self.pass(steps, i, row, k);
+            }
+            b.undo(row);
+        }
+        // Steps below may have taken the buffer for their own virtual patterns.
+        if self.virtual_buf.capacity() < values.capacity() {
+            self.virtual_buf = values;
+        }
+    }
+
+    /// The objects of virtual predicate `v` for entity `s`, pushed onto `out`; names as
+    /// [`Val::Name`] when `text` (the pattern's `text_object`).
+    fn virtual_values(&mut self, v: Virtual, s: TermId, text: bool, out: &mut Vec<Val>) {
+        let snap = self.snap;
+        match v {
+            Virtual::Name if text => {
+                if snap.name_text(s).is_some() {
+                    out.push(Val::Name(s));
+                }
+                return;
+            }
+            Virtual::Alias if text => {
+                snap.for_each_alias(s, |m| out.push(Val::Name(m)));
+                return;
+            }
+            _ => {}
+        }
         let value = match v {
             Virtual::Type => snap
                 .entity_type(s)
@@ -901,6 +980,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                 None => Opd::Lit(Cow::Owned(Value::Str(String::new())), None),
             },
             Val::Pred(p) => Opd::Lit(Cow::Owned(Value::Str(self.pred_name(p))), None),
+            Val::Name(t) => Opd::Text(self.snap.name_text(t).unwrap_or_default()),
         }
     }
 
@@ -912,6 +992,16 @@ impl<'a, 'v> Exec<'a, 'v> {
     }
 
     fn opd_eq(&self, a: &Opd, b: &Opd) -> bool {
+        let lit = |o: &Opd| match o {
+            Opd::Text(t) => Some(Opd::Lit(Cow::Owned(Value::Str(t.to_string())), None)),
+            _ => None,
+        };
+        match (lit(a), lit(b)) {
+            (Some(x), Some(y)) => return self.opd_eq(&x, &y),
+            (Some(x), None) => return self.opd_eq(&x, b),
+            (None, Some(y)) => return self.opd_eq(a, &y),
+            (None, None) => {}
+        }
         match (a, b) {
             (Opd::Ent(x), Opd::Ent(y)) => x == y,
             (Opd::Ent(e), Opd::Lit(v, names)) | (Opd::Lit(v, names), Opd::Ent(e)) => {
@@ -927,6 +1017,8 @@ impl<'a, 'v> Exec<'a, 'v> {
                     && matches!(x.as_ref(), Value::Str(_) | Value::Entity(_))
                         == matches!(y.as_ref(), Value::Str(_) | Value::Entity(_))
             }
+            // Made literals above.
+            (Opd::Text(_), _) | (_, Opd::Text(_)) => false,
         }
     }
 
@@ -936,6 +1028,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                 self.snap.name(*t).unwrap_or_default().to_string(),
             )),
             Opd::Lit(v, _) => Cow::Borrowed(v.as_ref()),
+            Opd::Text(t) => Cow::Owned(Value::Str(t.to_string())),
         }
     }
 
@@ -946,6 +1039,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                 Value::Str(s) | Value::Entity(s) => Cow::Borrowed(s.as_str()),
                 other => Cow::Owned(other.to_string()),
             },
+            Opd::Text(t) => Cow::Borrowed(t),
         }
     }
 
@@ -973,6 +1067,11 @@ impl<'a, 'v> Exec<'a, 'v> {
                             CompareOp::Gt => ord == Ordering::Greater,
                             _ => ord != Ordering::Less,
                         }
+                    }
+                    CompareOp::StartsWith if f.folded.is_some() => {
+                        // A constant needle: fold the text only as far as it takes.
+                        let needle = f.folded.as_deref().unwrap_or_default();
+                        fold_starts_with(&self.opd_text(&left), needle)
                     }
                     CompareOp::Contains | CompareOp::StartsWith => {
                         let hay = fold(&self.opd_text(&left));
@@ -1002,6 +1101,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                 Value::Str(s) => Some(s.clone()),
                 _ => None,
             },
+            Opd::Text(t) => Some(t.to_string()),
         }
     }
 
@@ -1106,6 +1206,15 @@ impl<'a, 'v> Exec<'a, 'v> {
                     over = set.len() > max_rows;
                 }
             }
+            Collector::Pairs { cols, set } => {
+                let cell = |i: usize| {
+                    let v = cols.get(i).and_then(|&s| row.get(s).copied().flatten());
+                    u128::from(pack(v))
+                };
+                if set.insert(cell(0) << 64 | cell(1)) {
+                    over = set.len() > max_rows;
+                }
+            }
             Collector::Groups {
                 keys,
                 aggs,
@@ -1155,6 +1264,17 @@ impl<'a, 'v> Exec<'a, 'v> {
                 let mut out = Vec::with_capacity(set.len() * cols.len());
                 for k in &set {
                     out.extend(k.cells(cols.len()));
+                }
+                out
+            }
+            Collector::Pairs { set, cols } => {
+                let mut out = Vec::with_capacity(set.len() * cols.len());
+                for &k in &set {
+                    out.extend(
+                        [unpack((k >> 64) as u64), unpack(k as u64)]
+                            .into_iter()
+                            .take(cols.len()),
+                    );
                 }
                 out
             }
@@ -1265,13 +1385,20 @@ impl<'a, 'v> Exec<'a, 'v> {
         let snap = self.snap;
         // Number the distinct values in the order met: `cell_ids[c]` is cell c's value
         // (0 for unbound, else 1 + its index in `distinct`).
+        // Rows are distinct: with one column, so are its cells, and no map is needed.
         let mut ids: FxHashMap<Val, u32> = FxHashMap::default();
-        ids.reserve(cells.len());
+        if width > 1 {
+            ids.reserve(cells.len());
+        }
         let mut distinct: Vec<Val> = Vec::with_capacity(cells.len());
         let cell_ids: Vec<u32> = cells
             .iter()
             .map(|c| match c {
                 None => 0,
+                Some(v) if width == 1 => {
+                    distinct.push(*v);
+                    distinct.len() as u32
+                }
                 Some(v) => *ids.entry(*v).or_insert_with(|| {
                     distinct.push(*v);
                     distinct.len() as u32
@@ -1281,11 +1408,6 @@ impl<'a, 'v> Exec<'a, 'v> {
         // Most values differ in their first folded bytes: ordering by those first leaves
         // the full keys (a fold of each text) to the few ties.
         let mut buf = String::new();
-        let mut idx: Vec<(u128, u32)> = distinct
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (head_of(snap, &self.arena, v, &mut buf), i as u32))
-            .collect();
         let keys: Vec<OnceCell<Key>> = distinct.iter().map(|_| OnceCell::new()).collect();
         let key = |i: u32| {
             let v = distinct.get(i as usize).copied();
@@ -1297,7 +1419,43 @@ impl<'a, 'v> Exec<'a, 'v> {
             (Some(x), Some(y)) => cmp_keys(x, y),
             _ => Ordering::Equal,
         };
-        idx.sort_unstable_by(|&(ha, a), &(hb, b)| ha.cmp(&hb).then_with(|| full(a, b)));
+        // The values by head: one word each, the head's first thirteen bytes above the
+        // value's index, sorted as plain integers (a comparator over (head, index) pairs
+        // cost three times as much); only runs of equal heads compare full keys.
+        let idx: Vec<(u128, u32)> = if distinct.len() <= HEAD_INDEX_MASK as usize {
+            let heads: Vec<u128> = distinct
+                .iter()
+                .map(|&v| head_of(snap, &self.arena, v, &mut buf))
+                .collect();
+            let mut words: Vec<u128> = heads
+                .iter()
+                .enumerate()
+                .map(|(i, &h)| (h & !HEAD_INDEX_MASK) | i as u128)
+                .collect();
+            words.sort_unstable();
+            let index = |w: u128| (w & HEAD_INDEX_MASK) as u32;
+            let head = |w: u128| heads.get(index(w) as usize).copied().unwrap_or(0);
+            // Runs that tie on thirteen bytes: by the whole head, then the full keys.
+            for run in words.chunk_by_mut(|a, b| a >> HEAD_INDEX_BITS == b >> HEAD_INDEX_BITS) {
+                if run.len() > 1 {
+                    run.sort_unstable_by(|&a, &b| {
+                        head(a)
+                            .cmp(&head(b))
+                            .then_with(|| full(index(a), index(b)))
+                            .then(a.cmp(&b))
+                    });
+                }
+            }
+            words.into_iter().map(|w| (head(w), index(w))).collect()
+        } else {
+            let mut idx: Vec<(u128, u32)> = distinct
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| (head_of(snap, &self.arena, v, &mut buf), i as u32))
+                .collect();
+            idx.sort_unstable_by(|&(ha, a), &(hb, b)| ha.cmp(&hb).then_with(|| full(a, b)));
+            idx
+        };
         // Equal keys share a rank; 0 is unbound. `rank_of[1 + i]` ranks `distinct[i]`.
         let mut rank_of = vec![0u32; distinct.len() + 1];
         let mut r = 0u32;
@@ -1456,17 +1614,23 @@ fn accumulate(
 enum Opd<'x> {
     Ent(TermId),
     Lit(Cow<'x, Value>, Option<TermId>),
+    /// A string literal's text ([`Val::Name`]).
+    Text(&'x str),
 }
 
 /// A value as output.
 pub fn val_value(snap: &Snapshot, arena: &Arena, v: Val) -> Option<Value> {
     match v {
         Val::Term(t) => match snap.term(t)? {
-            TermRef::Entity { name, .. } => Some(Value::Entity(name.to_string())),
+            TermRef::Entity { name, .. } => Some(Value::Entity(String::from(name))),
             TermRef::Literal(l) => Some(l.clone()),
         },
         Val::Extra(i) => arena.get(i).cloned(),
-        Val::Pred(p) => snap.view().pred(p).map(|i| Value::Str(i.name.to_string())),
+        Val::Pred(p) => snap
+            .view()
+            .pred(p)
+            .map(|i| Value::Str(String::from(&*i.name))),
+        Val::Name(t) => snap.name_text(t).map(|n| Value::Str(String::from(n))),
     }
 }
 
@@ -1491,41 +1655,33 @@ enum Key<'x> {
 /// heads say nothing; compare the keys. `buf` is scratch space for folding.
 fn head_of(snap: &Snapshot, arena: &Arena, v: Val, buf: &mut String) -> u128 {
     match v {
-        Val::Term(t) => match snap.term(t) {
-            Some(TermRef::Entity { root, .. }) => {
-                text_head(snap.folded_name(root).unwrap_or_default())
-            }
-            Some(TermRef::Literal(l)) => literal_head(l, buf),
-            None => 0,
+        Val::Term(t) => match snap.folded_name(t) {
+            // An entity: its canonical name folded.
+            Some(folded) => text_head(folded),
+            None => match snap.term(t) {
+                Some(TermRef::Literal(l)) => literal_head(l, buf),
+                _ => 0,
+            },
         },
         Val::Extra(i) => arena.get(i).map_or(0, |l| literal_head(l, buf)),
         Val::Pred(p) => snap.view().pred(p).map_or(0, |info| text_head(&info.name)),
+        Val::Name(t) => snap.name_text(t).map_or(0, |n| str_head(n, buf)),
     }
 }
 
 fn text_head(folded: &str) -> u128 {
     let mut word = [0u8; 16];
-    for (w, b) in word
-        .iter_mut()
-        .zip(std::iter::once(2).chain(folded.bytes()))
-    {
-        *w = b;
+    let bytes = folded.as_bytes();
+    let n = bytes.len().min(15);
+    if let (Some(to), Some(from)) = (word.get_mut(1..1 + n), bytes.get(..n)) {
+        to.copy_from_slice(from);
     }
-    u128::from_be_bytes(word)
+    u128::from_be_bytes(word) | (2 << 120)
 }
 
 fn literal_head(l: &Value, buf: &mut String) -> u128 {
     match l {
-        Value::Str(s) | Value::Entity(s) => {
-            // The fold of a prefix is a prefix of the fold: fold a few characters, and
-            // the whole text only when they fold to fewer bytes than the head holds.
-            let cut = s.char_indices().nth(HEAD_CHARS).map_or(s.len(), |(c, _)| c);
-            fold_into(s.get(..cut).unwrap_or(s), buf);
-            if buf.len() < 15 && cut < s.len() {
-                fold_into(s, buf);
-            }
-            text_head(buf)
-        }
+        Value::Str(s) | Value::Entity(s) => str_head(s, buf),
         Value::Date(d) => date_head(d),
         Value::DateTime(t) => date_head(&t.date_naive()),
         // Numbers and money: their class only.
@@ -1533,12 +1689,30 @@ fn literal_head(l: &Value, buf: &mut String) -> u128 {
     }
 }
 
+/// The head of a text: the fold of a prefix is a prefix of the fold, so fold a few
+/// characters, and the whole text only when they fold to fewer bytes than the head holds.
+fn str_head(s: &str, buf: &mut String) -> u128 {
+    let cut = s.char_indices().nth(HEAD_CHARS).map_or(s.len(), |(c, _)| c);
+    fold_into(s.get(..cut).unwrap_or(s), buf);
+    if buf.len() < 15 && cut < s.len() {
+        fold_into(s, buf);
+    }
+    text_head(buf)
+}
+
 /// Dates after numbers, by day: a date and a date-time on different days compare as
 /// their days do (`compare_values`), and the same day is a tie left to the full key.
+/// The day sits in bytes 8 to 11, clear of the bytes [`HEAD_INDEX_MASK`] reuses.
 fn date_head(d: &chrono::NaiveDate) -> u128 {
     let day = i64::from(d.num_days_from_ce()) + (1 << 31);
-    (1 << 120) | (1 << 112) | u128::from(day as u64 & 0xFFFF_FFFF)
+    (1 << 120) | (1 << 112) | (u128::from(day as u64 & 0xFFFF_FFFF) << 32)
 }
+
+/// Bits at the low end of a head that [`Exec::sort`] replaces with a value's index:
+/// heads compare on their first thirteen bytes there (a coarser head orders as keys
+/// do wherever it differs, like the full one).
+const HEAD_INDEX_BITS: u32 = 24;
+const HEAD_INDEX_MASK: u128 = (1 << HEAD_INDEX_BITS) - 1;
 
 /// Counting facts by predicate walks merged entities' triples only while they are fewer
 /// than one in this many stored triples.
@@ -1588,6 +1762,7 @@ fn key_of<'x>(snap: &'x Snapshot, arena: &'x Arena, v: Val) -> Key<'x> {
             },
             None => Key::Missing,
         },
+        Val::Name(t) => snap.name_text(t).map_or(Key::Missing, text_key),
     }
 }
 
@@ -1646,6 +1821,21 @@ mod tests {
         }
     }
 
+    #[test]
+    fn unpack_undoes_pack() {
+        let vals = [
+            None,
+            Some(Val::Term(0)),
+            Some(Val::Term(u32::MAX)),
+            Some(Val::Extra(7)),
+            Some(Val::Pred(3)),
+            Some(Val::Name(u32::MAX - 1)),
+        ];
+        for v in vals {
+            assert_eq!(unpack(pack(v)), v);
+        }
+    }
+
     /// Wherever two heads differ, they order as the full keys do.
     #[test]
     fn heads_order_like_keys() {
@@ -1688,6 +1878,12 @@ mod tests {
                 if ha != hb {
                     let (ka, kb) = (test_key(a), test_key(b));
                     assert_eq!(ha.cmp(&hb), cmp_keys(&ka, &kb), "{a:?} vs {b:?}");
+                }
+                // The coarser heads the sort uses: the same wherever they differ.
+                let (ma, mb) = (ha >> HEAD_INDEX_BITS, hb >> HEAD_INDEX_BITS);
+                if ma != mb {
+                    let (ka, kb) = (test_key(a), test_key(b));
+                    assert_eq!(ma.cmp(&mb), cmp_keys(&ka, &kb), "{a:?} vs {b:?}");
                 }
             }
         }

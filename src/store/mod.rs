@@ -128,6 +128,17 @@ pub fn free_bytes(_path: &Path) -> Option<u64> {
     None
 }
 
+/// The stored bytes of one commit as sled holds them (shared, not copied), sendable to
+/// another thread.
+pub struct StoredBytes(sled::IVec);
+
+impl std::ops::Deref for StoredBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// The sled database of one annals database.
 pub struct Store {
     db: sled::Db,
@@ -305,6 +316,30 @@ impl Store {
                 });
             };
             if !f(tx, &v)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Store::scan_commits`] handing over the stored bytes themselves (shared with
+    /// sled's cache, no copy), so that another thread can decode them.
+    pub fn scan_commits_owned(
+        &self,
+        from: Tx,
+        f: &mut dyn FnMut(Tx, StoredBytes) -> Result<bool>,
+    ) -> Result<()> {
+        let start = Key::Commit(from).encode();
+        let end = [TAG_COMMIT + 1];
+        for item in self.db.range(start.as_slice()..&end[..]) {
+            let (k, v) = item.map_err(|e| sled_err("scanning commits", e))?;
+            let Some(tx) = Key::decode_commit(&k) else {
+                return Err(Error::Corrupt {
+                    tx: None,
+                    what: format!("malformed commit key {:?}", k.as_ref()),
+                });
+            };
+            if !f(tx, StoredBytes(v))? {
                 break;
             }
         }

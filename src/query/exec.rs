@@ -1414,9 +1414,11 @@ impl<'a, 'v> Exec<'a, 'v> {
         // Most values differ in their first folded bytes: ordering by those first leaves
         // the full keys (a fold of each text) to the few ties.
         let mut buf = String::new();
-        let keys: Vec<OnceCell<Key>> = distinct.iter().map(|_| OnceCell::new()).collect();
+        // Built at the first tie only: most sorts never compare full keys.
+        let keys: OnceCell<Vec<OnceCell<Key>>> = OnceCell::new();
         let key = |i: u32| {
             let v = distinct.get(i as usize).copied();
+            let keys = keys.get_or_init(|| distinct.iter().map(|_| OnceCell::new()).collect());
             keys.get(i as usize).map(|cell| {
                 cell.get_or_init(|| v.map_or(Key::Missing, |v| key_of(snap, &self.arena, v)))
             })

@@ -1138,3 +1138,94 @@ fn name_and_alias_fast_paths_agree_with_plain_evaluation() {
         vec!["Élan Corp | Zeta"]
     );
 }
+
+/// An article's `published` date: each day given one `Val` per query (an arena entry,
+/// or the view's term when a fact made the date a literal), so that joins on it match;
+/// and rows of one or two columns, ordered by a counting sort of their ranks, come out
+/// in the order the general sort (three columns, the third a copy) gives them.
+#[test]
+fn published_dates_join_and_small_rows_order_like_wide_ones() {
+    use query_common::{article, fact_v, q};
+    let date = |s: &str| Value::Date(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap());
+    let days = [
+        "2024-01-03",
+        "2023-12-31",
+        "2024-01-03",
+        "2024-02-29",
+        "2023-12-31",
+        "2024-01-03",
+        "2022-06-01",
+    ];
+    let mut db = MemDb::new();
+    let mut events: Vec<Event> = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| article(&format!("art-{}", 9 - i), &format!("T{i}"), d))
+        .collect();
+    // Two of the days are also literals of facts: interned terms, not arena entries.
+    events.push(fact_v("Acme", "said", date("2024-01-03"), "art-9"));
+    events.push(fact_v("Beta", "said", date("2022-06-01"), ""));
+    db.push(events);
+    // Each article with every article of its day (itself included).
+    let joined = q(
+        &mut db,
+        "find ?a, ?b where ?a published ?d, ?b published ?d",
+    );
+    let filtered = q(
+        &mut db,
+        "find ?a, ?b where ?a published ?d, ?b published ?e, ?d = ?e",
+    );
+    assert_eq!(joined, filtered);
+    assert_eq!(joined.len(), 3 * 3 + 2 * 2 + 1 + 1);
+    assert_eq!(
+        q(&mut db, "find ?a, ?s where ?a published ?d, ?s said ?d"),
+        vec![
+            "art-3 | Beta",
+            "art-4 | Acme",
+            "art-7 | Acme",
+            "art-9 | Acme"
+        ]
+    );
+    for order in [
+        "",
+        "order by ?d",
+        "order by ?d desc",
+        "order by ?a desc",
+        "order by ?d desc, ?a desc",
+        "order by ?d, ?a desc",
+        "order by ?a, ?d desc",
+    ] {
+        let two = q(
+            &mut db,
+            &format!("find ?a, ?d where ?a published ?d {order}"),
+        );
+        let wide: Vec<String> = q(
+            &mut db,
+            &format!("find ?a, ?d, ?e where ?a published ?d, ?a published ?e {order}"),
+        )
+        .into_iter()
+        .map(|r| r.rsplit_once(" | ").unwrap().0.to_string())
+        .collect();
+        assert_eq!(two, wide, "{order}");
+        assert_eq!(two.len(), days.len(), "{order}");
+        for one in ["?d", "?a"] {
+            let dir = if order.contains("desc") { " desc" } else { "" };
+            let single = q(
+                &mut db,
+                &format!("find {one} where ?a published ?d order by {one}{dir}"),
+            );
+            let wide: Vec<String> = q(
+                &mut db,
+                &format!(
+                    "find {one}, ?x, ?y where ?a published ?d, ?x published ?d, ?y published ?d order by {one}{dir}"
+                ),
+            )
+            .into_iter()
+            .map(|r| r.split(" | ").next().unwrap().to_string())
+            .collect::<Vec<_>>();
+            let mut dedup = wide.clone();
+            dedup.dedup();
+            assert_eq!(single, dedup, "{one}{dir}");
+        }
+    }
+}

@@ -945,12 +945,18 @@ impl<'a, 'v> Exec<'a, 'v> {
                 }
                 None
             }
-            Virtual::Title | Virtual::Url | Virtual::Published | Virtual::Language => {
+            Virtual::Published => {
+                if let Some(d) = snap.article(s).and_then(|meta| meta.published) {
+                    out.push(self.arena.val_of_date(snap, d));
+                }
+                None
+            }
+            Virtual::Title | Virtual::Url | Virtual::Language => {
                 snap.article(s).and_then(|meta| match v {
                     Virtual::Title => meta.title.clone().map(Value::Str),
                     Virtual::Url => meta.url.clone().map(Value::Str),
                     Virtual::Language => meta.language.clone().map(Value::Str),
-                    _ => meta.published.map(Value::Date),
+                    _ => None,
                 })
             }
         };
@@ -1408,9 +1414,11 @@ impl<'a, 'v> Exec<'a, 'v> {
         // Most values differ in their first folded bytes: ordering by those first leaves
         // the full keys (a fold of each text) to the few ties.
         let mut buf = String::new();
-        let keys: Vec<OnceCell<Key>> = distinct.iter().map(|_| OnceCell::new()).collect();
+        // Built at the first tie only: most sorts never compare full keys.
+        let keys: OnceCell<Vec<OnceCell<Key>>> = OnceCell::new();
         let key = |i: u32| {
             let v = distinct.get(i as usize).copied();
+            let keys = keys.get_or_init(|| distinct.iter().map(|_| OnceCell::new()).collect());
             keys.get(i as usize).map(|cell| {
                 cell.get_or_init(|| v.map_or(Key::Missing, |v| key_of(snap, &self.arena, v)))
             })
@@ -1484,6 +1492,47 @@ impl<'a, 'v> Exec<'a, 'v> {
                 if col < width && !cols.iter().any(|o| o.0 == col) {
                     cols.push((col, desc));
                 }
+            }
+            // Ranks run from 0 to `r`: a stable counting sort per column, the last
+            // compared first, orders the rows as sorting (ranks, row index) would, in
+            // time linear in rows and ranks.
+            let max_rank = r as usize;
+            if max_rank <= n.saturating_mul(4) {
+                let mut counts = vec![0usize; max_rank + 2];
+                let mut cur: Vec<u32> = (0..n as u32).collect();
+                let mut next: Vec<u32> = vec![0; n];
+                for &(col, desc) in cols.iter().rev() {
+                    let bucket = |i: u32| {
+                        let rank = row_ranks(i as usize).get(col).copied().unwrap_or(0) as usize;
+                        if desc {
+                            max_rank.saturating_sub(rank)
+                        } else {
+                            rank
+                        }
+                    };
+                    counts.iter_mut().for_each(|c| *c = 0);
+                    for &i in &cur {
+                        if let Some(c) = counts.get_mut(bucket(i) + 1) {
+                            *c += 1;
+                        }
+                    }
+                    for b in 1..counts.len() {
+                        let prev = counts.get(b - 1).copied().unwrap_or(0);
+                        if let Some(c) = counts.get_mut(b) {
+                            *c += prev;
+                        }
+                    }
+                    for &i in &cur {
+                        if let Some(c) = counts.get_mut(bucket(i)) {
+                            if let Some(slot) = next.get_mut(*c) {
+                                *slot = i;
+                            }
+                            *c += 1;
+                        }
+                    }
+                    std::mem::swap(&mut cur, &mut next);
+                }
+                return cur.into_iter().map(|i| i as usize).collect();
             }
             let mut packed: Vec<(u64, u32)> = (0..n)
                 .map(|i| {

@@ -490,7 +490,7 @@ impl<'v> super::Snapshot<'v> {
 
     /// Canonical terms of entities whose canonical name (`canonical`) or one of whose
     /// aliases (not `canonical`) folds to a text starting with `folded_prefix`, existing
-    /// as of this tx: [`Snapshot::names_with_prefix`] split by what `name` and `alias`
+    /// as of this tx: [`Snapshot::names_with_prefix`](super::Snapshot::names_with_prefix) split by what `name` and `alias`
     /// answer, so that neither reads the entities only the other matches.
     pub fn names_with_prefix_as(&self, folded_prefix: &str, canonical: bool) -> Vec<TermId> {
         let mut out: Vec<TermId> = self
@@ -509,7 +509,7 @@ impl<'v> super::Snapshot<'v> {
     }
 
     /// Calls `f` with each other name term of an entity's class (its aliases), those
-    /// whose texts [`Snapshot::alias_names`] lists, in the same order.
+    /// whose texts [`Snapshot::alias_names`](super::Snapshot::alias_names) lists, in the same order.
     pub fn for_each_alias(&self, root: TermId, mut f: impl FnMut(TermId)) {
         for &m in self.members(root).iter() {
             if m != root && self.name_text(m).is_some() {

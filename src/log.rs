@@ -507,7 +507,7 @@ impl Log {
     /// [`Log::scan`] with reading and decoding on other threads, so that decoding
     /// overlaps with `f` (applying to a view). One thread reads the stored bytes from
     /// sled (cheap: a twentieth of a rebuild's reading and decoding) and deals them out
-    /// in chunks, round robin, to [`decoder_count`] decoding threads; `f` takes the
+    /// in chunks, round robin, to `decoder_count` decoding threads; `f` takes the
     /// decoded chunks back in the same round robin, so commits arrive in tx order.
     /// Decoding (zstd and bincode) was twice what applying costs, so one decoding
     /// thread set the pace of a rebuild. Channels are bounded, so memory stays bounded

@@ -305,21 +305,7 @@ impl Store {
         from: Tx,
         f: &mut dyn FnMut(Tx, &[u8]) -> Result<bool>,
     ) -> Result<()> {
-        let start = Key::Commit(from).encode();
-        let end = [TAG_COMMIT + 1];
-        for item in self.db.range(start.as_slice()..&end[..]) {
-            let (k, v) = item.map_err(|e| sled_err("scanning commits", e))?;
-            let Some(tx) = Key::decode_commit(&k) else {
-                return Err(Error::Corrupt {
-                    tx: None,
-                    what: format!("malformed commit key {:?}", k.as_ref()),
-                });
-            };
-            if !f(tx, &v)? {
-                break;
-            }
-        }
-        Ok(())
+        self.scan_commits_owned(from, &mut |tx, bytes| f(tx, &bytes))
     }
 
     /// [`Store::scan_commits`] handing over the stored bytes themselves (shared with

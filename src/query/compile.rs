@@ -31,8 +31,9 @@ pub type Slot = usize;
 ///
 /// `Term` is an interned entity (always its canonical term) or literal; `Extra` is a value
 /// the view never interned (a virtual predicate's answer, an aggregate), kept in the
-/// query's [`Arena`]; `Pred` is what a variable predicate binds. A literal that the view
-/// interned is always a `Term`, never an `Extra`, so equal values have equal `Val`s.
+/// query's [`Arena`], and `Date` such a date; `Pred` is what a variable predicate binds.
+/// A literal that the view interned is always a `Term`, never an `Extra` or a `Date`,
+/// and a date is never an `Extra`, so equal values have equal `Val`s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Val {
     Term(TermId),
@@ -43,6 +44,26 @@ pub enum Val {
     /// to a slot that filters alone read ([`PatternIr::text_object`]), where no
     /// equality of `Val`s is ever asked.
     Name(TermId),
+    /// A date the view never interned (an article's `published`, a constant), by its
+    /// day number from the common era ([`chrono::Datelike::num_days_from_ce`]): no
+    /// arena entry, no hashing of a [`Value`], for what virtual predicates answer row
+    /// after row. Like `Extra`, never the `Val` of an interned value.
+    Date(i32),
+}
+
+impl Val {
+    /// The `Val` of a date the view did not intern.
+    pub fn date(d: chrono::NaiveDate) -> Val {
+        Val::Date(chrono::Datelike::num_days_from_ce(&d))
+    }
+
+    /// The date of a [`Val::Date`].
+    pub fn as_date(self) -> Option<chrono::NaiveDate> {
+        match self {
+            Val::Date(days) => chrono::NaiveDate::from_num_days_from_ce_opt(days),
+            _ => None,
+        }
+    }
 }
 
 /// Values created while compiling or running one query, deduplicated.
@@ -53,9 +74,12 @@ pub struct Arena {
     /// Values found interned in the view, by [`Arena::val_of`]: a query producing the
     /// same value row after row (a date, a type) searches the view's terms once.
     resolved: FxHashMap<Value, TermId>,
-    /// Dates already given a `Val` by [`Arena::val_of_date`]: an article's `published`
-    /// row after row hashes one integer instead of a [`Value`] twice and a view lookup.
+    /// Dates already given a `Val` by [`Arena::val_of_date`], when the view has dates
+    /// to look them up in: an article's `published` row after row hashes one integer
+    /// instead of searching the view.
     dates: FxHashMap<chrono::NaiveDate, Val>,
+    /// [`Snapshot::may_have_dates`], asked once per query.
+    may_have_dates: Option<bool>,
     /// Bytes of text the values own, for [`Arena::heap_bytes`].
     text_bytes: usize,
 }
@@ -77,11 +101,15 @@ impl Arena {
         self.values.get(i as usize)
     }
 
-    fn add(&mut self, v: Value) -> u32 {
-        if let Some(&i) = self.index.get(&v) {
-            return i;
+    /// The `Val` of a value the view did not intern.
+    fn absent(&mut self, v: Value) -> Val {
+        if let Value::Date(d) = v {
+            return Val::date(d);
         }
-        self.push_new(v)
+        if let Some(&i) = self.index.get(&v) {
+            return Val::Extra(i);
+        }
+        Val::Extra(self.push_new(v))
     }
 
     fn push_new(&mut self, v: Value) -> u32 {
@@ -97,6 +125,9 @@ impl Arena {
     /// The `Val` of a literal: its term when the view interned it, else an arena entry.
     /// The arena only ever holds values the snapshot lacks, so it is asked first.
     pub fn val_of(&mut self, snap: &Snapshot, v: Value) -> Val {
+        if let Value::Date(d) = v {
+            return self.val_of_date(snap, d);
+        }
         if let Some(&i) = self.index.get(&v) {
             return Val::Extra(i);
         }
@@ -114,12 +145,19 @@ impl Arena {
         Val::Extra(self.push_new(v))
     }
 
-    /// [`Arena::val_of`] of `Value::Date(d)`, remembered by day.
+    /// [`Arena::val_of`] of `Value::Date(d)`: its term when the view interned it,
+    /// else [`Val::Date`].
     pub fn val_of_date(&mut self, snap: &Snapshot, d: chrono::NaiveDate) -> Val {
+        if !*self
+            .may_have_dates
+            .get_or_insert_with(|| snap.may_have_dates())
+        {
+            return Val::date(d);
+        }
         if let Some(&v) = self.dates.get(&d) {
             return v;
         }
-        let v = self.val_of(snap, Value::Date(d));
+        let v = snap.resolve_date(d).map_or(Val::date(d), Val::Term);
         self.dates.insert(d, v);
         v
     }
@@ -203,7 +241,9 @@ pub struct PatternIr {
     /// `?x p ?x` finds, as `p+` does).
     pub repeated: bool,
     /// For a `name` or `alias` pattern whose object must start with this (folded) text
-    /// by a filter of the same group: candidates come from the name index by prefix.
+    /// by a filter of the same group: candidates come from the name index by prefix,
+    /// and the pattern binds only names that start with it (so the filter is
+    /// [`FilterIr::implied`]).
     pub prefix: Option<String>,
     /// For a `name` or `alias` pattern: its object slot is read by filters only (in no
     /// other pattern, no column), so the executor binds [`Val::Name`] there instead of
@@ -264,6 +304,11 @@ pub struct FilterIr {
     pub regex: Option<Regex>,
     /// The folded right operand of `contains`/`starts_with` with a constant.
     pub folded: Option<String>,
+    /// True of every solution that reaches it: a `starts_with` whose prefix a `name` or
+    /// `alias` pattern of the same group took ([`PatternIr::prefix`]), which then binds
+    /// only names starting with it. The executor lets rows through unchecked; `explain`
+    /// still shows the filter.
+    pub implied: bool,
     pub text: String,
 }
 
@@ -577,7 +622,7 @@ impl Compiler<'_, '_> {
         match self.snap.resolve_literal(&lit) {
             Some(t) => out.push(Val::Term(t)),
             // Virtual predicates answer values the view never interned.
-            None => out.push(Val::Extra(self.arena.add(lit))),
+            None => out.push(self.arena.absent(lit)),
         }
         out
     }
@@ -756,6 +801,7 @@ impl Compiler<'_, '_> {
             rights,
             regex,
             folded,
+            implied: false,
             text: self.src.get(span.start..span.end).unwrap_or("").to_string(),
         })
     }
@@ -811,7 +857,10 @@ fn mark_text_objects(clauses: &mut [ClauseIr], columns: &[(String, Column)], slo
 
 /// Marks `?e name ?n` / `?e alias ?n` patterns whose `?n` a filter of the same group
 /// requires to start with a constant: the executor then reads candidates from the name
-/// index instead of every entity. The filter still runs, so this only narrows.
+/// index instead of every entity, and binds only names with the prefix. Every solution
+/// of the group passes through the pattern, so the filter holds for each: it is marked
+/// [`FilterIr::implied`] (re-checking it cost a fifth of `?e name ?n, ?n starts_with
+/// "el"`).
 fn prefix_hints(clauses: &mut [ClauseIr]) {
     let prefixes: Vec<(Slot, String)> = clauses
         .iter()
@@ -825,19 +874,31 @@ fn prefix_hints(clauses: &mut [ClauseIr]) {
             _ => None,
         })
         .collect();
+    // The (slot, prefix) pairs some pattern took: the first filter's prefix per slot.
+    let mut taken: Vec<(Slot, String)> = Vec::new();
     for c in clauses.iter_mut() {
         match c {
             ClauseIr::Pattern(p) => {
                 if let (PredSel::Virtual(Virtual::Name | Virtual::Alias), Pos::Slot(o)) =
                     (&p.pred, &p.o)
                 {
-                    if let Some((_, prefix)) = prefixes.iter().find(|(s, _)| s == o) {
+                    if let Some((s, prefix)) = prefixes.iter().find(|(s, _)| s == o) {
                         p.prefix = Some(prefix.clone());
+                        taken.push((*s, prefix.clone()));
                     }
                 }
             }
             ClauseIr::Optional(cs) | ClauseIr::Not(cs) => prefix_hints(cs),
             ClauseIr::Filter(_) => {}
+        }
+    }
+    for c in clauses.iter_mut() {
+        if let ClauseIr::Filter(f) = c {
+            if let (FilterOp::Cmp(CompareOp::StartsWith), Operand::Slot(s), Some(p)) =
+                (&f.op, &f.left, &f.folded)
+            {
+                f.implied = taken.iter().any(|(ts, tp)| ts == s && tp == p);
+            }
         }
     }
 }

@@ -210,6 +210,7 @@ fn pack(v: Option<Val>) -> u64 {
         Some(Val::Extra(i)) => (2 << 32) | u64::from(i),
         Some(Val::Pred(p)) => (3 << 32) | u64::from(p),
         Some(Val::Name(t)) => (4 << 32) | u64::from(t),
+        Some(Val::Date(d)) => (5 << 32) | u64::from(d as u32),
     }
 }
 
@@ -221,6 +222,7 @@ fn unpack(w: u64) -> Option<Val> {
         2 => Some(Val::Extra(id)),
         3 => Some(Val::Pred(id)),
         4 => Some(Val::Name(id)),
+        5 => Some(Val::Date(id as i32)),
         _ => None,
     }
 }
@@ -510,7 +512,7 @@ impl<'a, 'v> Exec<'a, 'v> {
         match &step.kind {
             StepKind::Pattern(p) => self.pattern(p, steps, i, row, k),
             StepKind::Filter(f) => {
-                if self.filter_ok(f, row) {
+                if f.implied || self.filter_ok(f, row) {
                     self.pass(steps, i, row, k);
                 } else {
                     self.tick();
@@ -831,10 +833,12 @@ impl<'a, 'v> Exec<'a, 'v> {
         // no list of subjects to build.
         if let Pos::Slot(s) = p.s {
             if let Some(Some(Val::Term(t))) = row.get(s).copied() {
-                self.virtual_subject(p, v, t, steps, i, row, k);
+                self.virtual_subject(p, v, t, false, steps, i, row, k);
                 return;
             }
         }
+        // Canonical names read from the index by prefix have it: no check per name.
+        let mut have_prefix = false;
         let subjects: Vec<TermId> = match known(row, &p.s) {
             Some(vals) => vals
                 .into_iter()
@@ -847,6 +851,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                 // The filter behind the prefix keeps only entities whose canonical name
                 // (for `name`) or an alias (for `alias`) starts with it.
                 (Virtual::Name | Virtual::Alias, None) if p.prefix.is_some() => {
+                    have_prefix = v == Virtual::Name;
                     snap.names_with_prefix_as(p.prefix.as_deref().unwrap_or(""), v == Virtual::Name)
                 }
                 (Virtual::Name | Virtual::Alias, Some(os)) => os
@@ -873,17 +878,20 @@ impl<'a, 'v> Exec<'a, 'v> {
             if self.halted() {
                 return;
             }
-            self.virtual_subject(p, v, s, steps, i, row, k);
+            self.virtual_subject(p, v, s, have_prefix, steps, i, row, k);
         }
     }
 
-    /// One subject of a virtual pattern: bind each of its values and go on.
+    /// One subject of a virtual pattern: bind each of its values and go on. With a
+    /// [`PatternIr::prefix`], only values starting with it, unless `have_prefix` says
+    /// they all do.
     #[allow(clippy::too_many_arguments)]
     fn virtual_subject(
         &mut self,
         p: &PatternIr,
         v: Virtual,
         s: TermId,
+        have_prefix: bool,
         steps: &[Step],
         i: usize,
         row: &mut Row,
@@ -898,7 +906,21 @@ impl<'a, 'v> Exec<'a, 'v> {
         let mut values = std::mem::take(&mut self.virtual_buf);
         values.clear();
         self.virtual_values(v, s, p.text_object, &mut values);
+        let prefix = p.prefix.as_deref().filter(|_| !have_prefix);
         for &val in &values {
+            if let Some(prefix) = prefix {
+                let starts = match val {
+                    Val::Name(t) => snap
+                        .name_text(t)
+                        .is_some_and(|n| fold_starts_with(n, prefix)),
+                    other => self
+                        .val_text(other)
+                        .is_some_and(|n| fold_starts_with(&n, prefix)),
+                };
+                if !starts {
+                    continue;
+                }
+            }
             let mut b = Bound::default();
             if unify(row, &p.s, Val::Term(s), &mut b) && unify(row, &p.o, val, &mut b) {
                 self.pass(steps, i, row, k);
@@ -987,6 +1009,10 @@ impl<'a, 'v> Exec<'a, 'v> {
             },
             Val::Pred(p) => Opd::Lit(Cow::Owned(Value::Str(self.pred_name(p))), None),
             Val::Name(t) => Opd::Text(self.snap.name_text(t).unwrap_or_default()),
+            Val::Date(_) => match v.as_date() {
+                Some(d) => Opd::Lit(Cow::Owned(Value::Date(d)), None),
+                None => Opd::Lit(Cow::Owned(Value::Str(String::new())), None),
+            },
         }
     }
 
@@ -1680,6 +1706,7 @@ pub fn val_value(snap: &Snapshot, arena: &Arena, v: Val) -> Option<Value> {
             .pred(p)
             .map(|i| Value::Str(String::from(&*i.name))),
         Val::Name(t) => snap.name_text(t).map(|n| Value::Str(String::from(n))),
+        Val::Date(_) => v.as_date().map(Value::Date),
     }
 }
 
@@ -1695,7 +1722,7 @@ enum Key<'x> {
         /// `folded` is the fold of a prefix of `raw` only.
         truncated: bool,
     },
-    Other(&'x Value),
+    Other(Cow<'x, Value>),
     Missing,
 }
 
@@ -1715,6 +1742,7 @@ fn head_of(snap: &Snapshot, arena: &Arena, v: Val, buf: &mut String) -> u128 {
         Val::Extra(i) => arena.get(i).map_or(0, |l| literal_head(l, buf)),
         Val::Pred(p) => snap.view().pred(p).map_or(0, |info| text_head(&info.name)),
         Val::Name(t) => snap.name_text(t).map_or(0, |n| str_head(n, buf)),
+        Val::Date(days) => day_head(days),
     }
 }
 
@@ -1753,7 +1781,12 @@ fn str_head(s: &str, buf: &mut String) -> u128 {
 /// their days do (`compare_values`), and the same day is a tie left to the full key.
 /// The day sits in bytes 8 to 11, clear of the bytes [`HEAD_INDEX_MASK`] reuses.
 fn date_head(d: &chrono::NaiveDate) -> u128 {
-    let day = i64::from(d.num_days_from_ce()) + (1 << 31);
+    day_head(d.num_days_from_ce())
+}
+
+/// [`date_head`] of the day numbered `days` from the common era.
+fn day_head(days: i32) -> u128 {
+    let day = i64::from(days) + (1 << 31);
     (1 << 120) | (1 << 112) | (u128::from(day as u64 & 0xFFFF_FFFF) << 32)
 }
 
@@ -1790,7 +1823,7 @@ fn text_key(s: &str) -> Key<'_> {
 fn key_of<'x>(snap: &'x Snapshot, arena: &'x Arena, v: Val) -> Key<'x> {
     let lit = |l: &'x Value| match l {
         Value::Str(s) | Value::Entity(s) => text_key(s),
-        other => Key::Other(other),
+        other => Key::Other(Cow::Borrowed(other)),
     };
     match v {
         Val::Term(t) => match snap.term(t) {
@@ -1812,6 +1845,9 @@ fn key_of<'x>(snap: &'x Snapshot, arena: &'x Arena, v: Val) -> Key<'x> {
             None => Key::Missing,
         },
         Val::Name(t) => snap.name_text(t).map_or(Key::Missing, text_key),
+        Val::Date(_) => v
+            .as_date()
+            .map_or(Key::Missing, |d| Key::Other(Cow::Owned(Value::Date(d)))),
     }
 }
 
@@ -1866,7 +1902,7 @@ mod tests {
     fn test_key(v: &Value) -> Key<'_> {
         match v {
             Value::Str(s) => text_key(s),
-            other => Key::Other(other),
+            other => Key::Other(Cow::Borrowed(other)),
         }
     }
 
@@ -1879,6 +1915,8 @@ mod tests {
             Some(Val::Extra(7)),
             Some(Val::Pred(3)),
             Some(Val::Name(u32::MAX - 1)),
+            Some(Val::Date(-700_000)),
+            Some(Val::Date(739_000)),
         ];
         for v in vals {
             assert_eq!(unpack(pack(v)), v);

@@ -24,6 +24,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::ops::Range;
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering as AtomicOrdering};
 use std::sync::OnceLock;
 
@@ -98,6 +99,8 @@ pub enum Terms {
         /// The first eight bytes of each literal record, in the order of the sorted
         /// literal index: see [`LiteralKeys`].
         literal_keys: LiteralKeys,
+        /// Where the dates sit in the sorted literal index: see [`Terms::date_range`].
+        dates: OnceLock<Range<usize>>,
     },
 }
 
@@ -149,6 +152,7 @@ impl Clone for Terms {
                 bytes: bytes.clone(),
                 cache: Cache::new(offsets.len().saturating_sub(1)),
                 literal_keys: LiteralKeys::default(),
+                dates: OnceLock::new(),
             },
         }
     }
@@ -278,6 +282,7 @@ impl Terms {
             offsets,
             bytes,
             literal_keys: LiteralKeys::default(),
+            dates: OnceLock::new(),
         })
     }
 
@@ -479,6 +484,54 @@ impl Terms {
     }
 }
 
+/// The bincode variant index of `Value::Date`: the first byte of every date's literal
+/// record part (variant indexes below 251 take one byte).
+const DATE_VARIANT: u8 = 4;
+
+impl Terms {
+    /// The positions of the dates in the sorted literal index `index`: records sort by
+    /// their bytes, so the dates (one variant byte) are one run of it. Found once per
+    /// table by two binary searches; empty when the view interned no date, which is
+    /// the common case (article dates are metadata, not terms).
+    fn date_range(&self, index: &[TermId]) -> Option<Range<usize>> {
+        let Terms::Mapped { dates, .. } = self else {
+            return None;
+        };
+        let range = dates.get_or_init(|| {
+            let variant = |t: TermId| {
+                self.record(t)
+                    .and_then(literal_part)
+                    .and_then(|p| p.first().copied())
+                    .unwrap_or(0)
+            };
+            let lo = index.partition_point(|&t| variant(t) < DATE_VARIANT);
+            let hi = lo
+                + index
+                    .get(lo..)
+                    .unwrap_or_default()
+                    .partition_point(|&t| variant(t) <= DATE_VARIANT);
+            lo..hi
+        });
+        Some(range.clone())
+    }
+
+    /// [`Terms::find_literal`] of `Value::Date(d)`, searching the dates only: none at
+    /// all when the table holds none. `None` as the answer when not found; the outer
+    /// `None` when `index` is not a mapped table's.
+    fn find_date(&self, index: &[TermId], d: chrono::NaiveDate) -> Option<Option<TermId>> {
+        let range = self.date_range(index)?;
+        if range.is_empty() {
+            return Some(None);
+        }
+        let value = Value::Date(d);
+        let key = match direct_record(&value) {
+            Some(key) => key,
+            None => bincode::serde::encode_to_vec(&value, config()).ok()?,
+        };
+        Some(search(self, index.get(range)?, &key, literal_part))
+    }
+}
+
 impl<'v> super::Snapshot<'v> {
     /// The name term `t` as written (itself, not its class's canonical name).
     pub fn name_text(&self, t: TermId) -> Option<&'v str> {
@@ -503,9 +556,42 @@ impl<'v> super::Snapshot<'v> {
                 ((root == t) == canonical).then_some(root)
             })
             .collect();
-        out.sort_unstable();
-        out.dedup();
+        // Canonical names are their own roots, each listed once (names are distinct):
+        // only the roots of aliases can repeat.
+        if !canonical {
+            out.sort_unstable();
+            out.dedup();
+        }
         out
+    }
+
+    /// The term of date literal `d` ([`Snapshot::resolve_literal`](super::Snapshot::resolve_literal)
+    /// of `Value::Date(d)`), looked for among the interned dates only.
+    pub fn resolve_date(&self, d: chrono::NaiveDate) -> Option<TermId> {
+        let view = self.view();
+        let found = match (view.literals.get(), &view.term_index) {
+            (None, Some(index)) if view.terms.is_mapped() => {
+                view.terms.find_date(&index.literals, d)
+            }
+            _ => None,
+        };
+        match found {
+            Some(t) => t.filter(|&t| self.exists(t)),
+            None => self.resolve_literal(&Value::Date(d)),
+        }
+    }
+
+    /// False when the view certainly interned no date (checked once per view, for
+    /// the mapped tables of a checkpoint): every date is then absent, no lookup needed.
+    pub fn may_have_dates(&self) -> bool {
+        let view = self.view();
+        match &view.term_index {
+            Some(index) if view.terms.is_mapped() => view
+                .terms
+                .date_range(&index.literals)
+                .is_none_or(|r| !r.is_empty()),
+            _ => true,
+        }
     }
 
     /// Calls `f` with each other name term of an entity's class (its aliases), those

@@ -1410,10 +1410,21 @@ impl<'a, 'v> Exec<'a, 'v> {
     /// comparing rows compares integers.
     fn sort(&self, cells: &[Option<Val>], width: usize, order: &[(usize, bool)]) -> Vec<usize> {
         let n = cells.len().checked_div(width).unwrap_or(0);
-        let mut order_idx: Vec<usize> = (0..n).collect();
         if n < 2 {
-            return order_idx;
+            return (0..n).collect();
         }
+        if width <= 2 {
+            // The column compared first: when it alone orders the rows, no other is ranked.
+            let (col, desc) = order
+                .iter()
+                .copied()
+                .find(|&(c, _)| c < width)
+                .unwrap_or((0, false));
+            if let Some(idx) = self.sort_by_unique_column(cells, width, col, desc) {
+                return idx;
+            }
+        }
+        let mut order_idx: Vec<usize> = (0..n).collect();
         let snap = self.snap;
         // Number the distinct values in the order met: `cell_ids[c]` is cell c's value
         // (0 for unbound, else 1 + its index in `distinct`).
@@ -1585,6 +1596,94 @@ impl<'a, 'v> Exec<'a, 'v> {
             ra.cmp(rb)
         });
         order_idx
+    }
+
+    /// [`Exec::sort`] when column `col` is compared first and its values are bound in
+    /// every row, with keys all different: then it alone orders the rows, and they sort
+    /// as its values do (one sort of `n` heads). `None` when a value is unbound, repeats
+    /// or ties another's key: rank every column then.
+    ///
+    /// Most answers of one or two columns have such a column (`?e` in Q8, each article
+    /// once in Q7's `?a, ?d`): ranking the other column's values too, and counting-sorting
+    /// the rows by both ranks, cost Q7 0.4M of its 1.1M instructions of sorting.
+    fn sort_by_unique_column(
+        &self,
+        cells: &[Option<Val>],
+        width: usize,
+        col: usize,
+        desc: bool,
+    ) -> Option<Vec<usize>> {
+        let n = cells.len().checked_div(width)?;
+        if n > HEAD_INDEX_MASK as usize {
+            return None;
+        }
+        let mut seen: FxHashSet<Val> = FxHashSet::default();
+        if width > 1 {
+            seen.reserve(n);
+        }
+        let mut vals: Vec<Val> = Vec::with_capacity(n);
+        for i in 0..n {
+            let v = cells.get(i * width + col).copied().flatten()?;
+            // Rows are distinct: with one column, so are its cells.
+            if width > 1 && !seen.insert(v) {
+                return None;
+            }
+            vals.push(v);
+        }
+        drop(seen);
+        let snap = self.snap;
+        let mut buf = String::new();
+        let heads: Vec<u128> = vals
+            .iter()
+            .map(|&v| head_of(snap, &self.arena, v, &mut buf))
+            .collect();
+        let keys: OnceCell<Vec<OnceCell<Key>>> = OnceCell::new();
+        let full = |a: u32, b: u32| {
+            let keys = keys.get_or_init(|| vals.iter().map(|_| OnceCell::new()).collect());
+            let key = |i: u32| {
+                keys.get(i as usize).map(|k| {
+                    k.get_or_init(|| {
+                        vals.get(i as usize)
+                            .map_or(Key::Missing, |&v| key_of(snap, &self.arena, v))
+                    })
+                })
+            };
+            match (key(a), key(b)) {
+                (Some(x), Some(y)) => cmp_keys(x, y),
+                _ => Ordering::Equal,
+            }
+        };
+        let index = |w: u128| (w & HEAD_INDEX_MASK) as u32;
+        let head = |w: u128| heads.get(index(w) as usize).copied().unwrap_or(0);
+        let mut words: Vec<u128> = heads
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| (h & !HEAD_INDEX_MASK) | i as u128)
+            .collect();
+        words.sort_unstable();
+        // As in `sort`: runs tying on thirteen bytes, by the whole head, then full keys.
+        for run in words.chunk_by_mut(|a, b| a >> HEAD_INDEX_BITS == b >> HEAD_INDEX_BITS) {
+            if run.len() > 1 {
+                run.sort_unstable_by(|&a, &b| {
+                    head(a)
+                        .cmp(&head(b))
+                        .then_with(|| full(index(a), index(b)))
+                        .then(a.cmp(&b))
+                });
+            }
+        }
+        // Two equal keys would leave their rows to the other column.
+        let tie = words
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if head(*a) == head(*b) && full(index(*a), index(*b)) == Ordering::Equal));
+        if tie {
+            return None;
+        }
+        let mut out: Vec<usize> = words.into_iter().map(|w| index(w) as usize).collect();
+        if desc {
+            out.reverse();
+        }
+        Some(out)
     }
 
     fn value(&self, v: Val) -> Option<Value> {

@@ -1153,6 +1153,22 @@ fn name_and_alias_fast_paths_agree_with_plain_evaluation() {
             }
         }
     }
+    // The same answers from a checkpoint, whose name index finds the prefixes.
+    let texts: Vec<String> = ["name", "alias"]
+        .iter()
+        .flat_map(|pred| {
+            filters
+                .iter()
+                .map(move |f| format!("find ?e, ?n where ?e {pred} ?n, {f}"))
+        })
+        .collect();
+    let replayed: Vec<Vec<String>> = texts.iter().map(|t| q(&mut db, t)).collect();
+    let mut mapped = MemDb::new();
+    mapped.view = db.view.clone();
+    checkpointed(&mut mapped);
+    for (text, want) in texts.iter().zip(&replayed) {
+        assert_eq!(&q(&mut mapped, text), want, "{text}");
+    }
     // The name variable also joined elsewhere: resolved, and equal to the said literal.
     assert_eq!(
         q(
@@ -1261,9 +1277,7 @@ fn published_dates_join_and_small_rows_order_like_wide_ones() {
 /// in memory by replaying the same events.
 #[test]
 fn published_dates_from_a_checkpoint_agree_with_the_replayed_view() {
-    use annals::view::{Mapped, View};
     use query_common::{article, fact_v, q};
-    use std::sync::Arc;
     let date = |s: &str| Value::Date(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap());
     let days = [
         "2024-01-03",
@@ -1306,15 +1320,7 @@ fn published_dates_from_a_checkpoint_agree_with_the_replayed_view() {
                 vec!["art-0 | Acme", "art-2 | Acme", "art-4 | Beta"]
             );
         }
-        let mut bytes = Vec::new();
-        db.view
-            .encode_payload(&mut |b: &[u8]| {
-                bytes.extend_from_slice(b);
-                Ok(())
-            })
-            .unwrap();
-        let len = bytes.len();
-        db.view = View::decode_payload(&Arc::new(Mapped::from_vec(bytes)), 0..len).unwrap();
+        checkpointed(&mut db);
         for (src, want) in queries.iter().zip(&replayed) {
             assert_eq!(&q(&mut db, src), want, "{src} (dated facts: {dated_facts})");
         }
@@ -1385,4 +1391,20 @@ fn rows_ordered_by_one_unique_column_order_like_wide_ones() {
             assert_eq!(two, wide, "{text} {order}");
         }
     }
+}
+
+/// Replaces the database's view with the same view written to a checkpoint and read
+/// back in place, as an `open` reads it (mapped terms, searched through sorted indexes).
+fn checkpointed(db: &mut MemDb) {
+    use annals::view::{Mapped, View};
+    use std::sync::Arc;
+    let mut bytes = Vec::new();
+    db.view
+        .encode_payload(&mut |b: &[u8]| {
+            bytes.extend_from_slice(b);
+            Ok(())
+        })
+        .unwrap();
+    let len = bytes.len();
+    db.view = View::decode_payload(&Arc::new(Mapped::from_vec(bytes)), 0..len).unwrap();
 }

@@ -899,10 +899,34 @@ impl<'a, 'v> Exec<'a, 'v> {
     ) {
         let snap = self.snap;
         self.tick();
-        if !snap.is_entity(s) {
+        // Subjects from the prefix index are canonical entity names already.
+        let s = if have_prefix {
+            s
+        } else {
+            if !snap.is_entity(s) {
+                return;
+            }
+            snap.root(s)
+        };
+        if v == Virtual::Name && p.text_object {
+            // One value, the name itself: no list to build (Q8's every row).
+            let Some(name) = snap.name_text(s) else {
+                return;
+            };
+            if have_prefix
+                || p.prefix
+                    .as_deref()
+                    .is_none_or(|pre| fold_starts_with(name, pre))
+            {
+                let mut b = Bound::default();
+                if unify(row, &p.s, Val::Term(s), &mut b) && unify(row, &p.o, Val::Name(s), &mut b)
+                {
+                    self.pass(steps, i, row, k);
+                }
+                b.undo(row);
+            }
             return;
         }
-        let s = snap.root(s);
         let mut values = std::mem::take(&mut self.virtual_buf);
         values.clear();
         self.virtual_values(v, s, p.text_object, &mut values);

@@ -410,7 +410,9 @@ impl Terms {
     }
 
     /// Names whose folded form starts with `prefix`, through the sorted index of a
-    /// mapped table: a binary search to the first, then a walk while they match.
+    /// mapped table: they are one run of it, found by two binary searches (walking the
+    /// run read every record in it: 300 for "el" at 400k facts, most of a query that
+    /// then keeps five aliases).
     pub fn names_with_prefix(&self, index: &[TermId], prefix: &str) -> Vec<TermId> {
         let folded = |t: TermId| {
             self.record(t)
@@ -418,14 +420,11 @@ impl Terms {
                 .map(|(_, f)| f)
                 .unwrap_or_default()
         };
-        let start = index.partition_point(|&t| folded(t) < prefix.as_bytes());
-        index
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .copied()
-            .take_while(|&t| folded(t).starts_with(prefix.as_bytes()))
-            .collect()
+        let prefix = prefix.as_bytes();
+        let start = index.partition_point(|&t| folded(t) < prefix);
+        let rest = index.get(start..).unwrap_or_default();
+        let len = rest.partition_point(|&t| folded(t).starts_with(prefix));
+        rest.get(..len).unwrap_or_default().to_vec()
     }
 
     /// The literal `value`, through a sorted index of a mapped table (always the same
@@ -656,6 +655,56 @@ mod tests {
         for (v, want) in values.iter().zip(&plain) {
             assert_eq!(terms.find_literal(&index, v), *want, "{v:?}");
             assert_eq!(want.is_some(), kept.contains(v), "{v:?}");
+        }
+    }
+
+    /// The run of names with a prefix, found by two searches, is every name with it.
+    #[test]
+    fn names_with_prefix_are_all_names_starting_with_it() {
+        let names = [
+            "el",
+            "elan",
+            "élan corp",
+            "elbe works",
+            "elm",
+            "em",
+            "e",
+            "",
+            "zeta",
+            "ele",
+            "el ",
+            "elz",
+            "ek",
+            "f",
+        ];
+        let mut offsets = vec![0u32];
+        let mut bytes = Vec::new();
+        for n in names {
+            let t = TermData::Name {
+                display: n.into(),
+                folded: crate::value::fold(n).into(),
+            };
+            encode(&t, &mut bytes).unwrap();
+            offsets.push(bytes.len() as u32);
+        }
+        encode(&TermData::Literal(Value::Str("el".into())), &mut bytes).unwrap();
+        offsets.push(bytes.len() as u32);
+        let records: Vec<&[u8]> = offsets
+            .windows(2)
+            .map(|w| &bytes[w[0] as usize..w[1] as usize])
+            .collect();
+        let (index, _) = sorted_indexes(&records);
+        let terms = Terms::mapped(Arr::Heap(offsets.clone()), Arr::Heap(bytes.clone())).unwrap();
+        for prefix in ["", "e", "el", "ela", "elan", "elz", "em", "ez", "a", "zz"] {
+            let mut got = terms.names_with_prefix(&index, prefix);
+            got.sort_unstable();
+            let want: Vec<TermId> = names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| crate::value::fold(n).starts_with(prefix))
+                .map(|(t, _)| t as TermId)
+                .collect();
+            assert_eq!(got, want, "{prefix:?}");
         }
     }
 

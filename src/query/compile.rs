@@ -72,7 +72,7 @@ pub struct Arena {
     values: Vec<Value>,
     index: FxHashMap<Value, u32>,
     /// Values found interned in the view, by [`Arena::val_of`]: a query producing the
-    /// same value row after row (a date, a type) searches the view's terms once.
+    /// same value row after row (a type, a language) searches the view's terms once.
     resolved: FxHashMap<Value, TermId>,
     /// Dates already given a `Val` by [`Arena::val_of_date`], when the view has dates
     /// to look them up in: an article's `published` row after row hashes one integer

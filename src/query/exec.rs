@@ -12,7 +12,9 @@
 //!    facts never stores 400k rows.
 //! 4. Every 1024 steps the executor checks the cancellation flag and the deadline.
 //! 5. At the end the rows are sorted (each distinct value is given a rank once, its text
-//!    folded once), offset and limit are applied, and values become [`Value`]s.
+//!    folded once; rows of one or two columns whose first compared column differs in
+//!    every row sort by that column's values alone), offset and limit are applied, and
+//!    values become [`Value`]s.
 
 use std::borrow::Cow;
 use std::cell::OnceCell;

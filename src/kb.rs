@@ -19,12 +19,12 @@
 //! Notices (a rebuilt checkpoint, dropped unacknowledged commits) are collected, never
 //! printed: the caller takes them with [`Kb::take_notices`].
 //!
-//! # Checkpoint layout (`view.snap`, checkpoint format 5)
+//! # Checkpoint layout (`view.snap`, checkpoint format 6; 5 still loads)
 //!
 //! ```text
 //! offset  size  field
 //! 0       8     magic "ANNALSVW"
-//! 8       2     checkpoint format, u16 big-endian (5)
+//! 8       2     checkpoint format, u16 big-endian (6)
 //! 10      8     watermark (last applied tx), u64 big-endian
 //! 18      16    database id (meta key DbId): a checkpoint of another log is refused
 //! 34      8     payload length, u64 big-endian
@@ -58,7 +58,9 @@ use crate::view::{Mapped, View};
 pub const CHECKPOINT_EVERY: u64 = 50_000;
 
 const SNAP_MAGIC: &[u8; 8] = b"ANNALSVW";
-const SNAP_FORMAT: u16 = 5;
+const SNAP_FORMAT: u16 = crate::view::CHECKPOINT_FORMAT;
+/// Format 5 lacks what format 6 added (the fact counts), which is derived: it loads.
+const OLDEST_SNAP_FORMAT: u16 = crate::view::OLDEST_CHECKPOINT_FORMAT;
 const SNAP_HEADER_LEN: usize = 48;
 
 /// How to open a database.
@@ -178,7 +180,7 @@ fn decode_checkpoint(map: Mapped, db_id: &[u8]) -> std::result::Result<View, Str
         return Err("it is not a view checkpoint".into());
     }
     let format = u16::from_be_bytes(field(8, 10).try_into().map_err(|_| "bad header")?);
-    if format != SNAP_FORMAT {
+    if !(OLDEST_SNAP_FORMAT..=SNAP_FORMAT).contains(&format) {
         return Err(format!("its format {format} is not this build's"));
     }
     let watermark = u64::from_be_bytes(field(10, 18).try_into().map_err(|_| "bad header")?);
@@ -194,7 +196,7 @@ fn decode_checkpoint(map: Mapped, db_id: &[u8]) -> std::result::Result<View, Str
     if crc32fast::hash(payload) != crc {
         return Err("its checksum does not match".into());
     }
-    let view = View::decode_payload(&map, SNAP_HEADER_LEN..bytes.len())
+    let view = View::decode_payload(&map, SNAP_HEADER_LEN..bytes.len(), format)
         .map_err(|e| format!("it cannot be decoded ({e})"))?;
     if view.watermark() != watermark {
         return Err("its contents disagree with its header".into());

@@ -32,6 +32,7 @@ use crate::value::{fold, fold_into, EntityType, Value};
 use alias::{AliasEdge, AliasMap};
 pub use mapped::Mapped;
 use mapped::{Adj, Arr, Lazy};
+pub use snap::{FORMAT as CHECKPOINT_FORMAT, OLDEST_FORMAT as OLDEST_CHECKPOINT_FORMAT};
 use terms::Terms;
 
 /// An interned entity name or literal.

@@ -168,6 +168,19 @@ fn write_checkpoint(path: &Path, view: &View, db_id: &[u8]) -> Result<()> {
     })
 }
 
+/// The sizes of the view in the checkpoint, if there is one, to size a rebuild by:
+/// nothing but the magic is checked, since a wrong hint costs only memory or growth.
+fn checkpoint_size_hint(dir: &Path) -> Option<crate::view::SizeHint> {
+    let map = std::fs::File::open(snap_path(dir))
+        .and_then(|f| Mapped::open(&f))
+        .ok()?;
+    let bytes = map.bytes();
+    if bytes.get(..8)? != SNAP_MAGIC {
+        return None;
+    }
+    View::size_hint(bytes.get(SNAP_HEADER_LEN..)?)
+}
+
 /// Decodes a view checkpoint; `Err` says why it cannot be used.
 fn decode_checkpoint(map: Mapped, db_id: &[u8]) -> std::result::Result<View, String> {
     let map = std::sync::Arc::new(map);
@@ -543,7 +556,7 @@ impl Kb {
     /// A new view from the whole log.
     fn replay(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<(View, u64, u64)> {
         let total = self.log.last_tx();
-        let mut view = View::new();
+        let mut view = checkpoint_size_hint(&self.dir).map_or_else(View::new, View::with_size_hint);
         let (mut commits, mut events) = (0u64, 0u64);
         progress(0, total);
         self.log.scan_pipelined(1, &mut |c| {

@@ -51,6 +51,13 @@ use super::terms::{self, Terms};
 use super::{Counters, PredInfo, SupportRec, View};
 use crate::event::Tx;
 
+/// The sizes of a view, to size another by ([`View::size_hint`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SizeHint {
+    pub terms: usize,
+    pub triples: usize,
+}
+
 /// Decoding a section never allocates more than this.
 const MAX_SECTION: usize = 16 << 30;
 
@@ -225,6 +232,31 @@ impl View {
             types,
             articles,
             supports,
+        })
+    }
+
+    /// How many terms and triples the checkpoint payload in `payload` holds, read off
+    /// the lengths of sections 5 and 6 without checking anything else: a rebuild sizes
+    /// its arrays and maps by it ([`View::with_size_hint`]). Every format since 5 has
+    /// those sections in those places. A wrong hint only costs memory or growth: the
+    /// lengths are bounded by the bytes present, so it asks for no more entries than
+    /// the file has bytes.
+    pub fn size_hint(payload: &[u8]) -> Option<SizeHint> {
+        let mut at = 0usize;
+        let mut lens = [0usize; 7];
+        for len in lens.iter_mut() {
+            let b = payload.get(at..at.checked_add(8)?)?;
+            *len = usize::try_from(u64::from_le_bytes(b.try_into().ok()?)).ok()?;
+            at = at
+                .checked_add(8)?
+                .checked_add(len.div_ceil(8).checked_mul(8)?)?;
+            if at > payload.len() {
+                return None;
+            }
+        }
+        Some(SizeHint {
+            terms: lens[5] / 8,
+            triples: lens[6] / 12,
         })
     }
 
@@ -693,6 +725,23 @@ mod tests {
         old.same_as(&v).unwrap();
         assert_eq!(rows_of(&old), walked_rows(&v));
         assert!(View::decode_payload(&map, 0..len, 4).is_err());
+    }
+
+    #[test]
+    fn the_size_hint_is_the_view_s_sizes() {
+        let v = sample();
+        let bytes = payload(&v);
+        let hint = View::size_hint(&bytes).unwrap();
+        assert_eq!(
+            (hint.terms, hint.triples),
+            (v.term_count(), v.triple_count())
+        );
+        for cut in 0..bytes.len() {
+            let _ = View::size_hint(&bytes[..cut]);
+        }
+        let sized = View::with_size_hint(hint);
+        assert_eq!(sized.term_count(), 0);
+        assert!(View::size_hint(&[0xff; 64]).is_none());
     }
 
     #[test]

@@ -595,7 +595,8 @@ impl Kb {
     /// [`Error::Corrupt`] naming the tx.
     pub fn verify(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<VerifyReport> {
         let total = self.log.last_tx();
-        let mut fresh = View::new();
+        let mut fresh =
+            checkpoint_size_hint(&self.dir).map_or_else(View::new, View::with_size_hint);
         let (mut commits, mut events) = (0u64, 0u64);
         progress(0, total);
         // `scan` checks each checksum, that each key is its payload's tx, and that the

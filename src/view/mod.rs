@@ -200,7 +200,8 @@ pub struct View {
     /// checkpointed), then kept by `set_live`.
     pred_live: OnceLock<Vec<[u64; 2]>>,
     /// What [`Snapshot::fact_rows_by_pred`] answered at the watermark: the rows of every
-    /// predicate, aliases applied. Computed on first use, then kept by `set_live` while
+    /// predicate, aliases applied. Read from a checkpoint (format 6 on: `snap.rs`) or
+    /// computed on first use, then kept by `set_live` while
     /// writes touch no merged entity; dropped by a write that does, and by an alias.
     fact_rows: OnceLock<Vec<u64>>,
 }

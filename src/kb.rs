@@ -19,12 +19,12 @@
 //! Notices (a rebuilt checkpoint, dropped unacknowledged commits) are collected, never
 //! printed: the caller takes them with [`Kb::take_notices`].
 //!
-//! # Checkpoint layout (`view.snap`, checkpoint format 5)
+//! # Checkpoint layout (`view.snap`, checkpoint format 6; 5 still loads)
 //!
 //! ```text
 //! offset  size  field
 //! 0       8     magic "ANNALSVW"
-//! 8       2     checkpoint format, u16 big-endian (5)
+//! 8       2     checkpoint format, u16 big-endian (6)
 //! 10      8     watermark (last applied tx), u64 big-endian
 //! 18      16    database id (meta key DbId): a checkpoint of another log is refused
 //! 34      8     payload length, u64 big-endian
@@ -58,7 +58,9 @@ use crate::view::{Mapped, View};
 pub const CHECKPOINT_EVERY: u64 = 50_000;
 
 const SNAP_MAGIC: &[u8; 8] = b"ANNALSVW";
-const SNAP_FORMAT: u16 = 5;
+const SNAP_FORMAT: u16 = crate::view::CHECKPOINT_FORMAT;
+/// Format 5 lacks what format 6 added (the fact counts), which is derived: it loads.
+const OLDEST_SNAP_FORMAT: u16 = crate::view::OLDEST_CHECKPOINT_FORMAT;
 const SNAP_HEADER_LEN: usize = 48;
 
 /// How to open a database.
@@ -166,6 +168,19 @@ fn write_checkpoint(path: &Path, view: &View, db_id: &[u8]) -> Result<()> {
     })
 }
 
+/// The sizes of the view in the checkpoint, if there is one, to size a rebuild by:
+/// nothing but the magic is checked, since a wrong hint costs only memory or growth.
+fn checkpoint_size_hint(dir: &Path) -> Option<crate::view::SizeHint> {
+    let map = std::fs::File::open(snap_path(dir))
+        .and_then(|f| Mapped::open(&f))
+        .ok()?;
+    let bytes = map.bytes();
+    if bytes.get(..8)? != SNAP_MAGIC {
+        return None;
+    }
+    View::size_hint(bytes.get(SNAP_HEADER_LEN..)?)
+}
+
 /// Decodes a view checkpoint; `Err` says why it cannot be used.
 fn decode_checkpoint(map: Mapped, db_id: &[u8]) -> std::result::Result<View, String> {
     let map = std::sync::Arc::new(map);
@@ -178,7 +193,7 @@ fn decode_checkpoint(map: Mapped, db_id: &[u8]) -> std::result::Result<View, Str
         return Err("it is not a view checkpoint".into());
     }
     let format = u16::from_be_bytes(field(8, 10).try_into().map_err(|_| "bad header")?);
-    if format != SNAP_FORMAT {
+    if !(OLDEST_SNAP_FORMAT..=SNAP_FORMAT).contains(&format) {
         return Err(format!("its format {format} is not this build's"));
     }
     let watermark = u64::from_be_bytes(field(10, 18).try_into().map_err(|_| "bad header")?);
@@ -194,7 +209,7 @@ fn decode_checkpoint(map: Mapped, db_id: &[u8]) -> std::result::Result<View, Str
     if crc32fast::hash(payload) != crc {
         return Err("its checksum does not match".into());
     }
-    let view = View::decode_payload(&map, SNAP_HEADER_LEN..bytes.len())
+    let view = View::decode_payload(&map, SNAP_HEADER_LEN..bytes.len(), format)
         .map_err(|e| format!("it cannot be decoded ({e})"))?;
     if view.watermark() != watermark {
         return Err("its contents disagree with its header".into());
@@ -541,7 +556,7 @@ impl Kb {
     /// A new view from the whole log.
     fn replay(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<(View, u64, u64)> {
         let total = self.log.last_tx();
-        let mut view = View::new();
+        let mut view = checkpoint_size_hint(&self.dir).map_or_else(View::new, View::with_size_hint);
         let (mut commits, mut events) = (0u64, 0u64);
         progress(0, total);
         self.log.scan_pipelined(1, &mut |c| {
@@ -580,7 +595,8 @@ impl Kb {
     /// [`Error::Corrupt`] naming the tx.
     pub fn verify(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<VerifyReport> {
         let total = self.log.last_tx();
-        let mut fresh = View::new();
+        let mut fresh =
+            checkpoint_size_hint(&self.dir).map_or_else(View::new, View::with_size_hint);
         let (mut commits, mut events) = (0u64, 0u64);
         progress(0, total);
         // `scan` checks each checksum, that each key is its payload's tx, and that the

@@ -32,6 +32,7 @@ use crate::value::{fold, fold_into, EntityType, Value};
 use alias::{AliasEdge, AliasMap};
 pub use mapped::Mapped;
 use mapped::{Adj, Arr, Lazy};
+pub use snap::{SizeHint, FORMAT as CHECKPOINT_FORMAT, OLDEST_FORMAT as OLDEST_CHECKPOINT_FORMAT};
 use terms::Terms;
 
 /// An interned entity name or literal.
@@ -199,7 +200,8 @@ pub struct View {
     /// checkpointed), then kept by `set_live`.
     pred_live: OnceLock<Vec<[u64; 2]>>,
     /// What [`Snapshot::fact_rows_by_pred`] answered at the watermark: the rows of every
-    /// predicate, aliases applied. Computed on first use, then kept by `set_live` while
+    /// predicate, aliases applied. Read from a checkpoint (format 6 on: `snap.rs`) or
+    /// computed on first use, then kept by `set_live` while
     /// writes touch no merged entity; dropped by a write that does, and by an alias.
     fact_rows: OnceLock<Vec<u64>>,
 }
@@ -210,6 +212,28 @@ impl View {
         for name in SYMMETRIC_PREDICATES {
             view.intern_pred(name);
         }
+        view
+    }
+
+    /// An empty view whose arrays and maps are sized for `hint` (the view a rebuild
+    /// replaces: [`View::size_hint`]). Growing them one doubling at a time was a third
+    /// of a rebuild at 1M facts, most of it the kernel zeroing the pages each larger
+    /// copy touches, and rehashing.
+    pub fn with_size_hint(hint: SizeHint) -> View {
+        let mut view = View::new();
+        let (terms, triples) = (hint.terms, hint.triples);
+        view.terms.vec().reserve(terms);
+        view.first_seen.vec().reserve(terms);
+        view.triples.vec().reserve(triples);
+        view.live.vec().reserve(triples);
+        view.supports.reserve(triples);
+        view.raw_names.reserve(terms.min(RAW_NAMES_MAX));
+        let mut names = FxHashMap::default();
+        names.reserve(terms);
+        let _ = view.names.set(names);
+        let mut ids = FxHashMap::default();
+        ids.reserve(triples);
+        let _ = view.triple_ids.set(ids);
         view
     }
 

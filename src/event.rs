@@ -16,7 +16,7 @@
 //!
 //! zstd at level 1 makes the stored commits of a typical import 2.4 times smaller than
 //! version 1 (the names in a fact come back in its evidence sentence), and costs about
-//! as much to undo as decoding the bincode. Commits are written at level -1 since the
+//! as much to undo as decoding the bincode. Commits were written at level -1 since the
 //! import was tuned for speed (any level makes the same kind of frame, so this is no new
 //! format: frames of either level decode alike): on the 400k-fact import the stored
 //! commits grow 16 % (26.6 MB to 31.0 MB) while compressing takes 35 % fewer
@@ -25,9 +25,12 @@
 //! so literal compression is switched off explicitly (`ZSTD_c_literalCompressionMode`,
 //! the same frame format): on 100k lines the stored commits grow 16 % more (12.2 MB to
 //! 14.2 MB on disk) while the import takes 28 % fewer instructions (2.88G to 2.08G)
-//! and decoding in a rebuild 19 % fewer (609M to 493M). Rejected alternatives: level 3 and above, which
-//! compress 1 % better for 30 % more time; levels -2 and below, 18 % and more larger
-//! for little more speed; `lz4_flex`, faster but about a third larger; sled's own
+//! and decoding in a rebuild 19 % fewer (609M to 493M). Level -2 since (same frame
+//! format again): on those 100k lines the writer thread takes 7 % fewer instructions
+//! (745M to 695M), for a database folder 5 % larger; level -3 saved as much again
+//! for 12 % larger, and a larger `minMatch` or smaller `hashLog` next to nothing.
+//! Rejected alternatives: level 3 and above, which compress 1 % better for 30 % more
+//! time; `lz4_flex`, faster but about a third larger; sled's own
 //! `compression` feature, whose setting is fixed per sled folder so that databases
 //! written before could no longer be opened.
 //!
@@ -67,7 +70,7 @@ pub type Tx = u64;
 pub const COMMIT_FORMAT: u16 = 2;
 
 /// The zstd level of format 2 (module doc).
-const ZSTD_LEVEL: i32 = -1;
+const ZSTD_LEVEL: i32 = -2;
 
 /// Decoding never allocates more than this for one commit.
 pub const MAX_COMMIT_BYTES: usize = 128 << 20;

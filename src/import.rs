@@ -232,6 +232,31 @@ struct RetractLine {
     article: Option<String>,
 }
 
+/// An entity type as written on a fact line, parsed while the line is: a known type
+/// (nearly every line has one or two) costs no string, which would be allocated by the
+/// parsing thread only to be freed by the importing one.
+enum TypeField {
+    Known(EntityType),
+    Unknown(String),
+}
+
+impl<'de> Deserialize<'de> for TypeField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = TypeField;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<TypeField, E> {
+                Ok(EntityType::parse(v)
+                    .map_or_else(|| TypeField::Unknown(v.to_string()), TypeField::Known))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Every field of every kind of line.
 #[derive(Deserialize)]
 struct Line {
@@ -241,8 +266,8 @@ struct Line {
     predicate: Option<String>,
     object: Option<serde_json::Value>,
     object_kind: Option<String>,
-    subject_type: Option<String>,
-    object_type: Option<String>,
+    subject_type: Option<TypeField>,
+    object_type: Option<TypeField>,
     article: Option<ArticleField>,
     note: Option<String>,
     published: Option<String>,
@@ -377,6 +402,9 @@ pub fn value_from_json(
                 if !entity_default {
                     return Ok(Value::Str(s.clone()));
                 }
+                if !may_be_typed(s) {
+                    return Ok(Value::Entity(s.clone()));
+                }
                 match Value::parse_typed_literal(s) {
                     Some(t @ (Value::Date(_) | Value::DateTime(_) | Value::Money(_))) => Ok(t),
                     _ => Ok(Value::Entity(s.clone())),
@@ -387,6 +415,50 @@ pub fn value_from_json(
             }),
             other => Err(format!("{other} cannot be a value")),
         },
+    }
+}
+
+/// Whether `s` may read as a date, a date-time or money by [`Value::parse_typed_literal`]:
+/// each of them starts (after white space) with a digit, or with a sign or a point
+/// before a money amount (an amount spelled `inf` or `NaN` is refused as not finite).
+/// Most objects are entity names, and trying the three parsers on each was a sixth of
+/// the importing thread's instructions.
+fn may_be_typed(s: &str) -> bool {
+    matches!(
+        s.trim_start().as_bytes().first(),
+        Some(b'0'..=b'9' | b'+' | b'-' | b'.')
+    )
+}
+
+/// `s` without white space around it; `s` itself (no new string) when it has none.
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() {
+        s
+    } else {
+        s.trim().to_string()
+    }
+}
+
+/// [`object_value`] of a value it may keep: the string of the usual object, an entity
+/// name, becomes the value as it is instead of being copied (and freed by this thread,
+/// having been allocated by a parsing one).
+fn object_value_owned(
+    predicate: &str,
+    v: serde_json::Value,
+    kind: Option<&str>,
+) -> std::result::Result<Value, String> {
+    match v {
+        // The path `value_from_json` takes without a kind, for an entity default.
+        serde_json::Value::String(s)
+            if kind.is_none()
+                && predicate != "said"
+                && predicate != "amount"
+                && !s.trim().is_empty()
+                && !may_be_typed(&s) =>
+        {
+            Ok(Value::Entity(s))
+        }
+        v => object_value(predicate, &v, kind),
     }
 }
 
@@ -441,27 +513,12 @@ struct Builder {
     fold_buf: String,
     /// Names as written → folded (see `fold_name`).
     folds: FxHashMap<Box<str>, Box<str>>,
-    /// Type names as written → their type (see `parse_type`).
-    type_names: Vec<(Box<str>, EntityType)>,
 }
 
 /// At most this many folds are remembered (`Builder::folds`).
 const FOLDS_MAX: usize = 1 << 20;
 
 impl Builder {
-    /// `EntityType::parse(ty)`, remembered for the few spellings a file uses (it came
-    /// second after the fold in `typed`).
-    fn parse_type(&mut self, ty: &str) -> Option<EntityType> {
-        if let Some((_, t)) = self.type_names.iter().find(|(name, _)| **name == *ty) {
-            return Some(*t);
-        }
-        let t = EntityType::parse(ty)?;
-        if self.type_names.len() < 64 {
-            self.type_names.push((ty.into(), t));
-        }
-        Some(t)
-    }
-
     /// Leaves `fold(name)` in `fold_buf`. Most names recur verbatim (a subject or object
     /// type on every fact line), and folding the accented ones (Unicode decomposition)
     /// cost more than looking up the fold remembered for the name as written.
@@ -493,14 +550,17 @@ impl Builder {
         &mut self,
         view: &View,
         name: &str,
-        ty: &str,
+        ty: &TypeField,
         out: &mut Vec<Event>,
     ) -> std::result::Result<(), String> {
-        let Some(t) = self.parse_type(ty) else {
-            return Err(format!(
-                "unknown entity type `{ty}` (Person, Organization, Country, Place, Product, \
-                 Article, Note, Other)"
-            ));
+        let t = match ty {
+            TypeField::Known(t) => *t,
+            TypeField::Unknown(ty) => {
+                return Err(format!(
+                    "unknown entity type `{ty}` (Person, Organization, Country, Place, \
+                     Product, Article, Note, Other)"
+                ))
+            }
         };
         self.fold_name(name);
         let current = match self.types.get(self.fold_buf.as_str()) {
@@ -631,10 +691,10 @@ impl Builder {
         out: &mut Vec<Event>,
     ) -> std::result::Result<(), String> {
         let subject = non_empty("subject", line.subject)?;
-        let predicate = non_empty("predicate", line.predicate)?.trim().to_string();
+        let predicate = trimmed(non_empty("predicate", line.predicate)?);
         check_predicate(&predicate)?;
         let object = line.object.ok_or("`object` is missing")?;
-        let object = object_value(&predicate, &object, line.object_kind.as_deref())?;
+        let object = object_value_owned(&predicate, object, line.object_kind.as_deref())?;
         let source = match (line.article, line.note) {
             (Some(TextOr::Text(id)), None) if !id.trim().is_empty() => {
                 if !restoring && !self.article_known(view, &id) {
@@ -674,8 +734,7 @@ impl Builder {
             self.typed(view, &subject, ty, out)?;
         }
         if let (Some(ty), Value::Entity(name)) = (&line.object_type, &object) {
-            let name = name.clone();
-            self.typed(view, &name, ty, out)?;
+            self.typed(view, name, ty, out)?;
         }
         let mut evidence = match line.evidence {
             None => None,
@@ -1251,6 +1310,82 @@ mod tests {
         ));
         assert_eq!(v(json!("2025"), "said"), Value::Str("2025".into()));
         assert_eq!(v(json!("1999"), "owns"), Value::Entity("1999".into()));
+    }
+
+    /// The fast path of `value_from_json`: a string `may_be_typed` turns away must be one
+    /// that `parse_typed_literal` reads as no date, date-time or money either.
+    #[test]
+    fn strings_turned_away_are_never_typed() {
+        let typed = |s: &str| {
+            matches!(
+                Value::parse_typed_literal(s),
+                Some(Value::Date(_) | Value::DateTime(_) | Value::Money(_))
+            )
+        };
+        let samples = [
+            "2025-05-14",
+            " 2025-05-14",
+            "\u{3000}2025-05-14",
+            "2025-05-14T10:00:00Z",
+            "2025-05-14T10:00:00+02:00",
+            "9000000000 USD",
+            " 5 EUR",
+            "+5 EUR",
+            "-5.5 EUR",
+            ".5 EUR",
+            "5. EUR",
+            "1e3 USD",
+            "inf USD",
+            "infinity USD",
+            "NaN USD",
+            "Infinity EUR",
+            "OpenAI",
+            "USD 5",
+            "É 5 EUR",
+            "",
+            "  ",
+        ];
+        for s in samples {
+            assert!(may_be_typed(s) || !typed(s), "{s:?} turned away but typed");
+        }
+        // Every shape of string, including near misses of the three formats.
+        let mut runner = proptest::test_runner::TestRunner::default();
+        let strategy =
+            proptest::string::string_regex("[ \u{3000}]?[-+.0-9a-zA-Z:TZ ]{0,12}( [A-Z]{3})?")
+                .unwrap();
+        runner
+            .run(&strategy, |s| {
+                proptest::prop_assert!(may_be_typed(&s) || !typed(&s), "{:?}", s);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// The fast path of `object_value_owned` gives what `object_value` gives.
+    #[test]
+    fn owned_objects_are_read_alike() {
+        let cases = [
+            json!("OpenAI"),
+            json!(" OpenAI "),
+            json!("2025-05-14"),
+            json!("9000000000 USD"),
+            json!("1999"),
+            json!(""),
+            json!("  "),
+            json!(4.5),
+            json!({"amount": 5, "currency": "EUR"}),
+        ];
+        for predicate in ["partner_of", "said", "amount"] {
+            for kind in [None, Some("entity"), Some("literal"), Some("date")] {
+                for v in &cases {
+                    assert_eq!(
+                        object_value_owned(predicate, v.clone(), kind),
+                        object_value(predicate, v, kind),
+                        "{predicate} {kind:?} {v}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -390,9 +390,11 @@ impl Kb {
         &mut self,
         files: Vec<crate::import::ImportFile>,
     ) -> Result<crate::import::ImportReport> {
+        let thp = HugePagesOff::new();
         let outcome = self
             .import_unacked(files)
             .and_then(|report| self.log.acknowledge().map(|()| report));
+        drop(thp);
         let report = match outcome {
             Ok(report) => report,
             Err(e) => {
@@ -746,5 +748,43 @@ impl Database for Kb {
 
     fn commit(&mut self, events: Vec<Event>) -> Result<Tx> {
         Kb::commit(self, events)
+    }
+}
+
+/// Transparent huge pages switched off for this process while it lives (Linux), and
+/// back on after unless they were off already.
+///
+/// mimalloc asks for huge pages, and an import allocates and frees in a way that makes
+/// it give memory back and fault it in again: each fault of a huge page zeroes 2 MiB,
+/// however little of it is used. On the 400k-fact import that zeroing was a fifth of the
+/// process's time (`clear_page_erms` in `perf`), and with small pages the import spent
+/// about 0.6 s less in the kernel and peaked 50 MB lower.
+struct HugePagesOff {
+    #[cfg(target_os = "linux")]
+    were_on: bool,
+}
+
+impl HugePagesOff {
+    fn new() -> HugePagesOff {
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: prctl with these options takes plain integers and touches no memory
+            // of ours; a kernel without them returns -1, which leaves things as they are.
+            let were_on = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) } == 0
+                && unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) } == 0;
+            HugePagesOff { were_on }
+        }
+        #[cfg(not(target_os = "linux"))]
+        HugePagesOff {}
+    }
+}
+
+impl Drop for HugePagesOff {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if self.were_on {
+            // SAFETY: as in `new`.
+            unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0) };
+        }
     }
 }

@@ -1396,7 +1396,7 @@ fn rows_ordered_by_one_unique_column_order_like_wide_ones() {
 /// Replaces the database's view with the same view written to a checkpoint and read
 /// back in place, as an `open` reads it (mapped terms, searched through sorted indexes).
 fn checkpointed(db: &mut MemDb) {
-    use annals::view::{Mapped, View};
+    use annals::view::{Mapped, View, CHECKPOINT_FORMAT};
     use std::sync::Arc;
     let mut bytes = Vec::new();
     db.view
@@ -1406,5 +1406,10 @@ fn checkpointed(db: &mut MemDb) {
         })
         .unwrap();
     let len = bytes.len();
-    db.view = View::decode_payload(&Arc::new(Mapped::from_vec(bytes)), 0..len).unwrap();
+    db.view = View::decode_payload(
+        &Arc::new(Mapped::from_vec(bytes)),
+        0..len,
+        CHECKPOINT_FORMAT,
+    )
+    .unwrap();
 }

@@ -1498,25 +1498,9 @@ impl<'a, 'v> Exec<'a, 'v> {
                 .iter()
                 .map(|&v| head_of(snap, &self.arena, v, &mut buf))
                 .collect();
-            let mut words: Vec<u128> = heads
-                .iter()
-                .enumerate()
-                .map(|(i, &h)| (h & !HEAD_INDEX_MASK) | i as u128)
-                .collect();
-            words.sort_unstable();
+            let words = sort_by_heads(&heads, &full);
             let index = |w: u128| (w & HEAD_INDEX_MASK) as u32;
             let head = |w: u128| heads.get(index(w) as usize).copied().unwrap_or(0);
-            // Runs that tie on thirteen bytes: by the whole head, then the full keys.
-            for run in words.chunk_by_mut(|a, b| a >> HEAD_INDEX_BITS == b >> HEAD_INDEX_BITS) {
-                if run.len() > 1 {
-                    run.sort_unstable_by(|&a, &b| {
-                        head(a)
-                            .cmp(&head(b))
-                            .then_with(|| full(index(a), index(b)))
-                            .then(a.cmp(&b))
-                    });
-                }
-            }
             words.into_iter().map(|w| (head(w), index(w))).collect()
         } else {
             let mut idx: Vec<(u128, u32)> = distinct
@@ -1686,23 +1670,7 @@ impl<'a, 'v> Exec<'a, 'v> {
         };
         let index = |w: u128| (w & HEAD_INDEX_MASK) as u32;
         let head = |w: u128| heads.get(index(w) as usize).copied().unwrap_or(0);
-        let mut words: Vec<u128> = heads
-            .iter()
-            .enumerate()
-            .map(|(i, &h)| (h & !HEAD_INDEX_MASK) | i as u128)
-            .collect();
-        words.sort_unstable();
-        // As in `sort`: runs tying on thirteen bytes, by the whole head, then full keys.
-        for run in words.chunk_by_mut(|a, b| a >> HEAD_INDEX_BITS == b >> HEAD_INDEX_BITS) {
-            if run.len() > 1 {
-                run.sort_unstable_by(|&a, &b| {
-                    head(a)
-                        .cmp(&head(b))
-                        .then_with(|| full(index(a), index(b)))
-                        .then(a.cmp(&b))
-                });
-            }
-        }
+        let words = sort_by_heads(&heads, &full);
         // Two equal keys would leave their rows to the other column.
         let tie = words
             .windows(2)
@@ -1720,6 +1688,32 @@ impl<'a, 'v> Exec<'a, 'v> {
     fn value(&self, v: Val) -> Option<Value> {
         val_value(self.snap, &self.arena, v)
     }
+}
+
+/// Indexes of `heads` (at most [`HEAD_INDEX_MASK`] of them) in the order of their values:
+/// one word each, the head's first thirteen bytes above its index, sorted as plain
+/// integers; only runs that tie on those bytes compare the whole head, then `full` (the
+/// full keys of two indexes). Read an index back with `w & HEAD_INDEX_MASK`.
+fn sort_by_heads(heads: &[u128], full: &dyn Fn(u32, u32) -> Ordering) -> Vec<u128> {
+    let index = |w: u128| (w & HEAD_INDEX_MASK) as u32;
+    let head = |w: u128| heads.get(index(w) as usize).copied().unwrap_or(0);
+    let mut words: Vec<u128> = heads
+        .iter()
+        .enumerate()
+        .map(|(i, &h)| (h & !HEAD_INDEX_MASK) | i as u128)
+        .collect();
+    words.sort_unstable();
+    for run in words.chunk_by_mut(|a, b| a >> HEAD_INDEX_BITS == b >> HEAD_INDEX_BITS) {
+        if run.len() > 1 {
+            run.sort_unstable_by(|&a, &b| {
+                head(a)
+                    .cmp(&head(b))
+                    .then_with(|| full(index(a), index(b)))
+                    .then(a.cmp(&b))
+            });
+        }
+    }
+    words
 }
 
 /// Bytes held by a path walk: its node lists, a set of `set_len` nodes and `out` values.

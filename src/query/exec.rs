@@ -1211,11 +1211,8 @@ impl<'a, 'v> Exec<'a, 'v> {
                 .max()
                 .unwrap_or(0)
         ];
-        // Now, from the view's maintained counts, while the merged entities' triples
-        // that must still be walked are few (measured at 10M facts: when they are many,
-        // hashing them costs more than one plain pass over every fact).
-        let max_walk = self.snap.view().triple_count() / MERGED_WALK_SHARE;
-        match self.snap.fact_rows_by_pred(max_walk) {
+        // Now, from the view's maintained counts (`Snapshot::fact_rows_by_pred`).
+        match self.snap.fact_rows_by_pred() {
             Some(rows) => {
                 for (c, n) in counts.iter_mut().zip(rows) {
                     *c = n;
@@ -1919,10 +1916,6 @@ fn day_head(days: i32) -> u128 {
 /// do wherever it differs, like the full one).
 const HEAD_INDEX_BITS: u32 = 24;
 const HEAD_INDEX_MASK: u128 = (1 << HEAD_INDEX_BITS) - 1;
-
-/// Counting facts by predicate walks merged entities' triples only while they are fewer
-/// than one in this many stored triples.
-const MERGED_WALK_SHARE: usize = 16;
 
 /// Characters folded for [`head_of`]: enough for fifteen bytes unless most are spaces.
 const HEAD_CHARS: usize = 16;

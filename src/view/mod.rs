@@ -32,8 +32,20 @@ use crate::value::{fold, fold_into, EntityType, Value};
 use alias::{AliasEdge, AliasMap};
 pub use mapped::Mapped;
 use mapped::{Adj, Arr, Lazy};
-pub use snap::{SizeHint, FORMAT as CHECKPOINT_FORMAT, OLDEST_FORMAT as OLDEST_CHECKPOINT_FORMAT};
+pub use snap::{FORMAT as CHECKPOINT_FORMAT, OLDEST_FORMAT as OLDEST_CHECKPOINT_FORMAT};
 use terms::Terms;
+
+/// Counting facts by predicate walks merged entities' triples only while they are fewer
+/// than one in this many stored triples (measured at 10M facts: when they are many,
+/// hashing them costs more than one plain pass over every fact).
+const MERGED_WALK_SHARE: usize = 16;
+
+/// The sizes of a view, to size another by ([`View::size_hint`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SizeHint {
+    pub terms: usize,
+    pub triples: usize,
+}
 
 /// An interned entity name or literal.
 pub type TermId = u32;
@@ -213,6 +225,15 @@ impl View {
             view.intern_pred(name);
         }
         view
+    }
+
+    /// How many terms and triples this view holds, to size another by
+    /// ([`View::with_size_hint`]).
+    pub fn size_hint(&self) -> SizeHint {
+        SizeHint {
+            terms: self.term_count(),
+            triples: self.triple_count(),
+        }
     }
 
     /// An empty view whose arrays and maps are sized for `hint` (the view a rebuild
@@ -1384,9 +1405,16 @@ impl<'v> Snapshot<'v> {
     /// Computing them starts from the counts `set_live` maintains, which are right for
     /// every triple but those of merged entities: two names of one entity can state one
     /// fact twice, so those triples are walked and deduplicated. Merged entities are
-    /// often the popular ones: when their adjacency entries number more than
-    /// `max_walk`, one plain pass over every fact costs less than hashing them.
-    pub fn fact_rows_by_pred(&self, max_walk: usize) -> Option<Vec<u64>> {
+    /// often the popular ones: when their adjacency entries number more than one in
+    /// `MERGED_WALK_SHARE` (16) stored triples, one plain pass over every fact costs less
+    /// than hashing them.
+    pub fn fact_rows_by_pred(&self) -> Option<Vec<u64>> {
+        self.fact_rows_by_pred_walking(self.view.triple_count() / MERGED_WALK_SHARE)
+    }
+
+    /// [`Snapshot::fact_rows_by_pred`] with the walk's limit given: 0 makes a first
+    /// computation one plain pass over every fact (tests compare the two ways).
+    pub fn fact_rows_by_pred_walking(&self, max_walk: usize) -> Option<Vec<u64>> {
         if !self.current {
             return None;
         }

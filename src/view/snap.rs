@@ -51,13 +51,6 @@ use super::terms::{self, Terms};
 use super::{Counters, PredInfo, SupportRec, View};
 use crate::event::Tx;
 
-/// The sizes of a view, to size another by ([`View::size_hint`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SizeHint {
-    pub terms: usize,
-    pub triples: usize,
-}
-
 /// Decoding a section never allocates more than this.
 const MAX_SECTION: usize = 16 << 30;
 
@@ -82,10 +75,6 @@ type Meta = (Tx, Counters, u64, Vec<PredInfo>, Vec<AliasEdge>, u64);
 pub const FORMAT: u16 = 6;
 /// The oldest checkpoint format [`View::decode_payload`] reads.
 pub const OLDEST_FORMAT: u16 = 5;
-
-/// Which facts [`View::fact_rows_by_pred`] may walk and hash before one plain pass over
-/// every fact is cheaper, as a share of the triples (the query engine's choice too).
-const MERGED_WALK_SHARE: usize = 16;
 
 /// Where the payload goes, a piece at a time (the file, through a buffer and a
 /// checksum): no copy of the whole payload is ever made.
@@ -143,11 +132,7 @@ impl View {
             let terms = scope.spawn(|| self.encode_terms());
             // Its own thread too: it walks every fact when no write kept it (a rebuild).
             let fact_rows = scope.spawn(|| {
-                let max_walk = self.triples.len() / MERGED_WALK_SHARE;
-                let mut rows = self
-                    .snapshot(None)
-                    .fact_rows_by_pred(max_walk)
-                    .unwrap_or_default();
+                let mut rows = self.snapshot(None).fact_rows_by_pred().unwrap_or_default();
                 rows.resize(self.preds.len(), 0);
                 rows
             });
@@ -234,31 +219,6 @@ impl View {
             types,
             articles,
             supports,
-        })
-    }
-
-    /// How many terms and triples the checkpoint payload in `payload` holds, read off
-    /// the lengths of sections 5 and 6 without checking anything else: a rebuild sizes
-    /// its arrays and maps by it ([`View::with_size_hint`]). Every format since 5 has
-    /// those sections in those places. A wrong hint only costs memory or growth: the
-    /// lengths are bounded by the bytes present, so it asks for no more entries than
-    /// the file has bytes.
-    pub fn size_hint(payload: &[u8]) -> Option<SizeHint> {
-        let mut at = 0usize;
-        let mut lens = [0usize; 7];
-        for len in lens.iter_mut() {
-            let b = payload.get(at..at.checked_add(8)?)?;
-            *len = usize::try_from(u64::from_le_bytes(b.try_into().ok()?)).ok()?;
-            at = at
-                .checked_add(8)?
-                .checked_add(len.div_ceil(8).checked_mul(8)?)?;
-            if at > payload.len() {
-                return None;
-            }
-        }
-        Some(SizeHint {
-            terms: lens[5] / 8,
-            triples: lens[6] / 12,
         })
     }
 
@@ -659,7 +619,7 @@ mod tests {
     }
 
     fn rows_of(v: &View) -> Vec<u64> {
-        let mut rows = v.snapshot(None).fact_rows_by_pred(0).unwrap();
+        let mut rows = v.snapshot(None).fact_rows_by_pred_walking(0).unwrap();
         rows.resize(v.preds.len(), 0);
         rows
     }
@@ -738,20 +698,15 @@ mod tests {
     }
 
     #[test]
-    fn the_size_hint_is_the_view_s_sizes() {
+    fn a_view_sized_by_another_starts_empty() {
         let v = sample();
-        let bytes = payload(&v);
-        let hint = View::size_hint(&bytes).unwrap();
+        let hint = v.size_hint();
         assert_eq!(
             (hint.terms, hint.triples),
             (v.term_count(), v.triple_count())
         );
-        for cut in 0..bytes.len() {
-            let _ = View::size_hint(&bytes[..cut]);
-        }
         let sized = View::with_size_hint(hint);
-        assert_eq!(sized.term_count(), 0);
-        assert!(View::size_hint(&[0xff; 64]).is_none());
+        assert_eq!((sized.term_count(), sized.triple_count()), (0, 0));
     }
 
     #[test]

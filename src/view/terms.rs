@@ -483,10 +483,6 @@ impl Terms {
     }
 }
 
-/// The bincode variant index of `Value::Date`: the first byte of every date's literal
-/// record part (variant indexes below 251 take one byte).
-const DATE_VARIANT: u8 = 4;
-
 impl Terms {
     /// The positions of the dates in the sorted literal index `index`: records sort by
     /// their bytes, so the dates (one variant byte) are one run of it. Found once per
@@ -497,18 +493,28 @@ impl Terms {
             return None;
         };
         let range = dates.get_or_init(|| {
+            // The first byte of every date's record part: bincode's variant index of
+            // `Value::Date` (one byte below 251), read off an encoded date so that it
+            // follows the enum. Should encoding fail, the run is the whole index.
+            let Some(date_variant) =
+                bincode::serde::encode_to_vec(Value::Date(chrono::NaiveDate::MIN), config())
+                    .ok()
+                    .and_then(|b| b.first().copied())
+            else {
+                return 0..index.len();
+            };
             let variant = |t: TermId| {
                 self.record(t)
                     .and_then(literal_part)
                     .and_then(|p| p.first().copied())
                     .unwrap_or(0)
             };
-            let lo = index.partition_point(|&t| variant(t) < DATE_VARIANT);
+            let lo = index.partition_point(|&t| variant(t) < date_variant);
             let hi = lo
                 + index
                     .get(lo..)
                     .unwrap_or_default()
-                    .partition_point(|&t| variant(t) <= DATE_VARIANT);
+                    .partition_point(|&t| variant(t) <= date_variant);
             lo..hi
         });
         Some(range.clone())

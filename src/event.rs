@@ -158,20 +158,21 @@ fn decompress_exact(frame: &[u8], len: usize) -> std::result::Result<Vec<u8>, St
     Ok(out)
 }
 
-/// One transaction: applied all or nothing.
+/// One transaction: applied all or nothing. `S` is the form of each fact's support:
+/// [`Support`] as written, or [`SourceOnly`] as a replay reads it (module doc).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Commit {
+pub struct Commit<S = Support> {
     pub tx: Tx,
     /// UTC wall-clock time of the commit.
     pub time: DateTime<Utc>,
-    pub events: Vec<Event>,
+    pub events: Vec<Event<S>>,
 }
 
-/// Every kind of change (SPEC §2).
+/// Every kind of change (SPEC §2). `S` as in [`Commit`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Event {
+pub enum Event<S = Support> {
     ArticleAdded(Article),
-    FactAsserted(FactAsserted),
+    FactAsserted(FactAsserted<S>),
     FactRetracted(FactRetracted),
     ArticleRetracted {
         id: String,
@@ -187,7 +188,7 @@ pub enum Event {
     },
 }
 
-impl Event {
+impl<S> Event<S> {
     /// The kind name shown by `log` and written by `export events`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -218,13 +219,13 @@ pub struct Article {
     pub mentions: Vec<String>,
 }
 
-/// A triple and one support of it.
+/// A triple and one support of it. `S` as in [`Commit`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FactAsserted {
+pub struct FactAsserted<S = Support> {
     pub subject: String,
     pub predicate: String,
     pub object: Value,
-    pub support: Support,
+    pub support: S,
 }
 
 /// Without `article` the triple stops being live; with one, only that article's support
@@ -355,61 +356,179 @@ impl Commit {
     /// Decodes a stored commit, checking version and checksum first. `tx` is the key it
     /// was stored under, named in errors and checked against the payload.
     pub fn decode(tx: Tx, bytes: &[u8]) -> Result<Commit> {
-        let corrupt = |what: String| Error::Corrupt { tx: Some(tx), what };
-        let (header, payload) = match bytes.split_at_checked(HEADER_LEN) {
-            Some(parts) => parts,
-            None => {
-                return Err(corrupt(format!(
-                    "commit is {} bytes, too short",
-                    bytes.len()
-                )))
-            }
-        };
-        let &[v0, v1, c0, c1, c2, c3] = header else {
-            return Err(corrupt("commit header is not 6 bytes".to_string()));
-        };
-        let version = u16::from_be_bytes([v0, v1]);
-        let crc = u32::from_be_bytes([c0, c1, c2, c3]);
-        if version == 0 || version > COMMIT_FORMAT {
+        decode_as(tx, bytes)
+    }
+}
+
+impl Commit<SourceOnly> {
+    /// [`Commit::decode`] into the replay form: the same checks on the same bytes, but
+    /// of each support only the source is kept (module doc, "Reading for a replay").
+    pub fn decode_for_replay(tx: Tx, bytes: &[u8]) -> Result<Commit<SourceOnly>> {
+        decode_as(tx, bytes)
+    }
+}
+
+/// [`Commit::decode`] into either form of support.
+fn decode_as<S>(tx: Tx, bytes: &[u8]) -> Result<Commit<S>>
+where
+    Commit<S>: serde::de::DeserializeOwned,
+{
+    let corrupt = |what: String| Error::Corrupt { tx: Some(tx), what };
+    let (header, payload) = match bytes.split_at_checked(HEADER_LEN) {
+        Some(parts) => parts,
+        None => {
             return Err(corrupt(format!(
-                "commit format {version} is unknown to this build (which reads up to {COMMIT_FORMAT})"
+                "commit is {} bytes, too short",
+                bytes.len()
+            )))
+        }
+    };
+    let &[v0, v1, c0, c1, c2, c3] = header else {
+        return Err(corrupt("commit header is not 6 bytes".to_string()));
+    };
+    let version = u16::from_be_bytes([v0, v1]);
+    let crc = u32::from_be_bytes([c0, c1, c2, c3]);
+    if version == 0 || version > COMMIT_FORMAT {
+        return Err(corrupt(format!(
+            "commit format {version} is unknown to this build (which reads up to {COMMIT_FORMAT})"
+        )));
+    }
+    let decompressed;
+    let payload = if version == 1 {
+        if crc32fast::hash(payload) != crc {
+            return Err(corrupt("checksum mismatch".to_string()));
+        }
+        payload
+    } else {
+        if crc_v2(&[v0, v1], payload) != crc {
+            return Err(corrupt("checksum mismatch".to_string()));
+        }
+        let Some((len, frame)) = payload.split_first_chunk::<4>() else {
+            return Err(corrupt("commit header is cut short".to_string()));
+        };
+        let len = u32::from_be_bytes(*len) as usize;
+        if len > MAX_COMMIT_BYTES {
+            return Err(corrupt(format!(
+                "payload claims {len} bytes, more than the limit of {MAX_COMMIT_BYTES}"
             )));
         }
-        let decompressed;
-        let payload = if version == 1 {
-            if crc32fast::hash(payload) != crc {
-                return Err(corrupt("checksum mismatch".to_string()));
+        decompressed = decompress_exact(frame, len).map_err(corrupt)?;
+        decompressed.as_slice()
+    };
+    let (commit, read): (Commit<S>, usize) =
+        bincode::serde::decode_from_slice(payload, bincode_config())
+            .map_err(|e| corrupt(format!("undecodable payload: {e}")))?;
+    if read != payload.len() {
+        return Err(corrupt(format!(
+            "{} trailing bytes after the commit",
+            payload.len() - read
+        )));
+    }
+    if commit.tx != tx {
+        return Err(corrupt(format!("payload says tx {}", commit.tx)));
+    }
+    Ok(commit)
+}
+
+/// What the view reads of a support, and how a stored commit with supports of this form
+/// is decoded: implemented by [`Support`] (the full form) and [`SourceOnly`] (the replay
+/// form), so that one `View::apply` serves both.
+pub trait SupportForm: Sized + Send + 'static {
+    /// Where the support comes from.
+    fn source(&self) -> &Source;
+    /// Decodes a stored commit into this form, with every check of [`Commit::decode`].
+    fn decode_commit(tx: Tx, bytes: &[u8]) -> Result<Commit<Self>>;
+}
+
+impl SupportForm for Support {
+    #[inline]
+    fn source(&self) -> &Source {
+        &self.source
+    }
+    fn decode_commit(tx: Tx, bytes: &[u8]) -> Result<Commit> {
+        Commit::decode(tx, bytes)
+    }
+}
+
+impl SupportForm for SourceOnly {
+    #[inline]
+    fn source(&self) -> &Source {
+        &self.source
+    }
+    fn decode_commit(tx: Tx, bytes: &[u8]) -> Result<Commit<SourceOnly>> {
+        Commit::decode_for_replay(tx, bytes)
+    }
+}
+
+/// A [`Support`] as a replay reads it: only its source, the one part the view keeps
+/// (module doc, "Reading for a replay"). Decoded from the bytes of a whole `Support`;
+/// never written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceOnly {
+    pub source: Source,
+}
+
+impl<'de> Deserialize<'de> for SourceOnly {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        SupportShape::deserialize(d).map(|s| SourceOnly { source: s.source })
+    }
+}
+
+/// The shape of [`Support`], field for field, with its strings passed over ([`Unread`]):
+/// what `SourceOnly` reads. Only `source` is used; the other fields are here to be read
+/// past, so that bincode finds the next event where it starts.
+#[derive(Deserialize)]
+#[serde(rename = "Support")]
+#[allow(dead_code)]
+struct SupportShape {
+    source: Source,
+    evidence: Option<EvidenceShape>,
+    extractor: Option<ExtractorShape>,
+    confidence: Option<f32>,
+    /// Rare, so decoded fully.
+    qualifiers: Vec<(Unread, Value)>,
+}
+
+/// The shape of [`Evidence`].
+#[derive(Deserialize)]
+#[serde(rename = "Evidence")]
+#[allow(dead_code)]
+struct EvidenceShape {
+    sentence: Unread,
+    start: u32,
+    end: u32,
+}
+
+/// The shape of [`Extractor`].
+#[derive(Deserialize)]
+#[serde(rename = "Extractor")]
+#[allow(dead_code)]
+struct ExtractorShape {
+    name: Unread,
+    version: Unread,
+}
+
+/// A string read past: asked for as bytes, which bincode encodes as it encodes a
+/// string (a varint length, then the bytes), so that decoding from a slice hands out a
+/// borrowed slice, neither copied nor checked to be UTF-8.
+struct Unread;
+
+impl<'de> Deserialize<'de> for Unread {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Past;
+        impl serde::de::Visitor<'_> for Past {
+            type Value = Unread;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
             }
-            payload
-        } else {
-            if crc_v2(&[v0, v1], payload) != crc {
-                return Err(corrupt("checksum mismatch".to_string()));
+            fn visit_bytes<E>(self, _: &[u8]) -> std::result::Result<Unread, E> {
+                Ok(Unread)
             }
-            let Some((len, frame)) = payload.split_first_chunk::<4>() else {
-                return Err(corrupt("commit header is cut short".to_string()));
-            };
-            let len = u32::from_be_bytes(*len) as usize;
-            if len > MAX_COMMIT_BYTES {
-                return Err(corrupt(format!(
-                    "payload claims {len} bytes, more than the limit of {MAX_COMMIT_BYTES}"
-                )));
+            fn visit_str<E>(self, _: &str) -> std::result::Result<Unread, E> {
+                Ok(Unread)
             }
-            decompressed = decompress_exact(frame, len).map_err(corrupt)?;
-            decompressed.as_slice()
-        };
-        let (commit, read): (Commit, usize) =
-            bincode::serde::decode_from_slice(payload, bincode_config())
-                .map_err(|e| corrupt(format!("undecodable payload: {e}")))?;
-        if read != payload.len() {
-            return Err(corrupt(format!(
-                "{} trailing bytes after the commit",
-                payload.len() - read
-            )));
         }
-        if commit.tx != tx {
-            return Err(corrupt(format!("payload says tx {}", commit.tx)));
-        }
-        Ok(commit)
+        d.deserialize_bytes(Past)
     }
 }
 

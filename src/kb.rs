@@ -46,7 +46,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::event::{Commit, Event, Tx};
+use crate::event::{Commit, Event, SourceOnly, Support, Tx};
 use crate::log::{self, Log, NewCommit};
 use crate::query::Database;
 use crate::store;
@@ -283,11 +283,13 @@ impl Kb {
         }
         let view = &mut self.view;
         let mut applied = 0u64;
-        self.log.scan_pipelined(view.watermark() + 1, &mut |c| {
-            view.apply(c)?;
-            applied += c.events.len() as u64;
-            Ok(true)
-        })?;
+        // Only applied: the replay form is enough.
+        self.log
+            .scan_pipelined::<SourceOnly>(view.watermark() + 1, &mut |c| {
+                view.apply(c)?;
+                applied += c.events.len() as u64;
+                Ok(true)
+            })?;
         self.since_checkpoint = applied;
         Ok(())
     }
@@ -551,7 +553,8 @@ impl Kb {
         let mut view = View::with_size_hint(self.view.size_hint());
         let (mut commits, mut events) = (0u64, 0u64);
         progress(0, total);
-        self.log.scan_pipelined(1, &mut |c| {
+        // Only applied: the replay form (`event.rs`) skips what the view does not keep.
+        self.log.scan_pipelined::<SourceOnly>(1, &mut |c| {
             view.apply(c)?;
             commits += 1;
             events += c.events.len() as u64;
@@ -592,8 +595,9 @@ impl Kb {
         let (mut commits, mut events) = (0u64, 0u64);
         progress(0, total);
         // `scan` checks each checksum, that each key is its payload's tx, and that the
-        // keys run from 1 without a gap.
-        self.log.scan_pipelined(1, &mut |commit| {
+        // keys run from 1 without a gap. Full decoding, not the replay form: every
+        // string is checked to be UTF-8, as `log`, `why` and `export` will read it.
+        self.log.scan_pipelined::<Support>(1, &mut |commit| {
             fresh.apply(commit)?;
             commits += 1;
             events += commit.events.len() as u64;

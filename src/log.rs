@@ -48,7 +48,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::event::{Commit, Event, Tx};
+use crate::event::{Commit, Event, SupportForm, Tx};
 use crate::store::{self, MetaKey, Store, StoredBytes};
 
 /// The database format written by this build (meta key `FormatVersion`).
@@ -193,7 +193,7 @@ fn new_db_id(dir: &Path) -> Vec<u8> {
 /// Stored commits read from sled, and the error that stopped reading after them.
 type RawChunk = (Vec<(Tx, StoredBytes)>, Option<Error>);
 /// Decoded commits, and the error that stopped reading or decoding after them.
-type DecodedChunk = (Vec<Commit>, Option<Error>);
+type DecodedChunk<S> = (Vec<Commit<S>>, Option<Error>);
 
 /// How many threads decode commits in [`Log::scan_pipelined`]: one per core, at least
 /// two (decoding is the longest stage of a rebuild), at most four.
@@ -205,10 +205,10 @@ fn decoder_count() -> usize {
 
 /// A decoding thread of [`Log::scan_pipelined`]: decodes the chunks it is dealt, in
 /// order, until the first error (passed on after the commits before it).
-fn decode_chunks(
+fn decode_chunks<S: SupportForm>(
     raw: std::sync::mpsc::Receiver<RawChunk>,
-    out: std::sync::mpsc::SyncSender<DecodedChunk>,
-    applied: std::sync::mpsc::Receiver<Vec<Commit>>,
+    out: std::sync::mpsc::SyncSender<DecodedChunk<S>>,
+    applied: std::sync::mpsc::Receiver<Vec<Commit<S>>>,
 ) {
     for (chunk, mut failed) in raw.iter() {
         while let Ok(done) = applied.try_recv() {
@@ -216,7 +216,7 @@ fn decode_chunks(
         }
         let mut commits = Vec::with_capacity(chunk.len());
         for (tx, bytes) in &chunk {
-            match Commit::decode(*tx, bytes) {
+            match S::decode_commit(*tx, bytes) {
                 Ok(c) => commits.push(c),
                 Err(e) => {
                     failed = Some(e);
@@ -505,7 +505,10 @@ impl Log {
     }
 
     /// [`Log::scan`] with reading and decoding on other threads, so that decoding
-    /// overlaps with `f` (applying to a view). One thread reads the stored bytes from
+    /// overlaps with `f` (applying to a view). Commits come in the support form `S`:
+    /// [`crate::event::SourceOnly`] for a caller that only applies them to a view
+    /// (cheaper to decode: `event.rs`, "Reading for a replay"), [`crate::event::Support`]
+    /// for one that needs every field or wants each decoded fully (`verify`). One thread reads the stored bytes from
     /// sled (cheap: a twentieth of a rebuild's reading and decoding) and deals them out
     /// in chunks, round robin, to `decoder_count` decoding threads; `f` takes the
     /// decoded chunks back in the same round robin, so commits arrive in tx order.
@@ -513,10 +516,10 @@ impl Log {
     /// thread set the pace of a rebuild. Channels are bounded, so memory stays bounded
     /// whatever the log size. Rejected alternative: decoding the whole log into memory
     /// first, which doubles the peak memory of a rebuild.
-    pub fn scan_pipelined(
+    pub fn scan_pipelined<S: SupportForm>(
         &self,
         from: Tx,
-        f: &mut dyn FnMut(&Commit) -> Result<bool>,
+        f: &mut dyn FnMut(&Commit<S>) -> Result<bool>,
     ) -> Result<()> {
         use std::sync::mpsc::{channel, sync_channel};
         const CHUNK: usize = 64;
@@ -529,11 +532,11 @@ impl Log {
             let mut workers = Vec::with_capacity(decoders);
             for _ in 0..decoders {
                 let (raw_send, raw_receive) = sync_channel::<RawChunk>(2);
-                let (out_send, out_receive) = sync_channel::<DecodedChunk>(4);
+                let (out_send, out_receive) = sync_channel::<DecodedChunk<S>>(4);
                 // Applied chunks go back to the thread that decoded them, to be dropped
                 // there: their strings were allocated on that thread, and freeing them
                 // was a tenth of the applying thread's time.
-                let (back_send, back_receive) = channel::<Vec<Commit>>();
+                let (back_send, back_receive) = channel::<Vec<Commit<S>>>();
                 to_decoders.push(raw_send);
                 from_decoders.push(out_receive);
                 give_backs.push(back_send);

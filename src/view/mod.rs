@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
 use crate::error::{Error, Result};
-use crate::event::{Commit, Event, Source, Tx};
+use crate::event::{Commit, Event, Source, SupportForm, Tx};
 use crate::value::{fold, fold_into, EntityType, Value};
 use alias::{AliasEdge, AliasMap};
 pub use mapped::Mapped;
@@ -268,7 +268,11 @@ impl View {
     }
 
     /// Folds one commit in. Commits must come in tx order with no gaps.
-    pub fn apply(&mut self, commit: &Commit) -> Result<()> {
+    ///
+    /// Of a fact's support only the source is read, so the commit may be the full form
+    /// (live writes, import) or the replay form ([`crate::event::SourceOnly`]: rebuild,
+    /// catch-up) alike, through this one implementation.
+    pub fn apply<S: SupportForm>(&mut self, commit: &Commit<S>) -> Result<()> {
         if commit.tx != self.watermark + 1 {
             return Err(Error::Corrupt {
                 tx: Some(commit.tx),
@@ -289,7 +293,13 @@ impl View {
         Ok(())
     }
 
-    fn apply_event(&mut self, tx: Tx, index: u32, event: &Event, buf: &mut String) {
+    fn apply_event<S: SupportForm>(
+        &mut self,
+        tx: Tx,
+        index: u32,
+        event: &Event<S>,
+        buf: &mut String,
+    ) {
         match event {
             Event::ArticleAdded(a) => {
                 let term = self.intern_name(&a.id, tx, buf);
@@ -320,7 +330,7 @@ impl View {
                 let s = self.intern_name(&f.subject, tx, buf);
                 let p = self.intern_pred(&f.predicate);
                 let o = self.intern_value(&f.object, tx, buf);
-                let source = match &f.support.source {
+                let source = match f.support.source() {
                     // The facts of one article follow each other: skip the fold and the
                     // lookup when the source repeats.
                     Source::Article(id) => match &self.last_source {

@@ -52,7 +52,7 @@ use crate::query::Database;
 use crate::store;
 use crate::table::Table;
 use crate::value::Value;
-use crate::view::{Mapped, View};
+use crate::view::{Mapped, SizeHint, View};
 
 /// A checkpoint is written at close once this many events were applied since the last.
 pub const CHECKPOINT_EVERY: u64 = 50_000;
@@ -549,8 +549,7 @@ impl Kb {
     /// A new view from the whole log.
     fn replay(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<(View, u64, u64)> {
         let total = self.log.last_tx();
-        // Sized by the view it replaces: growing one doubling at a time costs a third more.
-        let mut view = View::with_size_hint(self.view.size_hint());
+        let mut view = View::with_size_hint(self.rebuild_size_hint());
         let (mut commits, mut events) = (0u64, 0u64);
         progress(0, total);
         // Only applied: the replay form (`event.rs`) skips what the view does not keep.
@@ -573,6 +572,23 @@ impl Kb {
         Ok((view, commits, events))
     }
 
+    /// The sizes to give a view rebuilt from the log: those of the view it replaces, since
+    /// growing one doubling at a time costs a third more. Without a view in memory
+    /// (opened with [`OpenOptions::skip_view`], as a plain `rematerialize` is), those of
+    /// the checkpoint, mapped and checked but not loaded: the hint was otherwise zero for
+    /// the commonest rebuild. No usable checkpoint: no hint (a wrong one costs only
+    /// memory or growth).
+    fn rebuild_size_hint(&self) -> SizeHint {
+        if self.view.watermark() > 0 || self.log.last_tx() == 0 {
+            return self.view.size_hint();
+        }
+        std::fs::File::open(snap_path(&self.dir))
+            .and_then(|f| Mapped::open(&f))
+            .ok()
+            .and_then(|map| decode_checkpoint(map, self.log.db_id()).ok())
+            .map_or_else(SizeHint::default, |v| v.size_hint())
+    }
+
     fn write_checkpoint_of(&self, view: &View) -> Result<()> {
         write_checkpoint(&snap_path(&self.dir), view, self.log.db_id())
     }
@@ -591,7 +607,7 @@ impl Kb {
     pub fn verify(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<VerifyReport> {
         let _thp = HugePagesOff::new();
         let total = self.log.last_tx();
-        let mut fresh = View::with_size_hint(self.view.size_hint());
+        let mut fresh = View::with_size_hint(self.rebuild_size_hint());
         let (mut commits, mut events) = (0u64, 0u64);
         progress(0, total);
         // `scan` checks each checksum, that each key is its payload's tx, and that the

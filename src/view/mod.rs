@@ -249,8 +249,6 @@ impl View {
         view.live.vec().reserve(triples);
         view.supports.reserve(triples);
         view.raw_names.reserve(terms.min(RAW_NAMES_MAX));
-        // Most names are typed (`EntityTyped` before their first fact).
-        view.types.reserve(terms);
         let mut names = FxHashMap::default();
         names.reserve(terms);
         let _ = view.names.set(names);

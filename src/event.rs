@@ -89,9 +89,9 @@
 //! skips are UTF-8: a checksum-valid commit with a bad sentence can only come from a
 //! buggy writer, and `verify`, which decodes every commit fully, reports it.
 //!
-//! Measured with callgrind (`rematerialize`, threads summed): decoding took 526M
-//! instructions on a 100k-line database and 1,980M on the 400k one; in the replay form
-//! 396M and 1,577M. All threads of the 100k rebuild went from 911M to 766M.
+//! Measured with callgrind (`rematerialize`, decoding summed over its threads): 477M
+//! instructions on a 100k-line database and 1,980M on the 400k one for the full decode,
+//! 381M and 1,577M (a fifth less) in the replay form.
 //!
 //! Rejected alternatives: a second enum of replay events, which would have doubled the
 //! event definitions and `View::apply` with them; borrowing every string of a commit

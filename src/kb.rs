@@ -576,8 +576,10 @@ impl Kb {
     /// growing one doubling at a time costs a third more. Without a view in memory
     /// (opened with [`OpenOptions::skip_view`], as a plain `rematerialize` is), those of
     /// the checkpoint, mapped and checked but not loaded: the hint was otherwise zero for
-    /// the commonest rebuild. No usable checkpoint: no hint (a wrong one costs only
-    /// memory or growth).
+    /// the commonest rebuild. The check is a checksum pass over the checkpoint (15M
+    /// instructions at 400k facts, against 2.7G for the rebuild); it keeps a damaged
+    /// checkpoint from sizing anything. No usable checkpoint: no hint (a missing one
+    /// costs only growth).
     fn rebuild_size_hint(&self) -> SizeHint {
         if self.view.watermark() > 0 || self.log.last_tx() == 0 {
             return self.view.size_hint();

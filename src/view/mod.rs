@@ -1064,8 +1064,8 @@ fn push_entry(adj: &mut OnceLock<Adj>, at: u32, entry: u32) {
 }
 
 /// `s` with its runs of white space made one space, and none at either end. Most names
-/// are already so: they are copied as they are, without splitting and joining (a tenth
-/// of interning a new name in a replay).
+/// are already so: they are copied as they are, without splitting and joining (15 % of
+/// `intern_name` in a replay).
 fn collapse_spaces(s: &str) -> Box<str> {
     let mut previous_space = true;
     let collapsed = s.chars().all(|c| {

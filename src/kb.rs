@@ -645,7 +645,7 @@ impl Kb {
         let rows: [(&str, u64); 9] = [
             ("events", c.events),
             ("commits", c.commits),
-            ("articles", v.articles().count() as u64),
+            ("articles", v.article_count() as u64),
             ("entities", v.entity_count() as u64),
             ("facts_live", live),
             ("facts_retracted", retracted),

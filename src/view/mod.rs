@@ -16,6 +16,7 @@
 //! records where its event sits in the log (tx, index), and `why`/`export` read it back.
 
 pub mod alias;
+mod articles;
 mod mapped;
 mod snap;
 mod supports;
@@ -45,6 +46,24 @@ const MERGED_WALK_SHARE: usize = 16;
 pub struct SizeHint {
     pub terms: usize,
     pub triples: usize,
+}
+
+/// A count that readers add to through `&View` (a clone starts from it).
+#[derive(Debug, Default)]
+struct ScanCount(std::sync::atomic::AtomicUsize);
+
+impl Clone for ScanCount {
+    fn clone(&self) -> Self {
+        ScanCount(self.0.load(std::sync::atomic::Ordering::Relaxed).into())
+    }
+}
+
+impl ScanCount {
+    /// Adds `n`; the count after.
+    fn pay(&self, n: usize) -> usize {
+        let before = self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        before.saturating_add(n)
+    }
 }
 
 /// An interned entity name or literal.
@@ -223,8 +242,11 @@ pub struct View {
     preds: Vec<PredInfo>,
     pred_ids: FxHashMap<Box<str>, PredId>,
     triples: Arr<Triple>,
-    /// Derived from `triples`, built on first use (not checkpointed).
+    /// Derived from `triples`, built on first use (not checkpointed): by a write, or by
+    /// lookups once `triple_scans` passed its budget.
     triple_ids: OnceLock<FxHashMap<(TermId, PredId, TermId), TripleId>>,
+    /// Adjacency entries `find_triple` scanned instead of building `triple_ids`.
+    triple_scans: ScanCount,
     /// Read in place from a checkpoint, written lists aside (`supports.rs`).
     supports: supports::Supports,
     /// Whether each triple is live now (at the watermark): 0 or 1.
@@ -241,7 +263,8 @@ pub struct View {
     /// Type history of each entity name: (tx, type), in log order.
     types: Lazy<FxHashMap<TermId, Vec<(Tx, EntityType)>>>,
     alias_edges: Vec<AliasEdge>,
-    articles: Lazy<FxHashMap<TermId, ArticleMeta>>,
+    /// Read one at a time from a checkpoint, written ones aside (`articles.rs`).
+    articles: articles::Articles,
     /// Derived from `articles`, built on first use (not checkpointed).
     article_by_hash: OnceLock<FxHashMap<String, TermId>>,
     /// Triples each article or note supports, in the order their supports were
@@ -864,7 +887,7 @@ impl View {
             let mut by_added: Vec<(Tx, TermId, &str)> = self
                 .articles
                 .iter()
-                .map(|(&t, m)| (m.added, t, m.content_hash.as_str()))
+                .map(|(t, m)| (m.added, t, m.content_hash.as_str()))
                 .collect();
             by_added.sort_unstable();
             by_added
@@ -902,7 +925,7 @@ impl View {
     /// True when a part of a loaded checkpoint was decoded on use and did not decode
     /// (`mapped::Lazy`): the view is then wrong, and `verify` says so.
     pub fn damaged(&self) -> bool {
-        self.types.damage() || self.articles.damage() || self.supports.damaged()
+        self.types.damage() || self.articles.damaged() || self.supports.damaged()
     }
 
     /// Compares two views by what they answer (used by `verify` and tests): the same
@@ -966,7 +989,7 @@ impl View {
             return Err("articles differ".to_string());
         }
         for (k, a) in self.articles.iter() {
-            let Some(b) = other.articles.get(k) else {
+            let Some(b) = other.articles.get(&k) else {
                 return Err("articles differ".to_string());
             };
             if a.added != b.added || a.retracted != b.retracted || a.content_hash != b.content_hash
@@ -1035,6 +1058,31 @@ impl View {
         self.triples.get(id as usize).copied()
     }
 
+    /// The stored triple (s, p, o), as stored (no aliases, no mirror). By the map of
+    /// every triple when something built it, else by the shorter of the subject's and
+    /// the object's adjacency: building that map hashed every triple, most of a first
+    /// provenance question (`in ?a`) once supports were read in place. Scans pay into
+    /// `triple_scans`; past a quarter of the triple count, the map is built
+    /// (a whole-database walk such as `export` then costs at most a quarter more than
+    /// building it first did; a question costs what its triples' adjacency does).
+    fn find_triple(&self, s: TermId, p: PredId, o: TermId) -> Option<TripleId> {
+        let from = self.out().get(s as usize).unwrap_or_default();
+        let to = self.inc().get(o as usize).unwrap_or_default();
+        let list = if from.len() <= to.len() { from } else { to };
+        let budget = self.triples.len() / 4;
+        if self.triple_ids.get().is_some() || self.triple_scans.pay(list.len()) > budget {
+            return self.triple_ids().get(&(s, p, o)).copied();
+        }
+        list.iter()
+            .filter(|&&e| e & MIRROR == 0)
+            .find(|&&id| {
+                self.triples
+                    .get(id as usize)
+                    .is_some_and(|t| (t.s, t.p, t.o) == (s, p, o))
+            })
+            .copied()
+    }
+
     pub fn supports(&self, id: TripleId) -> &[SupportRec] {
         self.supports.get(id)
     }
@@ -1052,8 +1100,14 @@ impl View {
         self.articles.get(&t)
     }
 
+    /// Every article, in no particular order (decodes them all).
     pub fn articles(&self) -> impl Iterator<Item = (TermId, &ArticleMeta)> {
-        self.articles.iter().map(|(k, v)| (*k, v))
+        self.articles.iter()
+    }
+
+    /// Number of articles, without decoding any.
+    pub fn article_count(&self) -> usize {
+        self.articles.len()
     }
 
     /// Estimated number of facts with `t` as subject (symmetric ones both ways).
@@ -1308,11 +1362,11 @@ impl<'v> Snapshot<'v> {
         let mut out = Vec::new();
         for &sm in self.members(s).iter() {
             for &om in self.members(o).iter() {
-                if let Some(&t) = self.view.triple_ids().get(&(sm, p, om)) {
+                if let Some(t) = self.view.find_triple(sm, p, om) {
                     out.push(t);
                 }
                 if symmetric {
-                    if let Some(&t) = self.view.triple_ids().get(&(om, p, sm)) {
+                    if let Some(t) = self.view.find_triple(om, p, sm) {
                         out.push(t);
                     }
                 }

@@ -6,41 +6,45 @@
 //! the file, so every section does too). In order:
 //!
 //! ```text
-//! #   section      encoding                                          at open
-//! 0   meta         bincode: watermark, counters, term count, preds,  decoded
-//!                  alias edges, live count
-//! 1-2 terms        u32 offsets (terms + 1), records (`terms.rs`)     in place, each
-//!                                                                    decoded on use
-//! 3   types        bincode map term -> [(tx, type)]                  on first use
-//! 4   articles     bincode map term -> ArticleMeta                   on first use
-//! 5   first_seen   u64 per term                                      in place
-//! 6   triples      (s, p, o) u32 each per triple                     in place
-//! 7   live         u8 (0/1) per triple                               in place
-//! 8-9 out          CSR: u32 offsets (terms + 1), u32 entries         in place
-//! 10-11 inc        CSR, as out                                       in place
-//! 12-13 by_pred    CSR by predicate                                  in place
-//! 14-15 supports   u32 offsets (triples + 1), then 24-byte records    in place
-//!                  (`SupportRec`: asserted, retracted, source, event  (`supports.rs`)
-//!                  index); format 5-6: one section, below
-//! 16  name ids     u32 per entity name, by folded name (byte order)   in place
-//! 17  literal ids  u32 per literal, by record (byte order)            in place
-//! 18  fact rows    u64 per predicate: `Snapshot::fact_rows_by_pred`   in place
-//!                  at the watermark (format 6 on; empty: not stored)  (then kept)
+//! #     section      encoding                                         at open
+//! 0     meta         bincode: watermark, counters, term count, preds, decoded
+//!                    alias edges, live count
+//! 1-2   terms        u32 offsets (terms + 1), records (`terms.rs`)    in place, each
+//!                                                                     decoded on use
+//! 3     types        bincode map term -> [(tx, type)]                 on first use
+//! 4-6   articles     u32 article terms, sorted; u64 offsets           in place, each
+//!                    (articles + 1); records: the bincode of each     decoded on use
+//!                    ArticleMeta (`articles.rs`)
+//! 7     first_seen   u64 per term                                     in place
+//! 8     triples      (s, p, o) u32 each per triple                    in place
+//! 9     live         u8 (0/1) per triple                              in place
+//! 10-11 out          CSR: u32 offsets (terms + 1), u32 entries        in place
+//! 12-13 inc          CSR, as out                                      in place
+//! 14-15 by_pred      CSR by predicate                                 in place
+//! 16-17 supports     u32 offsets (triples + 1), then 24-byte records  in place
+//!                    (`SupportRec`: asserted, retracted, source,      (`supports.rs`)
+//!                    event index)
+//! 18    name ids     u32 per entity name, by folded name (byte order) in place
+//! 19    literal ids  u32 per literal, by record (byte order)          in place
+//! 20    fact rows    u64 per predicate: `Snapshot::fact_rows_by_pred` in place
+//!                    at the watermark (empty: not stored)             (then kept)
 //! ```
 //!
-//! Format 5-6 had one section 14 for the supports: a u64 triple count, then varints per
-//! triple and support (`read_supports`), a third the bytes of format 7's but decodable
-//! only whole: the first `as of`, `in ?a` or `why` of a process decoded every triple's
-//! supports (4.9 s of a first provenance question at 10M facts). Those still load, and
-//! decode on first use, as before, into format 7's two arrays.
+//! Format 5-6 differ in two places, and still load. Their articles are one section, a
+//! bincode map term -> ArticleMeta, decoded whole on first use. Their supports are one
+//! section: a u64 triple count, then varints per triple and support (`read_supports`),
+//! a third the bytes of format 7's but decodable only whole: the first `as of`, `in ?a`
+//! or `why` of a process decoded every triple's supports (4.9 s of a first provenance
+//! question at 10M facts); they are decoded on first use into format 7's two arrays.
+//! Format 5 also lacks the fact rows, computed on first use.
 //!
 //! Left out on purpose: everything derivable (name and literal maps, triple ids,
 //! supported-by lists, articles by hash), as before; and a support's event tx, which
-//! is always the tx that asserted it. Sections 16-17 let a first query resolve a name
-//! or a literal by binary search instead of hashing every term. Section 17 is derived
-//! but stored anyway: computing it walks every fact (1.6-1.9 s at 10M facts, on the
-//! first count by predicate of every process), and from a checkpoint it is one read.
-//! A format 5 checkpoint (no fact rows) computes them on first use, as before.
+//! is always the tx that asserted it. The name and literal ids let a first query
+//! resolve a name or a literal by binary search instead of hashing every term. The fact
+//! rows are derived but stored anyway: computing them walks every fact (1.6-1.9 s at
+//! 10M facts, on the first count by predicate of every process), and from a checkpoint
+//! it is one read.
 //!
 //! Every length is checked against the bytes present, and every count against the
 //! others, before anything is read; the in-place arrays need no other check, since
@@ -50,6 +54,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::alias::{AliasEdge, AliasMap};
+use super::articles::{Articles, Sorted};
 use super::mapped::{Adj, Arr, Lazy, Mapped, Pod};
 use super::supports::{Base, Supports};
 use super::terms::{self, Terms};
@@ -130,7 +135,7 @@ type TermSections = (Vec<u8>, Vec<u8>, Vec<super::TermId>, Vec<super::TermId>);
 /// The sections `encode_payload` makes while the terms are encoded.
 struct Rest {
     types: Vec<u8>,
-    articles: Vec<u8>,
+    articles: [Vec<u8>; 3],
 }
 
 impl View {
@@ -176,7 +181,9 @@ impl View {
         drop((term_offsets, term_bytes));
         let Rest { types, articles } = rest?;
         out.section(&types)?;
-        out.section(&articles)?;
+        for section in &articles {
+            out.section(section)?;
+        }
         out.section(&self.first_seen.le_bytes())?;
         out.section(&self.triples.le_bytes())?;
         out.section(&self.live.le_bytes())?;
@@ -233,10 +240,25 @@ impl View {
     /// (`encode_payload`).
     fn encode_rest(&self) -> Result<Rest, String> {
         let types = bincode_of(&*self.types)?;
-        let articles = bincode_of(&*self.articles)?;
+        let articles = self.encode_articles()?;
         // Derived now (a replay does not keep them), while the terms are encoded.
         let _ = (self.out(), self.inc(), self.by_pred());
         Ok(Rest { types, articles })
+    }
+
+    /// The article sections: sorted terms, offsets, records (module doc).
+    fn encode_articles(&self) -> Result<[Vec<u8>; 3], String> {
+        let terms = self.articles.sorted_terms();
+        let mut offsets = Vec::with_capacity((terms.len() + 1) * 8);
+        let mut records = Vec::new();
+        offsets.extend_from_slice(&0u64.to_le_bytes());
+        for &t in &terms {
+            let meta = self.articles.get(&t).ok_or("an article does not decode")?;
+            bincode::serde::encode_into_std_write(meta, &mut records, config())
+                .map_err(|e| e.to_string())?;
+            offsets.extend_from_slice(&(records.len() as u64).to_le_bytes());
+        }
+        Ok([Arr::Heap(terms).le_bytes().into_owned(), offsets, records])
     }
 
     /// A view from a payload of checkpoint format `format` occupying `payload` of the
@@ -264,8 +286,18 @@ impl View {
         let term_bytes: Arr<u8> = sections.arr()?;
         let terms = Terms::mapped(term_offsets, term_bytes).ok_or("its terms are inconsistent")?;
         let types = Lazy::from_map(map, sections.next()?, from_bincode);
-        let articles = Lazy::from_map(map, sections.next()?, from_bincode);
         let bad = |what: &str| format!("its {what} are inconsistent");
+        let articles = if format >= 7 {
+            let terms: Arr<u32> = sections.arr()?;
+            let offsets: Arr<u64> = sections.arr()?;
+            let records: Arr<u8> = sections.arr()?;
+            Articles::sorted(
+                Sorted::new(terms, offsets, records, from_bincode)
+                    .ok_or_else(|| bad("articles"))?,
+            )
+        } else {
+            Articles::from_map(Lazy::from_map(map, sections.next()?, from_bincode))
+        };
         let first_seen: Arr<u64> = sections.arr()?;
         let triples: Arr<super::Triple> = sections.arr()?;
         let live: Arr<u8> = sections.arr()?;

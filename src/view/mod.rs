@@ -1083,6 +1083,7 @@ impl View {
             .copied()
     }
 
+    #[inline]
     pub fn supports(&self, id: TripleId) -> &[SupportRec] {
         self.supports.get(id)
     }

@@ -248,12 +248,17 @@ impl View {
 
     /// The article sections: sorted terms, offsets, records (module doc).
     fn encode_articles(&self) -> Result<[Vec<u8>; 3], String> {
-        let terms = self.articles.sorted_terms();
-        let mut offsets = Vec::with_capacity((terms.len() + 1) * 8);
+        // What reads as the articles (a damaged one of a forged file does not), by term.
+        let mut articles: Vec<(super::TermId, &super::ArticleMeta)> =
+            self.articles.iter().collect();
+        articles.sort_unstable_by_key(|(t, _)| *t);
+        articles.dedup_by_key(|(t, _)| *t);
+        let mut terms = Vec::with_capacity(articles.len());
+        let mut offsets = Vec::with_capacity((articles.len() + 1) * 8);
         let mut records = Vec::new();
         offsets.extend_from_slice(&0u64.to_le_bytes());
-        for &t in &terms {
-            let meta = self.articles.get(&t).ok_or("an article does not decode")?;
+        for (t, meta) in articles {
+            terms.push(t);
             bincode::serde::encode_into_std_write(meta, &mut records, config())
                 .map_err(|e| e.to_string())?;
             offsets.extend_from_slice(&(records.len() as u64).to_le_bytes());
@@ -758,7 +763,7 @@ mod tests {
     }
 
     /// `v`'s checkpoint payload in format 6: format 7 with its supports as varints in
-    /// one section.
+    /// one section, and its articles as one bincode map.
     fn format_6_payload(v: &View) -> Vec<u8> {
         let mut sections = sections_of(&payload(v));
         let mut varints = Vec::new();
@@ -766,9 +771,16 @@ mod tests {
             (0..v.triple_count()).map(|i| v.supports(i as u32)),
             &mut varints,
         );
-        sections.splice(14..16, [varints]);
+        sections.splice(SUPPORTS..SUPPORTS + 2, [varints]);
+        let articles: rustc_hash::FxHashMap<super::super::TermId, super::super::ArticleMeta> =
+            v.articles().map(|(t, a)| (t, a.clone())).collect();
+        sections.splice(ARTICLES..ARTICLES + 3, [bincode_of(&articles).unwrap()]);
         payload_of(&sections)
     }
+
+    /// The first section of the articles and of the supports, in format 7.
+    const ARTICLES: usize = 4;
+    const SUPPORTS: usize = 16;
 
     /// The supports of every triple of `v`.
     fn all_supports(v: &View) -> Vec<Vec<SupportRec>> {
@@ -787,6 +799,7 @@ mod tests {
         let mut old = View::decode_payload(&map, 0..len, 6).unwrap();
         old.same_as(&v).unwrap();
         assert_eq!(all_supports(&old), all_supports(&v));
+        assert_eq!(all_articles(&old), all_articles(&v));
         exercise(&old);
         // Written to, then saved in format 7.
         let mut fresh = v.clone();
@@ -795,12 +808,15 @@ mod tests {
             commit(&mut fresh, events);
         }
         assert_eq!(all_supports(&old), all_supports(&fresh));
+        assert_eq!(all_articles(&old), all_articles(&fresh));
         let again = decode(payload(&old)).unwrap();
         again.same_as(&fresh).unwrap();
+        assert_eq!(all_articles(&again), all_articles(&fresh));
         // A section 14 that does not decode is found by `verify`, never a panic.
         let mut sections = sections_of(&format_6_payload(&v));
-        let last = sections[14].len() - 1;
-        sections[14][last] = 0x80;
+        // Format 6 has one section for the articles, not three.
+        let last = sections[SUPPORTS - 2].len() - 1;
+        sections[SUPPORTS - 2][last] = 0x80;
         let bytes = payload_of(&sections);
         let len = bytes.len();
         let broken = View::decode_payload(&Arc::new(Mapped::from_vec(bytes)), 0..len, 6).unwrap();
@@ -836,7 +852,39 @@ mod tests {
                 fact("G42", "partner_of", Value::Entity("OpenAI".into()), "a4"),
                 fact("Élan", "founded", Value::Int(1999), "a4"),
             ],
+            // A checkpointed article retracted, a new one added.
+            vec![
+                Event::ArticleRetracted {
+                    id: "a1".into(),
+                    reason: None,
+                },
+                article("a5", "2024-05-14"),
+            ],
         ]
+    }
+
+    fn article(id: &str, published: &str) -> crate::event::Event {
+        crate::event::Event::ArticleAdded(crate::event::Article {
+            id: id.into(),
+            title: Some(format!("Title of {id}")),
+            url: None,
+            published: published.parse().ok(),
+            language: Some("fr".into()),
+            text: String::new(),
+            content_hash: format!("hash of {id}"),
+            mentions: vec!["G42".into(), id.into()],
+        })
+    }
+
+    /// The articles of `v`, sorted by term, with `v.article` of each.
+    fn all_articles(v: &View) -> Vec<String> {
+        let mut out: Vec<String> = v
+            .articles()
+            .map(|(t, a)| format!("{t} {a:?} {:?}", v.article(t).map(|b| b.added)))
+            .collect();
+        out.sort();
+        assert_eq!(out.len(), v.article_count());
+        out
     }
 
     #[test]
@@ -844,14 +892,17 @@ mod tests {
         let mut fresh = sample();
         let mut loaded = decode(payload(&fresh)).unwrap();
         assert_eq!(all_supports(&loaded), all_supports(&fresh));
+        assert_eq!(all_articles(&loaded), all_articles(&fresh));
         for events in later_writes() {
             commit(&mut fresh, events.clone());
             commit(&mut loaded, events);
             assert_eq!(all_supports(&loaded), all_supports(&fresh));
+            assert_eq!(all_articles(&loaded), all_articles(&fresh));
             loaded.same_as(&fresh).unwrap();
             // Saved and loaded again, then written again next round.
             loaded = decode(payload(&loaded)).unwrap();
             assert_eq!(all_supports(&loaded), all_supports(&fresh));
+            assert_eq!(all_articles(&loaded), all_articles(&fresh));
             loaded.same_as(&fresh).unwrap();
         }
         // The snapshots of the past read the same supports.
@@ -869,14 +920,14 @@ mod tests {
         let v = sample();
         let mut sections = sections_of(&payload(&v));
         // Offsets 0, 1, 2, 3 for three triples: 0, 3, 2, 3 puts triple 1's out of order.
-        let offsets: Vec<u32> = sections[14]
+        let offsets: Vec<u32> = sections[SUPPORTS]
             .chunks(4)
             .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
             .collect();
         assert_eq!(offsets.len(), v.triple_count() + 1);
         let mut forged = offsets.clone();
         forged[1] = *offsets.last().unwrap();
-        sections[14] = forged.iter().flat_map(|o| o.to_le_bytes()).collect();
+        sections[SUPPORTS] = forged.iter().flat_map(|o| o.to_le_bytes()).collect();
         let broken = decode(payload_of(&sections)).unwrap();
         assert!(broken.supports(1).is_empty());
         exercise(&broken);
@@ -885,13 +936,57 @@ mod tests {
         for (at, value) in [(0, 1), (offsets.len() - 1, 99)] {
             let mut forged = offsets.clone();
             forged[at] = value;
-            sections[14] = forged.iter().flat_map(|o| o.to_le_bytes()).collect();
+            sections[SUPPORTS] = forged.iter().flat_map(|o| o.to_le_bytes()).collect();
             assert!(decode(payload_of(&sections)).is_err());
         }
         // Records not a whole number: refused.
         let mut sections = sections_of(&payload(&v));
-        sections[15].pop();
+        sections[SUPPORTS + 1].pop();
         assert!(decode(payload_of(&sections)).is_err());
+    }
+
+    #[test]
+    fn articles_are_counted_without_decoding_and_bad_ones_are_reported() {
+        let mut v = sample();
+        commit(
+            &mut v,
+            vec![article("a1", "2024-01-02"), article("a2", "bad")],
+        );
+        let sections = sections_of(&payload(&v));
+        let terms: Vec<u32> = sections[ARTICLES]
+            .chunks(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(terms.len(), 2);
+        // A record that does not decode: counted, read as no article, reported.
+        let mut forged = sections.clone();
+        // The last byte of the first record: a mention's term, now no varint at all.
+        let first_end = u64::from_le_bytes(sections[ARTICLES + 1][8..16].try_into().unwrap());
+        forged[ARTICLES + 2][first_end as usize - 1] = 0xff;
+        let broken = decode(payload_of(&forged)).unwrap();
+        assert_eq!(broken.article_count(), 2);
+        assert!(broken.damaged());
+        exercise(&broken);
+        assert!(broken.same_as(&v).is_err());
+        // Terms out of order: reported.
+        let mut forged = sections.clone();
+        forged[ARTICLES] = [terms[1], terms[0]]
+            .iter()
+            .flat_map(|t| t.to_le_bytes())
+            .collect();
+        let broken = decode(payload_of(&forged)).unwrap();
+        exercise(&broken);
+        assert!(broken.damaged());
+        // Offsets that do not end at the records, or not one per term: refused.
+        for cut in [ARTICLES, ARTICLES + 1, ARTICLES + 2] {
+            let mut forged = sections.clone();
+            let len = forged[cut].len();
+            forged[cut].truncate(len - 1);
+            assert!(decode(payload_of(&forged)).is_err(), "section {cut}");
+        }
+        let good = decode(payload_of(&sections)).unwrap();
+        assert!(!good.damaged());
+        assert_eq!(all_articles(&good), all_articles(&v));
     }
 
     #[test]

@@ -60,9 +60,11 @@ impl Base {
     /// The supports of triple `i`; `None` past the end or when its offsets are wrong.
     #[inline]
     pub fn get(&self, i: usize) -> Option<&[SupportRec]> {
-        let from = *self.offsets.get(i)? as usize;
-        let to = *self.offsets.get(i.checked_add(1)?)? as usize;
-        self.records.get(from..to)
+        let offsets: &[u32] = &self.offsets;
+        let [from, to] = *offsets.get(i..i.checked_add(2)?)? else {
+            return None;
+        };
+        self.records.get(from as usize..to as usize)
     }
 
     /// True when some pair of offsets does not make a list.

@@ -109,6 +109,10 @@ impl Sorted {
         let from = *starts.get(b)? as usize;
         let to = *starts.get(b.checked_add(1)?)? as usize;
         let window = terms.get(from..to)?;
+        // About one term a bucket: a scan (a forged file's big bucket is searched).
+        if window.len() <= 8 {
+            return window.iter().position(|&x| x == t).map(|i| from + i);
+        }
         window.binary_search(&t).ok().map(|i| from + i)
     }
 
@@ -119,8 +123,13 @@ impl Sorted {
         (self.decode?)(self.records.get(from..to)?)
     }
 
+    #[inline]
     fn at(&self, i: usize) -> Option<&ArticleMeta> {
-        let chunk = self.chunks.get(i / CHUNK)?.get_or_init(|| {
+        let chunk = self.chunks.get(i / CHUNK)?;
+        if let Some(meta) = chunk.get().and_then(|c| c.get(i % CHUNK)?.get()) {
+            return meta.as_ref();
+        }
+        let chunk = chunk.get_or_init(|| {
             let n = CHUNK.min(self.terms.len() - i / CHUNK * CHUNK);
             (0..n).map(|_| OnceLock::new()).collect()
         });
@@ -178,6 +187,7 @@ impl Articles {
         }
     }
 
+    #[inline]
     fn base_get(&self, t: TermId) -> Option<&ArticleMeta> {
         match &self.base {
             Base::Sorted(s) => s.at(s.position(t)?),

@@ -293,9 +293,9 @@ fn facts(kb: &Kb) -> Result<Vec<FactOut>> {
         for triple in snap.stored_triples(f.s, f.p, f.o) {
             for s in snap.live_supports(triple) {
                 supports.push(SupportOut {
-                    source: s.source.and_then(|t| snap.name(t)).map(str::to_string),
+                    source: s.source().and_then(|t| snap.name(t)).map(str::to_string),
                     tx: s.asserted,
-                    support: cache.support(s.event)?,
+                    support: cache.support(s.event())?,
                 });
             }
         }

@@ -248,10 +248,10 @@ pub fn reextract(kb: &mut Kb, progress: &mut dyn FnMut(usize, usize)) -> Result<
             for &m in snap.members(term).iter() {
                 for triple in view.supported_triples(m) {
                     for s in snap.live_supports(triple) {
-                        if s.source != Some(m) {
+                        if s.source() != Some(m) {
                             continue;
                         }
-                        let (tx, index) = s.event;
+                        let (tx, index) = s.event();
                         let commit = if cache.as_ref().map(|c| c.tx) == Some(tx) {
                             cache.clone()
                         } else {

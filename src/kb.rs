@@ -19,12 +19,12 @@
 //! Notices (a rebuilt checkpoint, dropped unacknowledged commits) are collected, never
 //! printed: the caller takes them with [`Kb::take_notices`].
 //!
-//! # Checkpoint layout (`view.snap`, checkpoint format 6; 5 still loads)
+//! # Checkpoint layout (`view.snap`, checkpoint format 7; 5-6 still load)
 //!
 //! ```text
 //! offset  size  field
 //! 0       8     magic "ANNALSVW"
-//! 8       2     checkpoint format, u16 big-endian (6)
+//! 8       2     checkpoint format, u16 big-endian (7)
 //! 10      8     watermark (last applied tx), u64 big-endian
 //! 18      16    database id (meta key DbId): a checkpoint of another log is refused
 //! 34      8     payload length, u64 big-endian
@@ -59,7 +59,9 @@ pub const CHECKPOINT_EVERY: u64 = 50_000;
 
 const SNAP_MAGIC: &[u8; 8] = b"ANNALSVW";
 const SNAP_FORMAT: u16 = crate::view::CHECKPOINT_FORMAT;
-/// Format 5 lacks what format 6 added (the fact counts), which is derived: it loads.
+/// Format 5 lacks what format 6 added (the fact counts), which is derived, and 5-6 store
+/// the supports as varints that are decoded whole on first use, where 7 reads them in
+/// place: both load, as they did (`rematerialize` writes format 7).
 const OLDEST_SNAP_FORMAT: u16 = crate::view::OLDEST_CHECKPOINT_FORMAT;
 const SNAP_HEADER_LEN: usize = 48;
 
@@ -665,7 +667,7 @@ impl Kb {
         let rows: [(&str, u64); 9] = [
             ("events", c.events),
             ("commits", c.commits),
-            ("articles", v.articles().count() as u64),
+            ("articles", v.article_count() as u64),
             ("entities", v.entity_count() as u64),
             ("facts_live", live),
             ("facts_retracted", retracted),

@@ -558,11 +558,11 @@ impl Session {
                 supports.extend(snap.live_supports(t).copied());
             }
         }
-        supports.sort_by_key(|s| s.event);
+        supports.sort_by_key(|s| s.event());
         supports.dedup();
         let mut cache: Option<crate::event::Commit> = None;
         for rec in supports {
-            let (tx, index) = rec.event;
+            let (tx, index) = rec.event();
             if cache.as_ref().is_none_or(|c| c.tx != tx) {
                 cache = Some(db.read_commit(tx)?);
             }
@@ -573,7 +573,7 @@ impl Session {
                     Event::FactAsserted(f) => Some(&f.support),
                     _ => None,
                 });
-            let source = rec.source.map(|t| snap.root(t));
+            let source = rec.source().map(|t| snap.root(t));
             let meta = source.and_then(|t| snap.article(t));
             let source_name = match support.map(|s| &s.source) {
                 Some(Source::Article(a) | Source::Note(a)) => Some(Value::Str(a.clone())),
@@ -833,7 +833,7 @@ impl Session {
                 let live = snap.stored_triples(s, p, term).into_iter().any(|t| {
                     snap.live_supports(t).any(|sup| match article_root {
                         None => true,
-                        Some(a) => sup.source.map(|x| snap.root(x)) == Some(a),
+                        Some(a) => sup.source().map(|x| snap.root(x)) == Some(a),
                     })
                 });
                 if live {

@@ -78,6 +78,7 @@ impl Mapped {
         }
     }
 
+    #[inline]
     pub fn bytes(&self) -> &[u8] {
         if self.ptr.is_null() {
             &self.heap
@@ -161,11 +162,21 @@ unsafe impl Pod for u8 {
 pub enum Arr<T: Pod> {
     Heap(Vec<T>),
     Mapped {
-        map: Arc<Mapped>,
-        offset: usize,
+        /// Keeps the records alive (never read: held).
+        _map: Arc<Mapped>,
+        /// The first record, in `map` (a pointer, not an offset: a read of a mapped
+        /// array is then what a read of a `Vec` is, which the supports read for every
+        /// triple an `as of` scan meets).
+        ptr: *const T,
         len: usize,
     },
 }
+
+// SAFETY: `ptr` points into the immutable bytes of the `Arc<Mapped>` held beside it,
+// which is `Send` and `Sync`; `T: Pod` is plain data.
+unsafe impl<T: Pod> Send for Arr<T> {}
+// SAFETY: as above: shared reads of immutable records.
+unsafe impl<T: Pod> Sync for Arr<T> {}
 
 impl<T: Pod> Default for Arr<T> {
     fn default() -> Self {
@@ -185,13 +196,11 @@ impl<T: Pod> Deref for Arr<T> {
     fn deref(&self) -> &[T] {
         match self {
             Arr::Heap(v) => v,
-            Arr::Mapped { map, offset, len } => {
-                // SAFETY: `from_map` checked that `offset..offset + len * SIZE` lies in
-                // the map and that `offset` is aligned for `T`; `T: Pod` makes any bytes
-                // a valid `T`; the map is immutable and lives as long as `self`.
-                unsafe {
-                    std::slice::from_raw_parts(map.bytes().as_ptr().add(*offset) as *const T, *len)
-                }
+            Arr::Mapped { ptr, len, .. } => {
+                // SAFETY: `from_map` checked that `len` records from `ptr` lie in the
+                // map and that `ptr` is aligned for `T`; `T: Pod` makes any bytes a
+                // valid `T`; the map is immutable and lives as long as `self` (`map`).
+                unsafe { std::slice::from_raw_parts(*ptr, *len) }
             }
         }
     }
@@ -209,8 +218,8 @@ impl<T: Pod> Arr<T> {
         let aligned = (bytes.as_ptr() as usize).is_multiple_of(std::mem::align_of::<T>());
         if cfg!(target_endian = "little") && aligned {
             Some(Arr::Mapped {
-                map: Arc::clone(map),
-                offset: range.start,
+                _map: Arc::clone(map),
+                ptr: bytes.as_ptr() as *const T,
                 len,
             })
         } else {

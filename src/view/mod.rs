@@ -16,15 +16,16 @@
 //! records where its event sits in the log (tx, index), and `why`/`export` read it back.
 
 pub mod alias;
+mod articles;
 mod mapped;
 mod snap;
+mod supports;
 mod terms;
 
 use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
-use smallvec::SmallVec;
 
 use crate::error::{Error, Result};
 use crate::event::{Commit, Event, Source, SupportForm, Tx};
@@ -45,6 +46,24 @@ const MERGED_WALK_SHARE: usize = 16;
 pub struct SizeHint {
     pub terms: usize,
     pub triples: usize,
+}
+
+/// A count that readers add to through `&View` (a clone starts from it).
+#[derive(Debug, Default)]
+struct ScanCount(std::sync::atomic::AtomicUsize);
+
+impl Clone for ScanCount {
+    fn clone(&self) -> Self {
+        ScanCount(self.0.load(std::sync::atomic::Ordering::Relaxed).into())
+    }
+}
+
+impl ScanCount {
+    /// Adds `n`; the count after.
+    fn pay(&self, n: usize) -> usize {
+        let before = self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        before.saturating_add(n)
+    }
 }
 
 /// An interned entity name or literal.
@@ -116,18 +135,66 @@ struct TermIndex {
     literals: Arr<u32>,
 }
 
-/// One support of a triple.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One support of a triple: 24 bytes, fixed, so that a checkpoint's supports are read
+/// in place (`supports.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub struct SupportRec {
     pub asserted: Tx,
     pub retracted: Tx,
-    /// The article or note term, if any.
-    pub source: Option<TermId>,
-    /// Where the `FactAsserted` event sits: its commit's tx and its index in the commit.
-    pub event: (Tx, u32),
+    /// The article or note term, or [`NO_SOURCE`].
+    source: TermId,
+    /// The index of the `FactAsserted` event in the commit of tx `asserted`.
+    index: u32,
+}
+
+/// [`SupportRec::source`] of a support without one. Not a term id: terms are numbered
+/// from 0 by a `u32` count, and the 2^32-th term would already wrap.
+const NO_SOURCE: TermId = TermId::MAX;
+
+// SAFETY: `repr(C)` of two `u64`s then two `u32`s: no padding, every bit pattern valid.
+unsafe impl mapped::Pod for SupportRec {
+    fn read_le(b: &[u8]) -> SupportRec {
+        let u64_at = |i: usize| u64::read_le(b.get(i..i + 8).unwrap_or_default());
+        let u32_at = |i: usize| u32::read_le(b.get(i..i + 4).unwrap_or_default());
+        SupportRec {
+            asserted: u64_at(0),
+            retracted: u64_at(8),
+            source: u32_at(16),
+            index: u32_at(20),
+        }
+    }
+    fn write_le(&self, out: &mut Vec<u8>) {
+        self.asserted.write_le(out);
+        self.retracted.write_le(out);
+        self.source.write_le(out);
+        self.index.write_le(out);
+    }
 }
 
 impl SupportRec {
+    /// A live support asserted by event `index` of tx `asserted`.
+    pub fn new(asserted: Tx, source: Option<TermId>, index: u32) -> SupportRec {
+        SupportRec {
+            asserted,
+            retracted: LIVE,
+            source: source.unwrap_or(NO_SOURCE),
+            index,
+        }
+    }
+
+    /// The article or note term, if any.
+    #[inline]
+    pub fn source(&self) -> Option<TermId> {
+        (self.source != NO_SOURCE).then_some(self.source)
+    }
+
+    /// Where the `FactAsserted` event sits: its commit's tx and its index in the commit.
+    #[inline]
+    pub fn event(&self) -> (Tx, u32) {
+        (self.asserted, self.index)
+    }
+
     #[inline]
     pub fn live_at(&self, at: Tx) -> bool {
         self.asserted <= at && at < self.retracted
@@ -175,10 +242,13 @@ pub struct View {
     preds: Vec<PredInfo>,
     pred_ids: FxHashMap<Box<str>, PredId>,
     triples: Arr<Triple>,
-    /// Derived from `triples`, built on first use (not checkpointed).
+    /// Derived from `triples`, built on first use (not checkpointed): by a write, or by
+    /// lookups once `triple_scans` passed its budget.
     triple_ids: OnceLock<FxHashMap<(TermId, PredId, TermId), TripleId>>,
-    /// Most triples have one support: kept inline, without an allocation.
-    supports: Lazy<Vec<SmallVec<[SupportRec; 1]>>>,
+    /// Adjacency entries `find_triple` scanned instead of building `triple_ids`.
+    triple_scans: ScanCount,
+    /// Read in place from a checkpoint, written lists aside (`supports.rs`).
+    supports: supports::Supports,
     /// Whether each triple is live now (at the watermark): 0 or 1.
     live: Arr<u8>,
     live_count: u64,
@@ -193,7 +263,8 @@ pub struct View {
     /// Type history of each entity name: (tx, type), in log order.
     types: Lazy<FxHashMap<TermId, Vec<(Tx, EntityType)>>>,
     alias_edges: Vec<AliasEdge>,
-    articles: Lazy<FxHashMap<TermId, ArticleMeta>>,
+    /// Read one at a time from a checkpoint, written ones aside (`articles.rs`).
+    articles: articles::Articles,
     /// Derived from `articles`, built on first use (not checkpointed).
     article_by_hash: OnceLock<FxHashMap<String, TermId>>,
     /// Triples each article or note supports, in the order their supports were
@@ -351,14 +422,8 @@ impl View {
                     Source::None => None,
                 };
                 let triple = self.intern_triple(s, p, o);
-                let idx = triple as usize;
-                if let Some(supports) = self.supports.get_mut(idx) {
-                    supports.push(SupportRec {
-                        asserted: tx,
-                        retracted: LIVE,
-                        source,
-                        event: (tx, index),
-                    });
+                if let Some(supports) = self.supports.list_mut(triple) {
+                    supports.push(SupportRec::new(tx, source, index));
                 }
                 self.set_live(triple, true);
                 if let (Some(src), Some(by_source)) = (source, self.supported_by.get_mut()) {
@@ -377,7 +442,7 @@ impl View {
                     None => None,
                 };
                 for triple in self.matching_triples(&r.subject, &r.predicate, &r.object, buf) {
-                    self.retract_supports(triple, tx, |s| source.is_none() || s.source == source);
+                    self.retract_supports(triple, tx, |s| source.is_none() || s.source() == source);
                 }
             }
             Event::ArticleRetracted { id, .. } => {
@@ -389,7 +454,7 @@ impl View {
                 }
                 let triples = self.supported_triples(term);
                 for triple in triples {
-                    self.retract_supports(triple, tx, |s| s.source == Some(term));
+                    self.retract_supports(triple, tx, |s| s.source() == Some(term));
                 }
             }
             Event::AliasAdded { alias, canonical } => {
@@ -419,7 +484,18 @@ impl View {
     }
 
     fn retract_supports(&mut self, triple: TripleId, tx: Tx, pick: impl Fn(&SupportRec) -> bool) {
-        let Some(supports) = self.supports.get_mut(triple as usize) else {
+        // A checkpointed list is copied aside only when a support of it is retracted.
+        let hit = |s: &SupportRec| s.retracted == LIVE && pick(s);
+        if !self.supports.get(triple).iter().any(hit) {
+            let any_live = self
+                .supports
+                .get(triple)
+                .iter()
+                .any(|s| s.retracted == LIVE);
+            self.set_live(triple, any_live);
+            return;
+        }
+        let Some(supports) = self.supports.list_mut(triple) else {
             return;
         };
         let mut any_live = false;
@@ -639,7 +715,7 @@ impl View {
         if let Some(ids) = self.triple_ids.get_mut() {
             ids.insert((s, p, o), id);
         }
-        self.supports.push(SmallVec::new());
+        self.supports.push_triple();
         self.live.vec().push(0);
         push_entry(&mut self.out, s, id);
         push_entry(&mut self.inc, o, id);
@@ -821,7 +897,7 @@ impl View {
             let mut by_added: Vec<(Tx, TermId, &str)> = self
                 .articles
                 .iter()
-                .map(|(&t, m)| (m.added, t, m.content_hash.as_str()))
+                .map(|(t, m)| (m.added, t, m.content_hash.as_str()))
                 .collect();
             by_added.sort_unstable();
             by_added
@@ -837,8 +913,8 @@ impl View {
             let mut asserted: Vec<((Tx, u32), TermId, TripleId)> = Vec::new();
             for (i, supports) in self.supports.iter().enumerate() {
                 for s in supports {
-                    if let Some(src) = s.source {
-                        asserted.push((s.event, src, i as TripleId));
+                    if let Some(src) = s.source() {
+                        asserted.push((s.event(), src, i as TripleId));
                     }
                 }
             }
@@ -859,7 +935,7 @@ impl View {
     /// True when a part of a loaded checkpoint was decoded on use and did not decode
     /// (`mapped::Lazy`): the view is then wrong, and `verify` says so.
     pub fn damaged(&self) -> bool {
-        self.types.damage() || self.articles.damage() || self.supports.damage()
+        self.types.damage() || self.articles.damaged() || self.supports.damaged()
     }
 
     /// Compares two views by what they answer (used by `verify` and tests): the same
@@ -907,7 +983,7 @@ impl View {
                 return Err(format!("triple {i} differs"));
             }
         }
-        if *self.supports != *other.supports {
+        if self.supports != other.supports {
             return Err("supports differ".to_string());
         }
         if *self.live != *other.live || self.live_count != other.live_count {
@@ -923,7 +999,7 @@ impl View {
             return Err("articles differ".to_string());
         }
         for (k, a) in self.articles.iter() {
-            let Some(b) = other.articles.get(k) else {
+            let Some(b) = other.articles.get(&k) else {
                 return Err("articles differ".to_string());
             };
             if a.added != b.added || a.retracted != b.retracted || a.content_hash != b.content_hash
@@ -992,8 +1068,34 @@ impl View {
         self.triples.get(id as usize).copied()
     }
 
+    /// The stored triple (s, p, o), as stored (no aliases, no mirror). By the map of
+    /// every triple when something built it, else by the shorter of the subject's and
+    /// the object's adjacency: building that map hashed every triple, most of a first
+    /// provenance question (`in ?a`) once supports were read in place. Scans pay into
+    /// `triple_scans`; past a quarter of the triple count, the map is built
+    /// (a whole-database walk such as `export` then costs at most a quarter more than
+    /// building it first did; a question costs what its triples' adjacency does).
+    fn find_triple(&self, s: TermId, p: PredId, o: TermId) -> Option<TripleId> {
+        let from = self.out().get(s as usize).unwrap_or_default();
+        let to = self.inc().get(o as usize).unwrap_or_default();
+        let list = if from.len() <= to.len() { from } else { to };
+        let budget = self.triples.len() / 4;
+        if self.triple_ids.get().is_some() || self.triple_scans.pay(list.len()) > budget {
+            return self.triple_ids().get(&(s, p, o)).copied();
+        }
+        list.iter()
+            .filter(|&&e| e & MIRROR == 0)
+            .find(|&&id| {
+                self.triples
+                    .get(id as usize)
+                    .is_some_and(|t| (t.s, t.p, t.o) == (s, p, o))
+            })
+            .copied()
+    }
+
+    #[inline]
     pub fn supports(&self, id: TripleId) -> &[SupportRec] {
-        self.supports.get(id as usize).map_or(&[], |s| s.as_slice())
+        self.supports.get(id)
     }
 
     /// Number of stored triples, live or not.
@@ -1009,8 +1111,14 @@ impl View {
         self.articles.get(&t)
     }
 
+    /// Every article, in no particular order (decodes them all).
     pub fn articles(&self) -> impl Iterator<Item = (TermId, &ArticleMeta)> {
-        self.articles.iter().map(|(k, v)| (*k, v))
+        self.articles.iter()
+    }
+
+    /// Number of articles, without decoding any.
+    pub fn article_count(&self) -> usize {
+        self.articles.len()
     }
 
     /// Estimated number of facts with `t` as subject (symmetric ones both ways).
@@ -1236,7 +1344,7 @@ impl<'v> Snapshot<'v> {
                     .view
                     .supports(triple)
                     .iter()
-                    .any(|s| s.source == Some(*m) && s.asserted <= self.at);
+                    .any(|s| s.source() == Some(*m) && s.asserted <= self.at);
                 if let (true, Some(t)) = (asserted_by_then, self.view.triple(triple)) {
                     out.push(self.root(t.s));
                     if self.is_entity(t.o) {
@@ -1278,11 +1386,11 @@ impl<'v> Snapshot<'v> {
         let mut out = Vec::new();
         for &sm in self.members(s).iter() {
             for &om in self.members(o).iter() {
-                if let Some(&t) = self.view.triple_ids().get(&(sm, p, om)) {
+                if let Some(t) = self.view.find_triple(sm, p, om) {
                     out.push(t);
                 }
                 if symmetric {
-                    if let Some(&t) = self.view.triple_ids().get(&(om, p, sm)) {
+                    if let Some(t) = self.view.find_triple(om, p, sm) {
                         out.push(t);
                     }
                 }
@@ -1512,7 +1620,7 @@ impl<'v> Snapshot<'v> {
         let mut out: Vec<TermId> = self
             .stored_triples(s, p, o)
             .into_iter()
-            .flat_map(|t| self.live_supports(t).filter_map(|s| s.source))
+            .flat_map(|t| self.live_supports(t).filter_map(|s| s.source()))
             .map(|src| self.root(src))
             .collect();
         out.sort_unstable();

@@ -1,4 +1,4 @@
-//! The view's checkpoint payload (checkpoint format 6; 5 still loads), read in place
+//! The view's checkpoint payload (checkpoint format 7; 5-6 still load), read in place
 //! from a map.
 //!
 //! The payload is a sequence of sections, each a u64 little-endian byte length, the
@@ -6,35 +6,45 @@
 //! the file, so every section does too). In order:
 //!
 //! ```text
-//! #   section      encoding                                          at open
-//! 0   meta         bincode: watermark, counters, term count, preds,  decoded
-//!                  alias edges, live count
-//! 1-2 terms        u32 offsets (terms + 1), records (`terms.rs`)     in place, each
-//!                                                                    decoded on use
-//! 3   types        bincode map term -> [(tx, type)]                  on first use
-//! 4   articles     bincode map term -> ArticleMeta                   on first use
-//! 5   first_seen   u64 per term                                      in place
-//! 6   triples      (s, p, o) u32 each per triple                     in place
-//! 7   live         u8 (0/1) per triple                               in place
-//! 8-9 out          CSR: u32 offsets (terms + 1), u32 entries         in place
-//! 10-11 inc        CSR, as out                                       in place
-//! 12-13 by_pred    CSR by predicate                                  in place
-//! 14  supports     u64 triple count, then varints per triple and     count checked;
-//!                  support (`write_supports`; the event's tx is      decoded on first
-//!                  `asserted`)                                        use
-//! 15  name ids     u32 per entity name, by folded name (byte order)   in place
-//! 16  literal ids  u32 per literal, by record (byte order)            in place
-//! 17  fact rows    u64 per predicate: `Snapshot::fact_rows_by_pred`   in place
-//!                  at the watermark (format 6 on; empty: not stored)  (then kept)
+//! #     section      encoding                                         at open
+//! 0     meta         bincode: watermark, counters, term count, preds, decoded
+//!                    alias edges, live count
+//! 1-2   terms        u32 offsets (terms + 1), records (`terms.rs`)    in place, each
+//!                                                                     decoded on use
+//! 3     types        bincode map term -> [(tx, type)]                 on first use
+//! 4-6   articles     u32 article terms, sorted; u64 offsets           in place, each
+//!                    (articles + 1); records: the bincode of each     decoded on use
+//!                    ArticleMeta (`articles.rs`)
+//! 7     first_seen   u64 per term                                     in place
+//! 8     triples      (s, p, o) u32 each per triple                    in place
+//! 9     live         u8 (0/1) per triple                              in place
+//! 10-11 out          CSR: u32 offsets (terms + 1), u32 entries        in place
+//! 12-13 inc          CSR, as out                                      in place
+//! 14-15 by_pred      CSR by predicate                                 in place
+//! 16-17 supports     u32 offsets (triples + 1), then 24-byte records  in place
+//!                    (`SupportRec`: asserted, retracted, source,      (`supports.rs`)
+//!                    event index)
+//! 18    name ids     u32 per entity name, by folded name (byte order) in place
+//! 19    literal ids  u32 per literal, by record (byte order)          in place
+//! 20    fact rows    u64 per predicate: `Snapshot::fact_rows_by_pred` in place
+//!                    at the watermark (empty: not stored)             (then kept)
 //! ```
+//!
+//! Format 5-6 differ in two places, and still load. Their articles are one section, a
+//! bincode map term -> ArticleMeta, decoded whole on first use. Their supports are one
+//! section: a u64 triple count, then varints per triple and support (`read_supports`),
+//! a third the bytes of format 7's but decodable only whole: the first `as of`, `in ?a`
+//! or `why` of a process decoded every triple's supports (4.9 s of a first provenance
+//! question at 10M facts); they are decoded on first use into format 7's two arrays.
+//! Format 5 also lacks the fact rows, computed on first use.
 //!
 //! Left out on purpose: everything derivable (name and literal maps, triple ids,
 //! supported-by lists, articles by hash), as before; and a support's event tx, which
-//! is always the tx that asserted it. Sections 15-16 let a first query resolve a name
-//! or a literal by binary search instead of hashing every term. Section 17 is derived
-//! but stored anyway: computing it walks every fact (1.6-1.9 s at 10M facts, on the
-//! first count by predicate of every process), and from a checkpoint it is one read.
-//! A format 5 checkpoint (no section 17) computes it on first use, as before.
+//! is always the tx that asserted it. The name and literal ids let a first query
+//! resolve a name or a literal by binary search instead of hashing every term. The fact
+//! rows are derived but stored anyway: computing them walks every fact (1.6-1.9 s at
+//! 10M facts, on the first count by predicate of every process), and from a checkpoint
+//! it is one read.
 //!
 //! Every length is checked against the bytes present, and every count against the
 //! others, before anything is read; the in-place arrays need no other check, since
@@ -43,10 +53,10 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use smallvec::SmallVec;
-
 use super::alias::{AliasEdge, AliasMap};
-use super::mapped::{Adj, Arr, Lazy, Mapped};
+use super::articles::{Articles, Sorted};
+use super::mapped::{Adj, Arr, Lazy, Mapped, Pod};
+use super::supports::{Base, Supports};
 use super::terms::{self, Terms};
 use super::{Counters, PredInfo, SupportRec, View};
 use crate::event::Tx;
@@ -72,7 +82,7 @@ fn from_bincode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
 type Meta = (Tx, Counters, u64, Vec<PredInfo>, Vec<AliasEdge>, u64);
 
 /// The checkpoint format [`View::encode_payload`] writes.
-pub const FORMAT: u16 = 6;
+pub const FORMAT: u16 = 7;
 /// The oldest checkpoint format [`View::decode_payload`] reads.
 pub const OLDEST_FORMAT: u16 = 5;
 
@@ -95,8 +105,28 @@ impl Out<'_, '_> {
     fn section(&mut self, b: &[u8]) -> Result<(), String> {
         self.put(&(b.len() as u64).to_le_bytes())?;
         self.put(b)?;
+        self.pad()
+    }
+
+    fn pad(&mut self) -> Result<(), String> {
         let pad = (8 - self.len % 8) % 8;
         self.put([0u8; 8].get(..pad).unwrap_or_default())
+    }
+
+    /// A section of `len` bytes that `write` puts a piece at a time (no copy of it
+    /// whole is made).
+    fn section_with(
+        &mut self,
+        len: usize,
+        write: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<(), String>) -> Result<(), String>,
+    ) -> Result<(), String> {
+        self.put(&(len as u64).to_le_bytes())?;
+        let start = self.len;
+        write(&mut |b| self.put(b))?;
+        if self.len - start != len {
+            return Err("a section came out of another length than announced".to_string());
+        }
+        self.pad()
     }
 }
 
@@ -105,8 +135,7 @@ type TermSections = (Vec<u8>, Vec<u8>, Vec<super::TermId>, Vec<super::TermId>);
 /// The sections `encode_payload` makes while the terms are encoded.
 struct Rest {
     types: Vec<u8>,
-    articles: Vec<u8>,
-    supports: Vec<u8>,
+    articles: [Vec<u8>; 3],
 }
 
 impl View {
@@ -150,13 +179,11 @@ impl View {
         out.section(&term_offsets)?;
         out.section(&term_bytes)?;
         drop((term_offsets, term_bytes));
-        let Rest {
-            types,
-            articles,
-            supports,
-        } = rest?;
+        let Rest { types, articles } = rest?;
         out.section(&types)?;
-        out.section(&articles)?;
+        for section in &articles {
+            out.section(section)?;
+        }
         out.section(&self.first_seen.le_bytes())?;
         out.section(&self.triples.le_bytes())?;
         out.section(&self.live.le_bytes())?;
@@ -176,8 +203,14 @@ impl View {
                 }
             }
         }
-        out.section(&supports)?;
-        drop(supports);
+        // Streamed: a rebuild at 10M facts would otherwise hold a copy of them all.
+        let records = self.supports.record_count().ok_or_else(too_big)?;
+        out.section_with((self.supports.len() + 1) * 4, |put| {
+            self.supports.write_offsets(put)
+        })?;
+        out.section_with(records as usize * SupportRec::SIZE, |put| {
+            self.supports.write_records(put)
+        })?;
         for ids in [name_ids, literal_ids] {
             out.section(&Arr::Heap(ids).le_bytes())?;
         }
@@ -203,23 +236,34 @@ impl View {
         Ok((term_offsets, term_bytes, name_ids, literal_ids))
     }
 
-    /// The encoded types, articles and supports, with the adjacencies derived
+    /// The encoded types and articles, with the adjacencies derived
     /// (`encode_payload`).
     fn encode_rest(&self) -> Result<Rest, String> {
         let types = bincode_of(&*self.types)?;
-        let articles = bincode_of(&*self.articles)?;
+        let articles = self.encode_articles()?;
         // Derived now (a replay does not keep them), while the terms are encoded.
         let _ = (self.out(), self.inc(), self.by_pred());
-        // About 9 bytes a support (`write_supports`): grown a doubling at a time, this
-        // buffer was a tenth of a checkpoint's main thread at 1M facts.
-        let mut supports = Vec::with_capacity(8 + self.supports.len() * 10);
-        write_supports(&self.supports, &mut supports)
-            .ok_or_else(|| "an array is too large for a checkpoint".to_string())?;
-        Ok(Rest {
-            types,
-            articles,
-            supports,
-        })
+        Ok(Rest { types, articles })
+    }
+
+    /// The article sections: sorted terms, offsets, records (module doc).
+    fn encode_articles(&self) -> Result<[Vec<u8>; 3], String> {
+        // What reads as the articles (a damaged one of a forged file does not), by term.
+        let mut articles: Vec<(super::TermId, &super::ArticleMeta)> =
+            self.articles.iter().collect();
+        articles.sort_unstable_by_key(|(t, _)| *t);
+        articles.dedup_by_key(|(t, _)| *t);
+        let mut terms = Vec::with_capacity(articles.len());
+        let mut offsets = Vec::with_capacity((articles.len() + 1) * 8);
+        let mut records = Vec::new();
+        offsets.extend_from_slice(&0u64.to_le_bytes());
+        for (t, meta) in articles {
+            terms.push(t);
+            bincode::serde::encode_into_std_write(meta, &mut records, config())
+                .map_err(|e| e.to_string())?;
+            offsets.extend_from_slice(&(records.len() as u64).to_le_bytes());
+        }
+        Ok([Arr::Heap(terms).le_bytes().into_owned(), offsets, records])
     }
 
     /// A view from a payload of checkpoint format `format` occupying `payload` of the
@@ -247,15 +291,38 @@ impl View {
         let term_bytes: Arr<u8> = sections.arr()?;
         let terms = Terms::mapped(term_offsets, term_bytes).ok_or("its terms are inconsistent")?;
         let types = Lazy::from_map(map, sections.next()?, from_bincode);
-        let articles = Lazy::from_map(map, sections.next()?, from_bincode);
         let bad = |what: &str| format!("its {what} are inconsistent");
+        let articles = if format >= 7 {
+            let terms: Arr<u32> = sections.arr()?;
+            let offsets: Arr<u64> = sections.arr()?;
+            let records: Arr<u8> = sections.arr()?;
+            Articles::sorted(
+                Sorted::new(terms, offsets, records, from_bincode)
+                    .ok_or_else(|| bad("articles"))?,
+            )
+        } else {
+            Articles::from_map(Lazy::from_map(map, sections.next()?, from_bincode))
+        };
         let first_seen: Arr<u64> = sections.arr()?;
         let triples: Arr<super::Triple> = sections.arr()?;
         let live: Arr<u8> = sections.arr()?;
         let out = sections.adj()?;
         let inc = sections.adj()?;
         let by_pred = sections.adj()?;
-        let supports_range = sections.next()?;
+        let supports = if format >= 7 {
+            let offsets: Arr<u32> = sections.arr()?;
+            let records: Arr<SupportRec> = sections.arr()?;
+            Supports::mapped(
+                Base::new(offsets, records, triples.len()).ok_or_else(|| bad("supports"))?,
+            )
+        } else {
+            let range = sections.next()?;
+            let bytes = map.bytes().get(range.clone()).unwrap_or_default();
+            if supports_count(bytes) != Some(triples.len()) {
+                return Err(bad("supports"));
+            }
+            Supports::lazy(Lazy::from_map(map, range, read_supports), triples.len())
+        };
         let name_ids: Arr<u32> = sections.arr()?;
         let literal_ids: Arr<u32> = sections.arr()?;
         let fact_rows: Option<Arr<u64>> = if format >= 6 {
@@ -277,10 +344,6 @@ impl View {
         }
         if live.len() != triples.len() || live.iter().any(|&l| l > 1) {
             return Err(bad("liveness flags"));
-        }
-        let supports_bytes = map.bytes().get(supports_range.clone()).unwrap_or_default();
-        if supports_count(supports_bytes) != Some(triples.len()) {
-            return Err(bad("supports"));
         }
         let pred_ids = preds
             .iter()
@@ -304,7 +367,7 @@ impl View {
             preds,
             pred_ids,
             triples,
-            supports: Lazy::from_map(map, supports_range, read_supports),
+            supports,
             live,
             live_count,
             out: out.into(),
@@ -365,6 +428,7 @@ impl Sections<'_> {
     }
 }
 
+#[cfg(test)]
 fn put_varint(out: &mut Vec<u8>, mut x: u64) {
     while x >= 0x80 {
         out.push((x as u8) | 0x80);
@@ -395,45 +459,47 @@ fn take_varint(b: &mut &[u8]) -> Option<u64> {
     None
 }
 
-/// Section 14: the triple count (u64), then per triple a varint count of supports and
-/// per support four varints: asserted tx, retracted tx + 1 (wrapping: live is 0),
-/// source term + 1 (0: none), event index. About 9 bytes a support instead of 24
-/// fixed, at the price of decoding (which happens on first use anyway).
-fn write_supports(supports: &[SmallVec<[SupportRec; 1]>], out: &mut Vec<u8>) -> Option<()> {
+/// Format 5-6's section 14: the triple count (u64), then per triple a varint count of
+/// supports and per support four varints: asserted tx, retracted tx + 1 (wrapping:
+/// live is 0), source term + 1 (0: none), event index. Written by tests only now.
+#[cfg(test)]
+fn write_supports<'a>(
+    supports: impl ExactSizeIterator<Item = &'a [SupportRec]>,
+    out: &mut Vec<u8>,
+) {
     out.extend_from_slice(&(supports.len() as u64).to_le_bytes());
     for list in supports {
         put_varint(out, list.len() as u64);
         for r in list {
-            if r.event.0 != r.asserted {
-                return None;
-            }
             put_varint(out, r.asserted);
             put_varint(out, r.retracted.wrapping_add(1));
-            put_varint(out, r.source.map_or(0, |s| u64::from(s) + 1));
-            put_varint(out, u64::from(r.event.1));
+            put_varint(out, r.source().map_or(0, |s| u64::from(s) + 1));
+            put_varint(out, u64::from(r.index));
         }
     }
-    Some(())
 }
 
-/// The triple count section 14 claims, if its bytes could hold that many (one byte
+/// The triple count a format 5-6 section 14 claims, if its bytes could hold that many (one byte
 /// per triple at least): checked at open, the rest when decoded.
 fn supports_count(b: &[u8]) -> Option<usize> {
     let n = usize::try_from(u64::from_le_bytes(b.get(..8)?.try_into().ok()?)).ok()?;
     (n <= b.len() - 8).then_some(n)
 }
 
-fn read_supports(b: &[u8]) -> Option<Vec<SmallVec<[SupportRec; 1]>>> {
+/// Format 5-6's section 14, decoded into format 7's arrays (in the heap).
+fn read_supports(b: &[u8]) -> Option<Base> {
     let n = supports_count(b)?;
     let mut rest = b.get(8..)?;
-    let mut out = Vec::with_capacity(n);
+    let mut offsets = Vec::with_capacity(n + 1);
+    // About 9 bytes a support.
+    let mut records = Vec::with_capacity(rest.len() / 9);
+    offsets.push(0u32);
     for _ in 0..n {
         let count = usize::try_from(take_varint(&mut rest)?).ok()?;
         // A support takes four bytes at least: a count cannot ask for more.
         if count > rest.len() / 4 {
             return None;
         }
-        let mut list = SmallVec::with_capacity(count);
         for _ in 0..count {
             let asserted = take_varint(&mut rest)?;
             let retracted = take_varint(&mut rest)?.wrapping_sub(1);
@@ -442,43 +508,46 @@ fn read_supports(b: &[u8]) -> Option<Vec<SmallVec<[SupportRec; 1]>>> {
                 s => Some(u32::try_from(s - 1).ok()?),
             };
             let index = u32::try_from(take_varint(&mut rest)?).ok()?;
-            list.push(SupportRec {
-                asserted,
+            // A term that is the no-source mark could not come from a view.
+            if source == Some(super::NO_SOURCE) {
+                return None;
+            }
+            records.push(SupportRec {
                 retracted,
-                source,
-                event: (asserted, index),
+                ..SupportRec::new(asserted, source, index)
             });
         }
-        out.push(list);
+        offsets.push(u32::try_from(records.len()).ok()?);
     }
-    rest.is_empty().then_some(out)
+    if !rest.is_empty() {
+        return None;
+    }
+    Base::new(Arr::Heap(offsets), Arr::Heap(records), n)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::LIVE;
 
     #[test]
-    fn supports_round_trip_and_truncation() {
-        let rec = |a: Tx, s: Option<u32>| SupportRec {
-            asserted: a,
-            retracted: LIVE,
-            source: s,
-            event: (a, 3),
-        };
-        let lists: Vec<SmallVec<[SupportRec; 1]>> = vec![
-            SmallVec::from_vec(vec![rec(1, Some(4))]),
-            SmallVec::new(),
-            SmallVec::from_vec(vec![rec(2, None), rec(5, Some(0))]),
-            SmallVec::from_vec(vec![SupportRec {
+    fn format_6_supports_round_trip_and_truncation() {
+        let rec = |a: Tx, s: Option<u32>| SupportRec::new(a, s, 3);
+        let lists: Vec<Vec<SupportRec>> = vec![
+            vec![rec(1, Some(4))],
+            vec![],
+            vec![rec(2, None), rec(5, Some(0))],
+            vec![SupportRec {
                 retracted: 9,
-                ..rec(1 << 40, Some(u32::MAX))
-            }]),
+                ..rec(1 << 40, Some(u32::MAX - 1))
+            }],
         ];
         let mut b = Vec::new();
-        write_supports(&lists, &mut b).unwrap();
-        assert_eq!(read_supports(&b).unwrap(), lists);
+        write_supports(lists.iter().map(Vec::as_slice), &mut b);
+        let base = read_supports(&b).unwrap();
+        assert_eq!(base.len(), lists.len());
+        for (i, list) in lists.iter().enumerate() {
+            assert_eq!(base.get(i).unwrap(), list.as_slice());
+        }
         for cut in 0..b.len() {
             assert!(read_supports(&b[..cut]).is_none(), "cut at {cut}");
         }
@@ -671,25 +740,265 @@ mod tests {
         }
     }
 
+    /// The sections of a payload.
+    fn sections_of(bytes: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let len = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
+            out.push(bytes[at + 8..at + 8 + len].to_vec());
+            at += 8 + len.div_ceil(8) * 8;
+        }
+        out
+    }
+
+    fn payload_of(sections: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for s in sections {
+            out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+            out.extend_from_slice(s);
+            out.resize(out.len().div_ceil(8) * 8, 0);
+        }
+        out
+    }
+
+    /// `v`'s checkpoint payload in format 6: format 7 with its supports as varints in
+    /// one section, and its articles as one bincode map.
+    fn format_6_payload(v: &View) -> Vec<u8> {
+        let mut sections = sections_of(&payload(v));
+        let mut varints = Vec::new();
+        write_supports(
+            (0..v.triple_count()).map(|i| v.supports(i as u32)),
+            &mut varints,
+        );
+        sections.splice(SUPPORTS..SUPPORTS + 2, [varints]);
+        let articles: rustc_hash::FxHashMap<super::super::TermId, super::super::ArticleMeta> =
+            v.articles().map(|(t, a)| (t, a.clone())).collect();
+        sections.splice(ARTICLES..ARTICLES + 3, [bincode_of(&articles).unwrap()]);
+        payload_of(&sections)
+    }
+
+    /// The first section of the articles and of the supports, in format 7.
+    const ARTICLES: usize = 4;
+    const SUPPORTS: usize = 16;
+
+    /// The supports of every triple of `v`.
+    fn all_supports(v: &View) -> Vec<Vec<SupportRec>> {
+        (0..v.triple_count() as u32)
+            .map(|i| v.supports(i).to_vec())
+            .collect()
+    }
+
     #[test]
-    fn a_format_5_checkpoint_loads_and_counts_on_first_use() {
+    fn a_format_6_checkpoint_loads_and_decodes_supports_on_first_use() {
         let v = sample();
-        let mut bytes = payload(&v);
-        // Format 5 is format 6 without its last section (fact rows).
-        let last = {
-            let mut at = 0;
-            let mut last = 0;
-            while at < bytes.len() {
-                last = at;
-                let len = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
-                at += 8 + len.div_ceil(8) * 8;
-            }
-            last
-        };
-        bytes.truncate(last);
+        let bytes = format_6_payload(&v);
         let len = bytes.len();
         let map = Arc::new(Mapped::from_vec(bytes));
         assert!(View::decode_payload(&map, 0..len, FORMAT).is_err());
+        let mut old = View::decode_payload(&map, 0..len, 6).unwrap();
+        old.same_as(&v).unwrap();
+        assert_eq!(all_supports(&old), all_supports(&v));
+        assert_eq!(all_articles(&old), all_articles(&v));
+        exercise(&old);
+        // Written to, then saved in format 7.
+        let mut fresh = v.clone();
+        for events in later_writes() {
+            commit(&mut old, events.clone());
+            commit(&mut fresh, events);
+        }
+        assert_eq!(all_supports(&old), all_supports(&fresh));
+        assert_eq!(all_articles(&old), all_articles(&fresh));
+        let again = decode(payload(&old)).unwrap();
+        again.same_as(&fresh).unwrap();
+        assert_eq!(all_articles(&again), all_articles(&fresh));
+        // A section 14 that does not decode is found by `verify`, never a panic.
+        let mut sections = sections_of(&format_6_payload(&v));
+        // Format 6 has one section for the articles, not three.
+        let last = sections[SUPPORTS - 2].len() - 1;
+        sections[SUPPORTS - 2][last] = 0x80;
+        let bytes = payload_of(&sections);
+        let len = bytes.len();
+        let broken = View::decode_payload(&Arc::new(Mapped::from_vec(bytes)), 0..len, 6).unwrap();
+        assert!(broken.supports(0).is_empty());
+        assert!(broken.same_as(&v).is_err());
+    }
+
+    /// Writes on a loaded view that touch its checkpointed supports and add more.
+    fn later_writes() -> Vec<Vec<crate::event::Event>> {
+        use crate::event::{Event, FactRetracted};
+        use crate::value::Value;
+        vec![
+            // A new support on an old triple, and a new triple.
+            vec![
+                fact("Élan", "said", Value::Str("« Oui »".into()), "a3"),
+                fact("Élan", "founded", Value::Int(1999), "a3"),
+            ],
+            // One support of two retracted (by article).
+            vec![Event::FactRetracted(FactRetracted {
+                subject: "Élan".into(),
+                predicate: "said".into(),
+                object: Value::Str("« Oui »".into()),
+                article: Some("a2".into()),
+                reason: None,
+            })],
+            // An article retracted: its old and new triples' supports.
+            vec![Event::ArticleRetracted {
+                id: "a3".into(),
+                reason: None,
+            }],
+            // A retracted triple asserted again, and a support on a new triple.
+            vec![
+                fact("G42", "partner_of", Value::Entity("OpenAI".into()), "a4"),
+                fact("Élan", "founded", Value::Int(1999), "a4"),
+            ],
+            // A checkpointed article retracted, a new one added.
+            vec![
+                Event::ArticleRetracted {
+                    id: "a1".into(),
+                    reason: None,
+                },
+                article("a5", "2024-05-14"),
+            ],
+        ]
+    }
+
+    fn article(id: &str, published: &str) -> crate::event::Event {
+        crate::event::Event::ArticleAdded(crate::event::Article {
+            id: id.into(),
+            title: Some(format!("Title of {id}")),
+            url: None,
+            published: published.parse().ok(),
+            language: Some("fr".into()),
+            text: String::new(),
+            content_hash: format!("hash of {id}"),
+            mentions: vec!["G42".into(), id.into()],
+        })
+    }
+
+    /// The articles of `v`, sorted by term, with `v.article` of each.
+    fn all_articles(v: &View) -> Vec<String> {
+        let mut out: Vec<String> = v
+            .articles()
+            .map(|(t, a)| format!("{t} {a:?} {:?}", v.article(t).map(|b| b.added)))
+            .collect();
+        out.sort();
+        assert_eq!(out.len(), v.article_count());
+        out
+    }
+
+    #[test]
+    fn supports_read_in_place_equal_the_written_view_through_writes_and_reloads() {
+        let mut fresh = sample();
+        let mut loaded = decode(payload(&fresh)).unwrap();
+        assert_eq!(all_supports(&loaded), all_supports(&fresh));
+        assert_eq!(all_articles(&loaded), all_articles(&fresh));
+        for events in later_writes() {
+            commit(&mut fresh, events.clone());
+            commit(&mut loaded, events);
+            assert_eq!(all_supports(&loaded), all_supports(&fresh));
+            assert_eq!(all_articles(&loaded), all_articles(&fresh));
+            loaded.same_as(&fresh).unwrap();
+            // Saved and loaded again, then written again next round.
+            loaded = decode(payload(&loaded)).unwrap();
+            assert_eq!(all_supports(&loaded), all_supports(&fresh));
+            assert_eq!(all_articles(&loaded), all_articles(&fresh));
+            loaded.same_as(&fresh).unwrap();
+        }
+        // The snapshots of the past read the same supports.
+        for at in 0..=fresh.watermark() {
+            let (a, b) = (fresh.snapshot(Some(at)), loaded.snapshot(Some(at)));
+            for t in 0..fresh.triple_count() as u32 {
+                assert_eq!(a.triple_live(t), b.triple_live(t));
+                assert!(a.live_supports(t).eq(b.live_supports(t)));
+            }
+        }
+    }
+
+    #[test]
+    fn supports_offsets_out_of_order_read_as_none_and_are_reported() {
+        let v = sample();
+        let mut sections = sections_of(&payload(&v));
+        // Offsets 0, 1, 2, 3 for three triples: 0, 3, 2, 3 puts triple 1's out of order.
+        let offsets: Vec<u32> = sections[SUPPORTS]
+            .chunks(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(offsets.len(), v.triple_count() + 1);
+        let mut forged = offsets.clone();
+        forged[1] = *offsets.last().unwrap();
+        sections[SUPPORTS] = forged.iter().flat_map(|o| o.to_le_bytes()).collect();
+        let broken = decode(payload_of(&sections)).unwrap();
+        assert!(broken.supports(1).is_empty());
+        exercise(&broken);
+        assert!(broken.same_as(&v).is_err());
+        // Ends that do not match the records: refused at open.
+        for (at, value) in [(0, 1), (offsets.len() - 1, 99)] {
+            let mut forged = offsets.clone();
+            forged[at] = value;
+            sections[SUPPORTS] = forged.iter().flat_map(|o| o.to_le_bytes()).collect();
+            assert!(decode(payload_of(&sections)).is_err());
+        }
+        // Records not a whole number: refused.
+        let mut sections = sections_of(&payload(&v));
+        sections[SUPPORTS + 1].pop();
+        assert!(decode(payload_of(&sections)).is_err());
+    }
+
+    #[test]
+    fn articles_are_counted_without_decoding_and_bad_ones_are_reported() {
+        let mut v = sample();
+        commit(
+            &mut v,
+            vec![article("a1", "2024-01-02"), article("a2", "bad")],
+        );
+        let sections = sections_of(&payload(&v));
+        let terms: Vec<u32> = sections[ARTICLES]
+            .chunks(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(terms.len(), 2);
+        // A record that does not decode: counted, read as no article, reported.
+        let mut forged = sections.clone();
+        // The last byte of the first record: a mention's term, now no varint at all.
+        let first_end = u64::from_le_bytes(sections[ARTICLES + 1][8..16].try_into().unwrap());
+        forged[ARTICLES + 2][first_end as usize - 1] = 0xff;
+        let broken = decode(payload_of(&forged)).unwrap();
+        assert_eq!(broken.article_count(), 2);
+        assert!(broken.damaged());
+        exercise(&broken);
+        assert!(broken.same_as(&v).is_err());
+        // Terms out of order: reported.
+        let mut forged = sections.clone();
+        forged[ARTICLES] = [terms[1], terms[0]]
+            .iter()
+            .flat_map(|t| t.to_le_bytes())
+            .collect();
+        let broken = decode(payload_of(&forged)).unwrap();
+        exercise(&broken);
+        assert!(broken.damaged());
+        // Offsets that do not end at the records, or not one per term: refused.
+        for cut in [ARTICLES, ARTICLES + 1, ARTICLES + 2] {
+            let mut forged = sections.clone();
+            let len = forged[cut].len();
+            forged[cut].truncate(len - 1);
+            assert!(decode(payload_of(&forged)).is_err(), "section {cut}");
+        }
+        let good = decode(payload_of(&sections)).unwrap();
+        assert!(!good.damaged());
+        assert_eq!(all_articles(&good), all_articles(&v));
+    }
+
+    #[test]
+    fn a_format_5_checkpoint_loads_and_counts_on_first_use() {
+        let v = sample();
+        let mut sections = sections_of(&format_6_payload(&v));
+        // Format 5 is format 6 without its last section (fact rows).
+        sections.pop();
+        let bytes = payload_of(&sections);
+        let len = bytes.len();
+        let map = Arc::new(Mapped::from_vec(bytes));
+        assert!(View::decode_payload(&map, 0..len, 6).is_err());
         let old = View::decode_payload(&map, 0..len, 5).unwrap();
         assert!(old.fact_rows.get().is_none());
         old.same_as(&v).unwrap();

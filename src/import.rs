@@ -119,6 +119,7 @@ pub struct ImportReport {
 ///
 /// Deserialized by hand: serde's `untagged` buffers every value into an intermediate
 /// tree and tries each variant in turn, which made parsing twice as slow.
+#[derive(Debug)]
 enum TextOr<T> {
     Text(String),
     Full(T),
@@ -161,7 +162,7 @@ type ArticleField = TextOr<Box<ArticleLine>>;
 type EvidenceField = TextOr<EvidenceObject>;
 type ExtractorField = TextOr<Extractor>;
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct ArticleLine {
     id: Option<String>,
     title: Option<String>,
@@ -174,7 +175,7 @@ struct ArticleLine {
     mentions: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct EvidenceObject {
     sentence: String,
     #[serde(default)]
@@ -183,7 +184,7 @@ struct EvidenceObject {
     end: u32,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct TypedQualifier {
     name: String,
     value: serde_json::Value,
@@ -191,6 +192,7 @@ struct TypedQualifier {
 }
 
 /// Qualifiers as `{"role": "président"}` or as `[{"name", "value", "kind"}]`.
+#[derive(Debug)]
 enum QualifiersField {
     Map(serde_json::Map<String, serde_json::Value>),
     List(Vec<TypedQualifier>),
@@ -223,7 +225,7 @@ impl<'de> Deserialize<'de> for QualifiersField {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct RetractLine {
     subject: Option<String>,
     predicate: Option<String>,
@@ -235,6 +237,7 @@ struct RetractLine {
 /// An entity type as written on a fact line, parsed while the line is: a known type
 /// (nearly every line has one or two) costs no string, which would be allocated by the
 /// parsing thread only to be freed by the importing one.
+#[derive(Debug)]
 enum TypeField {
     Known(EntityType),
     Unknown(String),
@@ -249,16 +252,31 @@ impl<'de> Deserialize<'de> for TypeField {
                 f.write_str("a string")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<TypeField, E> {
-                Ok(EntityType::parse(v)
-                    .map_or_else(|| TypeField::Unknown(v.to_string()), TypeField::Known))
+                Ok(type_field(v))
             }
         }
         d.deserialize_str(V)
     }
 }
 
+/// A type name as [`TypeField`].
+fn type_field(v: &str) -> TypeField {
+    entity_type(v).map_or_else(|| TypeField::Unknown(v.to_string()), TypeField::Known)
+}
+
+/// [`EntityType::parse`], trying first the spelling nearly every line uses: a name equal
+/// to a type's own is that type (no two names differ only by case or white space), and
+/// comparing it costs less than trimming it and comparing it without case to each name
+/// in turn (a twentieth of a parsing thread's instructions).
+fn entity_type(v: &str) -> Option<EntityType> {
+    EntityType::ALL
+        .into_iter()
+        .find(|t| t.as_str() == v)
+        .or_else(|| EntityType::parse(v))
+}
+
 /// Every field of every kind of line.
-#[derive(Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct Line {
     tx: Option<u64>,
     time: Option<String>,
@@ -888,6 +906,274 @@ fn parse_line_str(raw: &str) -> std::result::Result<Line, String> {
     serde_json::from_str(raw).map_err(line_error)
 }
 
+/// Decodes a line of the usual shape, as [`parse_line_str`] does, or returns `None`.
+///
+/// The usual shape: one object of known keys, each at most once, whose values are
+/// strings without escapes or control characters, unsigned numbers without exponent
+/// (at most 18 digits), or, for `article` and `retract`, objects of the same made of
+/// their string fields. That is every line of an extractor's output and of an events
+/// export of facts, articles and retractions. Anything else (another key, `null`, an
+/// escape, a list, a sign, white space serde_json would refuse, an error of any kind)
+/// is `None`, and serde_json decodes the line: so a line decodes to the same [`Line`],
+/// and fails with the same message, either way (the tests compare the two).
+///
+/// Why: serde_json spent about 6,000 instructions on a fact line of 270 bytes (fields
+/// matched by name through generic visitors, each string scanned for escapes byte by
+/// byte in 8-byte words, then copied); this reads the line once and copies only the
+/// strings the line keeps.
+fn parse_line_fast(s: &str) -> Option<Line> {
+    let mut c = Cursor { s, i: 0 };
+    let mut line = Line::default();
+    c.object(|c, key| match key {
+        "tx" => set(&mut line.tx, c.uint()?),
+        "time" => set(&mut line.time, c.string()?),
+        "subject" => set(&mut line.subject, c.string()?),
+        "predicate" => set(&mut line.predicate, c.string()?),
+        "object" => set(&mut line.object, serde_json::Value::String(c.string()?)),
+        "object_kind" => set(&mut line.object_kind, c.string()?),
+        "subject_type" => set(&mut line.subject_type, type_field(c.str()?)),
+        "object_type" => set(&mut line.object_type, type_field(c.str()?)),
+        "article" => {
+            let article = if c.peek()? == b'{' {
+                TextOr::Full(Box::new(c.article()?))
+            } else {
+                TextOr::Text(c.string()?)
+            };
+            set(&mut line.article, article)
+        }
+        "note" => set(&mut line.note, c.string()?),
+        "published" => set(&mut line.published, c.string()?),
+        "evidence" => set(&mut line.evidence, TextOr::Text(c.string()?)),
+        "extractor" => set(&mut line.extractor, TextOr::Text(c.string()?)),
+        "confidence" => set(&mut line.confidence, c.float()?),
+        "alias" => set(&mut line.alias, c.string()?),
+        "canonical" => set(&mut line.canonical, c.string()?),
+        "retract" => set(&mut line.retract, Box::new(c.retract()?)),
+        "reason" => set(&mut line.reason, c.string()?),
+        "entity" => set(&mut line.entity, c.string()?),
+        "type" => set(&mut line.entity_type, c.string()?),
+        _ => None,
+    })?;
+    c.end()?;
+    Some(line)
+}
+
+/// Fills a field not seen before on this line (serde refuses a duplicate field).
+fn set<T>(field: &mut Option<T>, value: T) -> Option<()> {
+    match field {
+        Some(_) => None,
+        None => {
+            *field = Some(value);
+            Some(())
+        }
+    }
+}
+
+/// serde_json's powers of ten (its `POW10`, exact up to 1e22), by which it divides a
+/// number's digits (as an integer) to place its decimal point.
+const POW10: [f64; 19] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18,
+];
+
+/// The length of the string `body` starts, if it ends at a `"` with no `\\` or control
+/// character before it.
+///
+/// Eight bytes at a time: a byte's flag is set when it is `"`, `\\` or below 0x20. The
+/// tests flag bytes above a flagged one at times (a borrow carries), never one below
+/// it, so the first flag is the first such byte. `memchr2` for the quote and the
+/// backslash, then a pass for control characters, cost twice as much on these short
+/// strings.
+fn string_end(body: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut words = body.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().ok()?);
+        let flags = zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+        if flags != 0 {
+            let i = (flags.trailing_zeros() / 8) as usize;
+            return (word.get(i) == Some(&b'"')).then_some(at + i);
+        }
+        at += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == b'"' {
+            return Some(at + i);
+        }
+        if b == b'\\' || b < 0x20 {
+            return None;
+        }
+    }
+    None
+}
+
+/// A position in a line, for [`parse_line_fast`]: every method returns `None`, with the
+/// position anywhere, for anything outside the usual shape.
+struct Cursor<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// Skips JSON white space (serde_json's four characters).
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.s.as_bytes().get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    /// The next byte after white space, not taken.
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.s.as_bytes().get(self.i).copied()
+    }
+
+    /// Takes `b` after white space.
+    fn byte(&mut self, b: u8) -> Option<()> {
+        (self.peek()? == b).then(|| self.i += 1)
+    }
+
+    /// The end of the line, after white space.
+    fn end(&mut self) -> Option<()> {
+        self.ws();
+        (self.i == self.s.len()).then_some(())
+    }
+
+    /// A string without escapes and control characters (which serde_json unescapes or
+    /// refuses), after white space.
+    fn str(&mut self) -> Option<&'a str> {
+        self.byte(b'"')?;
+        let start = self.i;
+        let body = self.s.as_bytes().get(start..)?;
+        let len = string_end(body)?;
+        self.i = start + len + 1;
+        // `"` is ASCII: both ends are character boundaries.
+        self.s.get(start..start + len)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.str().map(str::to_string)
+    }
+
+    /// A number `(0|[1-9][0-9]*)(.[0-9]+)?` of at most 18 digits, as its digits read as
+    /// an integer and the count of digits after the point.
+    fn number(&mut self) -> Option<(u64, Option<usize>)> {
+        self.ws();
+        let b = self.s.as_bytes();
+        let mut digits = 0u64;
+        let mut count = 0usize;
+        let mut run = |i: &mut usize| {
+            let from = *i;
+            while let Some(&d @ b'0'..=b'9') = b.get(*i) {
+                digits = digits * 10 + u64::from(d - b'0');
+                *i += 1;
+                count += 1;
+                if count > 18 {
+                    return None;
+                }
+            }
+            Some(*i - from)
+        };
+        let mut i = self.i;
+        let int = run(&mut i)?;
+        if int == 0 || (int > 1 && b.get(self.i) == Some(&b'0')) {
+            return None;
+        }
+        let mut frac = None;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            match run(&mut i)? {
+                0 => return None,
+                n => frac = Some(n),
+            }
+        }
+        if matches!(
+            b.get(i),
+            Some(b'.' | b'e' | b'E' | b'+' | b'-' | b'0'..=b'9')
+        ) {
+            return None;
+        }
+        self.i = i;
+        Some((digits, frac))
+    }
+
+    /// An unsigned integer, as serde_json reads a `u64`.
+    fn uint(&mut self) -> Option<u64> {
+        match self.number()? {
+            (n, None) => Some(n),
+            (_, Some(_)) => None,
+        }
+    }
+
+    /// A number, as serde_json reads an `f64` (without its `float_roundtrip` feature):
+    /// the digits as an integer, converted, then divided by the power of ten.
+    fn float(&mut self) -> Option<f64> {
+        let (digits, frac) = self.number()?;
+        let f = digits as f64;
+        match frac {
+            None => Some(f),
+            Some(k) => Some(f / POW10.get(k)?),
+        }
+    }
+
+    /// An object, calling `field` on each key with the position at its value.
+    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.byte(b'{')?;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            let key = self.str()?;
+            self.byte(b':')?;
+            field(self, key)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The object of an article line (without `mentions`).
+    fn article(&mut self) -> Option<ArticleLine> {
+        let mut a = ArticleLine::default();
+        self.object(|c, key| match key {
+            "id" => set(&mut a.id, c.string()?),
+            "title" => set(&mut a.title, c.string()?),
+            "url" => set(&mut a.url, c.string()?),
+            "published" => set(&mut a.published, c.string()?),
+            "language" => set(&mut a.language, c.string()?),
+            "text" => set(&mut a.text, c.string()?),
+            "content_hash" => set(&mut a.content_hash, c.string()?),
+            _ => None,
+        })?;
+        Some(a)
+    }
+
+    /// The object of a retraction, its object a string.
+    fn retract(&mut self) -> Option<RetractLine> {
+        let mut r = RetractLine::default();
+        self.object(|c, key| match key {
+            "subject" => set(&mut r.subject, c.string()?),
+            "predicate" => set(&mut r.predicate, c.string()?),
+            "object" => set(&mut r.object, serde_json::Value::String(c.string()?)),
+            "object_kind" => set(&mut r.object_kind, c.string()?),
+            "article" => set(&mut r.article, c.string()?),
+            _ => None,
+        })?;
+        Some(r)
+    }
+}
+
 fn line_error(e: serde_json::Error) -> String {
     let what = e.to_string();
     // serde_json's own "at line 1 column N" is about this one line: keep the column.
@@ -1025,7 +1311,9 @@ fn parse_stream(
                     let text = std::str::from_utf8(&chunk.data).ok();
                     for &(n, start, end) in &chunk.lines {
                         let line = match text.and_then(|t| t.get(start..end)) {
-                            Some(line) => parse_line_str(line),
+                            Some(line) => {
+                                parse_line_fast(line).map_or_else(|| parse_line_str(line), Ok)
+                            }
                             None => parse_line(chunk.data.get(start..end).unwrap_or_default()),
                         };
                         parsed.push((n, line));
@@ -1163,13 +1451,12 @@ impl Run<'_> {
                 if self.b.report.first_input_tx.is_none() {
                     self.b.report.first_input_tx = tx;
                 }
-                let time =
-                    match &line.time {
-                        Some(t) => Some(parse_datetime(t).ok_or_else(|| {
-                            at(n, format!("`time` `{t}` is not an RFC 3339 date-time"))
-                        })?),
-                        None => None,
-                    };
+                let time = match &line.time {
+                    Some(t) => Some(parse_datetime(t).ok_or_else(|| {
+                        at(n, format!("`time` `{t}` is not an RFC 3339 date-time"))
+                    })?),
+                    None => None,
+                };
                 match (mode, tx) {
                     (None, t) => mode = Some(t),
                     (Some(Some(_)), None) | (Some(None), Some(_)) => {
@@ -1375,6 +1662,264 @@ mod tests {
         assert!(v(json!("soon"), "date").is_err());
         assert!(v(json!("x"), "colour").is_err());
         assert!(v(json!(""), "entity").is_err());
+    }
+
+    /// What `parse_line_fast` makes of `s` must be what serde_json makes of it, when it
+    /// makes anything; `must` says it has to (a usual line).
+    fn check_fast(s: &str, must: bool) {
+        let reference = parse_line_str(s);
+        match parse_line_fast(s) {
+            Some(fast) => match &reference {
+                Ok(r) => assert_eq!(format!("{fast:?}"), format!("{r:?}"), "{s:?}"),
+                Err(e) => panic!("{s:?}: the fast path accepts, serde_json refuses: {e}"),
+            },
+            None => assert!(!must, "{s:?}: the fast path turns a usual line away"),
+        }
+    }
+
+    const USUAL_LINES: &[&str] = &[
+        r#"{"article":{"id":"art-0000001","language":"en","published":"2024-01-01","title":"The Guardian: Lajacorté announces a deal","url":"https://news.example/2024-01-01/lajacorté-1"},"tx":1}"#,
+        r#"{"article":"art-0000001","confidence":0.81,"evidence":"Tému Labs located in Saint-Tatalol, selon The Guardian.","object":"Saint-Tatalol","object_type":"Place","predicate":"located_in","subject":"Tému Labs","subject_type":"Organization","tx":1}"#,
+        r#"{"article":"a","confidence":0.55,"evidence":"« Chips », a déclaré Aïcha.","object":"Chips n°999993008.","object_kind":"literal","predicate":"said","subject":"Aïcha van der Gontélo","subject_type":"Person","tx":12}"#,
+        r#"{"reason":"corrected","retract":{"subject":"A","predicate":"owns","object":"B","article":"a1"},"tx":18446744073709551}"#,
+        r#"{"retract": {"article": "a1"}, "reason": "gone"}"#,
+        r#"{"alias": "Elon Mask", "canonical": "Elon Musk", "tx": 0}"#,
+        r#"{"entity": "G42", "type": "organization"}"#,
+        r#"  { "subject" : "G42" , "predicate":"partner_of","object":"OpenAI","subject_type":" Organization ","object_type":"Company","note":"n","published":"2025-13-45","extractor":"rules/1.2","time":"2025-05-14T10:00:00Z","confidence":1}	"#,
+        r#"{"subject":"S","predicate":"p","object":"2025-05-14","confidence":0.1234567890123456,"article":{"id":"x","text":"t","content_hash":"h","url":"","title":"","language":"fr","published":"2024-02-30"}}"#,
+        r#"{}"#,
+        r#"{"confidence":10.5}"#,
+        r#"{"tx":123456789012345678}"#,
+        r#"{"subject":""}"#,
+    ];
+
+    /// The fast path of `parse_line`: the same `Line` as serde_json for usual lines, and
+    /// nothing for the rest, whose messages serde_json gives.
+    #[test]
+    fn fast_lines_decode_as_serde_json_does() {
+        for s in USUAL_LINES {
+            check_fast(s, true);
+        }
+        let others = [
+            r#"{"subject":"a\"b"}"#,
+            r#"{"subject":"a\\b"}"#,
+            r#"{"subject":"\u00e9"}"#,
+            "{\"subject\":\"a\tb\"}",
+            "{\"subject\":\"a\u{1}b\"}",
+            "{\"subject\":\"a long name, then\ta tab\", \"predicate\": \"p\"}",
+            "{\"subject\":\"a long name, then \u{1f}\", \"predicate\": \"p\"}",
+            r#"{"subject":"a long name, then \"a quote\"", "predicate": "p"}"#,
+            r#"{"subject":"a long name, then \\ a backslash", "predicate": "p"}"#,
+            r#"{"subject":null}"#,
+            r#"{"subject":"a","subject":"a"}"#,
+            r#"{"subject":"a",}"#,
+            r#"{"subject" "a"}"#,
+            r#"{"subject":"a"} x"#,
+            r#"{"subject":"a"}}"#,
+            r#"{"subject":5}"#,
+            r#"{"object":5}"#,
+            r#"{"object":{"amount":5,"currency":"EUR"}}"#,
+            r#"{"tx":-1}"#,
+            r#"{"tx":01}"#,
+            r#"{"tx":1.0}"#,
+            r#"{"tx":1e3}"#,
+            r#"{"tx":18446744073709551616}"#,
+            r#"{"tx":1234567890123456789}"#,
+            r#"{"confidence":-0}"#,
+            r#"{"confidence":0.}"#,
+            r#"{"confidence":.5}"#,
+            r#"{"confidence":1E2}"#,
+            r#"{"confidence":0.1234567890123456789}"#,
+            r#"{"confidence":"0.5"}"#,
+            r#"{"span":[1,2]}"#,
+            r#"{"qualifiers":{"role":"CEO"}}"#,
+            r#"{"evidence":{"sentence":"s","start":1,"end":2}}"#,
+            r#"{"extractor":{"name":"n","version":"v"}}"#,
+            r#"{"article":{"id":"a","mentions":["x"]}}"#,
+            r#"{"article":{"id":"a","id":"b"}}"#,
+            r#"{"article":{"id":"a","colour":"b"}}"#,
+            r#"{"retract":{"subject":"a","object":5}}"#,
+            r#"{"retract":"a"}"#,
+            r#"{"colour":"blue"}"#,
+            r#"["a","b"]"#,
+            r#"{"sub\u006aect":"a"}"#,
+            r#"{"subject":"a""#,
+            r#"{"subject":"a"#,
+            r#"{"#,
+            "",
+            "{\u{b}}",
+        ];
+        for s in others {
+            check_fast(s, false);
+        }
+        // Lines built of the usual fields and of near misses, in any order.
+        let key = proptest::sample::select(vec![
+            "tx",
+            "time",
+            "subject",
+            "predicate",
+            "object",
+            "object_kind",
+            "subject_type",
+            "object_type",
+            "article",
+            "note",
+            "published",
+            "evidence",
+            "span",
+            "extractor",
+            "confidence",
+            "qualifiers",
+            "alias",
+            "canonical",
+            "retract",
+            "reason",
+            "entity",
+            "type",
+            "id",
+            "Subject",
+            "",
+        ]);
+        let value = proptest::sample::select(vec![
+            r#""x""#,
+            r#""""#,
+            r#""Émirats arabes unis""#,
+            r#""a\"b""#,
+            r#""a\\""#,
+            "\"\u{7}\"",
+            "\"Émirats arabes\u{7} unis\"",
+            r#""Émirats arabes \" unis""#,
+            r#""Person""#,
+            r#""person ""#,
+            r#""Org""#,
+            "0",
+            "7",
+            "0.5",
+            "1.25",
+            "-1",
+            "1e2",
+            "01",
+            "1.",
+            "99999999999999999999",
+            "null",
+            "true",
+            "[]",
+            "{}",
+            r#"{"id":"a","title":"t"}"#,
+            r#"{"subject":"s","predicate":"p","object":"o"}"#,
+            r#"{"article":"a"}"#,
+            r#"{"id":"a","mentions":[]}"#,
+            r#"{"id":1}"#,
+        ]);
+        let ws = proptest::sample::select(vec!["", " ", "\t", "\r", " \u{a0}", "\u{c}"]);
+        let strategy = proptest::collection::vec((key, ws.clone(), value, ws), 0..8);
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&strategy, |fields| {
+                let body: Vec<String> = fields
+                    .iter()
+                    .map(|(k, w1, v, w2)| format!("{w1}\"{k}\"{w2}:{w1}{v}{w2}"))
+                    .collect();
+                check_fast(&format!("{{{}}}", body.join(",")), false);
+                Ok(())
+            })
+            .unwrap();
+        // Usual lines with one byte changed, inserted or removed anywhere.
+        let strategy = (
+            proptest::sample::select(USUAL_LINES.to_vec()),
+            0usize..400,
+            proptest::sample::select(vec![
+                None,
+                Some('"'),
+                Some('\\'),
+                Some(','),
+                Some(':'),
+                Some('{'),
+                Some('}'),
+                Some(' '),
+                Some('0'),
+                Some('.'),
+                Some('e'),
+                Some('-'),
+                Some('\u{1f}'),
+            ]),
+            proptest::bool::ANY,
+        );
+        runner
+            .run(&strategy, |(line, at, c, replace)| {
+                let mut chars: Vec<char> = line.chars().collect();
+                let at = at % (chars.len() + 1);
+                match c {
+                    None if at < chars.len() => {
+                        chars.remove(at);
+                    }
+                    None => {}
+                    Some(c) if replace && at < chars.len() => {
+                        if let Some(slot) = chars.get_mut(at) {
+                            *slot = c;
+                        }
+                    }
+                    Some(c) => chars.insert(at, c),
+                }
+                check_fast(&chars.into_iter().collect::<String>(), false);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// `string_end` against the rule it applies, byte by byte, near word boundaries.
+    #[test]
+    fn string_end_finds_the_first_quote_unless_an_escape_or_control_comes_first() {
+        let reference = |b: &[u8]| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .filter(|&i| b.get(i) == Some(&b'"'))
+        };
+        let byte = proptest::sample::select(vec![
+            b'"', b'\\', 0, 0x1f, 0x20, b'!', b'#', b'[', b']', b'a', 0x7f, 0x80, 0xa2, 0xdc, 0xff,
+        ]);
+        let strategy = proptest::collection::vec(byte, 0..40);
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&strategy, |bytes| {
+                proptest::prop_assert_eq!(string_end(&bytes), reference(&bytes), "{:?}", bytes);
+                Ok(())
+            })
+            .unwrap();
+        for len in 0..24 {
+            for special in [b'"', b'\\', 0x1f] {
+                let mut bytes = vec![b'a'; len];
+                bytes.push(special);
+                bytes.extend_from_slice(b"\"zz\\\"");
+                assert_eq!(string_end(&bytes), reference(&bytes), "{bytes:?}");
+            }
+        }
+    }
+
+    /// `entity_type` is `EntityType::parse`, however the name is spelled.
+    #[test]
+    fn entity_type_is_parse() {
+        let mut names = vec![
+            String::new(),
+            " ".into(),
+            "Company".into(),
+            "Persons".into(),
+        ];
+        for t in EntityType::ALL {
+            let n = t.as_str();
+            names.extend([
+                n.to_string(),
+                n.to_lowercase(),
+                n.to_uppercase(),
+                format!(" {n}"),
+                format!("{n}\t"),
+                format!("{n}x"),
+                n.get(1..).unwrap_or_default().to_string(),
+            ]);
+        }
+        for n in &names {
+            assert_eq!(entity_type(n), EntityType::parse(n), "{n:?}");
+        }
     }
 
     #[test]

@@ -501,35 +501,67 @@ fn check_predicate(p: &str) -> std::result::Result<(), String> {
 /// as the view has.
 #[derive(Default)]
 struct Builder {
-    /// Folded name → its type: given in this import, or as the view answered (`typed`).
-    types: FxHashMap<String, EntityType>,
+    /// Folded name → its number, an index into `folded` and `types` (`name_id`).
+    ids: FxHashMap<Box<str>, usize>,
+    /// By number: the folded name.
+    folded: Vec<Box<str>>,
+    /// By number: the name's type, given in this import or as the view answered
+    /// (`typed`); `None`: the view answers.
+    types: Vec<Option<EntityType>>,
+    /// Names as written → their folded name's number (see `name_id`).
+    written: FxHashMap<Box<str>, usize>,
     /// Folded ids of articles added so far in this import.
     articles: FxHashSet<String>,
     hashes: FxHashSet<String>,
     report: ImportReport,
     /// A buffer for folding names.
     fold_buf: String,
-    /// Names as written → folded (see `fold_name`).
-    folds: FxHashMap<Box<str>, Box<str>>,
 }
 
-/// At most this many folds are remembered (`Builder::folds`).
+/// At most this many names as written are remembered (`Builder::written`).
 const FOLDS_MAX: usize = 1 << 20;
 
 impl Builder {
-    /// Leaves `fold(name)` in `fold_buf`. Most names recur verbatim (a subject or object
-    /// type on every fact line), and folding the accented ones (Unicode decomposition)
-    /// cost more than looking up the fold remembered for the name as written.
-    fn fold_name(&mut self, name: &str) {
-        if let Some(folded) = self.folds.get(name) {
-            self.fold_buf.clear();
-            self.fold_buf.push_str(folded);
-            return;
+    /// The number of `fold(name)`, given one if it has none.
+    ///
+    /// Most names recur verbatim (a subject or object type on every fact line): looking
+    /// the name as written up once gives the number, by which its folded name and its
+    /// type are at hand. Folding the accented names (Unicode decomposition) cost more
+    /// than that lookup, and folding every name then looking its fold up again (as a
+    /// string) was half of `typed`.
+    fn name_id(&mut self, name: &str) -> usize {
+        if let Some(&id) = self.written.get(name) {
+            return id;
         }
         fold_into(name, &mut self.fold_buf);
-        if self.folds.len() < FOLDS_MAX {
-            self.folds
-                .insert(name.into(), self.fold_buf.as_str().into());
+        let id = match self.ids.get(self.fold_buf.as_str()) {
+            Some(&id) => id,
+            None => {
+                let id = self.folded.len();
+                let folded: Box<str> = self.fold_buf.as_str().into();
+                self.ids.insert(folded.clone(), id);
+                self.folded.push(folded);
+                self.types.push(None);
+                id
+            }
+        };
+        if self.written.len() < FOLDS_MAX {
+            self.written.insert(name.into(), id);
+        }
+        id
+    }
+
+    /// Sets the type kept for a folded name: `None` makes the view answer again.
+    fn keep_type(&mut self, id: usize, t: Option<EntityType>) {
+        if let Some(slot) = self.types.get_mut(id) {
+            *slot = t;
+        }
+    }
+
+    /// Forgets the type kept for `folded`, if any: the view answers again.
+    fn forget_type(&mut self, folded: &str) {
+        if let Some(&id) = self.ids.get(folded) {
+            self.keep_type(id, None);
         }
     }
 }
@@ -560,22 +592,22 @@ impl Builder {
                 ))
             }
         };
-        self.fold_name(name);
-        let current = match self.types.get(self.fold_buf.as_str()) {
-            Some(&current) => Some(current),
+        let id = self.name_id(name);
+        let current = match self.types.get(id).copied().flatten() {
+            Some(current) => Some(current),
             None => {
                 let snap = view.snapshot(None);
-                let current = snap
-                    .resolve_name(name)
+                let current = self
+                    .folded
+                    .get(id)
+                    .and_then(|folded| snap.resolve_folded(folded))
                     .and_then(|root| snap.entity_type(root));
-                if let Some(current) = current {
-                    self.types.insert(self.fold_buf.clone(), current);
-                }
+                self.keep_type(id, current);
                 current
             }
         };
         if current != Some(t) {
-            self.types.insert(self.fold_buf.clone(), t);
+            self.keep_type(id, Some(t));
             out.push(Event::EntityTyped {
                 name: name.to_string(),
                 entity_type: t,
@@ -585,12 +617,15 @@ impl Builder {
     }
 
     fn article_known(&mut self, view: &View, id: &str) -> bool {
-        self.fold_name(id);
-        if self.articles.contains(self.fold_buf.as_str()) {
+        let n = self.name_id(id);
+        let Some(folded) = self.folded.get(n) else {
+            return false;
+        };
+        if self.articles.contains(&**folded) {
             return true;
         }
         let snap = view.snapshot(None);
-        snap.resolve_name(id)
+        snap.resolve_folded(folded)
             .is_some_and(|t| snap.article(t).is_some())
     }
 
@@ -619,7 +654,8 @@ impl Builder {
                 return Err("`entity` is empty".to_string());
             }
             let t = EntityType::parse(&ty).ok_or_else(|| format!("unknown entity type `{ty}`"))?;
-            self.types.insert(fold(&entity), t);
+            let id = self.name_id(&entity);
+            self.keep_type(id, Some(t));
             out.push(Event::EntityTyped {
                 name: entity,
                 entity_type: t,
@@ -666,7 +702,7 @@ impl Builder {
         let published = a.published.as_deref().map(parse_date).transpose()?;
         self.hashes.insert(content_hash.clone());
         let folded = fold(&id);
-        self.types.remove(&folded);
+        self.forget_type(&folded);
         self.articles.insert(folded);
         out.push(Event::ArticleAdded(Article {
             id,
@@ -698,7 +734,7 @@ impl Builder {
                 if !restoring && !self.article_known(view, &id) {
                     let published = line.published.as_deref().map(parse_date).transpose()?;
                     let folded = fold(&id);
-                    self.types.remove(&folded);
+                    self.forget_type(&folded);
                     self.articles.insert(folded);
                     let content_hash = sha256_hex(id.as_bytes());
                     if view.article_by_hash(&content_hash).is_none()
@@ -720,7 +756,7 @@ impl Builder {
             }
             (None, Some(note)) => {
                 // The view types a note `Note`.
-                self.types.remove(&fold(&note));
+                self.forget_type(&fold(&note));
                 Source::Note(note)
             }
             (Some(_), Some(_)) => {

@@ -1,10 +1,24 @@
 //! `import`: JSON lines (SPEC §4) → commits.
 //!
 //! 1. Every file is streamed: a reader thread cuts it into chunks of lines (blank lines
-//!    skipped), parsing threads decode each line by serde into `Line`, a struct with
-//!    every field of every kind of line, all optional (one pass, no intermediate
-//!    `serde_json::Value` for the line itself), and the calling thread takes the chunks
-//!    back in order. Channels are bounded, so only a few chunks are in memory at once.
+//!    skipped), parsing threads decode each line into `Line`, a struct with every field
+//!    of every kind of line, all optional, and the calling thread takes the chunks back
+//!    in order. Channels are bounded, so only a few chunks are in memory at once.
+//!    - A chunk is checked as UTF-8 once; its lines are then decoded as `str`, so no
+//!      string is checked again.
+//!    - A line of the usual shape (known keys, strings without escapes, plain unsigned
+//!      numbers, `article` and `retract` objects of strings: every line of an
+//!      extractor's output and of an events export of facts, articles and retractions)
+//!      is read by `parse_line_fast`, a cursor that reads it once and copies only the
+//!      strings kept. Anything else, and every error, goes to serde_json (derived
+//!      `Deserialize`, one pass, no intermediate `serde_json::Value` for the line), so
+//!      the `Line` and every message are serde_json's either way; tests compare the two
+//!      paths. serde_json spent about 6,000 instructions on a usual fact line.
+//!    - The calling thread takes the fields it needs out of each `Line` where it lies in
+//!      its batch (`Option::take`), instead of moving the whole struct around, and the
+//!      batch goes back to its parsing thread to be reused.
+//!    - The builder numbers each name on first sight (`Builder::name_id`): a name seen
+//!      before, as written, is one hash lookup away from its folded form and kept type.
 //! 2. The kind of a line is decided by which field it carries: `retract`, `alias`,
 //!    `entity`, `subject` (a fact), or an `article` object (an article).
 //! 3. Lines carrying `"tx": N` group into commits: consecutive lines with the same `tx`

@@ -1012,9 +1012,12 @@ fn parse_line_str(raw: &str) -> std::result::Result<Line, String> {
 /// matched by name through generic visitors, each string scanned for escapes byte by
 /// byte in 8-byte words, then copied); this reads the line once and copies only the
 /// strings the line keeps.
-fn parse_line_fast(s: &str) -> Option<Line> {
+///
+/// It fills `line`, which must be empty (`Line::default()`), where it lies in its batch:
+/// returning a `Line` moved its few hundred bytes twice more. After `None`, `line` holds
+/// a part of the line and is to be overwritten.
+fn parse_line_fast(s: &str, line: &mut Line) -> Option<()> {
     let mut c = Cursor { s, i: 0 };
-    let mut line = Line::default();
     c.object(|c, key| match key {
         "tx" => set(&mut line.tx, c.uint()?),
         "time" => set(&mut line.time, c.string()?),
@@ -1045,8 +1048,7 @@ fn parse_line_fast(s: &str) -> Option<Line> {
         "type" => set(&mut line.entity_type, c.string()?),
         _ => None,
     })?;
-    c.end()?;
-    Some(line)
+    c.end()
 }
 
 /// Fills a field not seen before on this line (serde refuses a duplicate field).
@@ -1405,13 +1407,21 @@ fn parse_stream(
                     // bytes, so its lines fail with serde_json's own message.
                     let text = std::str::from_utf8(&chunk.data).ok();
                     for &(n, start, end) in &chunk.lines {
-                        let line = match text.and_then(|t| t.get(start..end)) {
-                            Some(line) => {
-                                parse_line_fast(line).map_or_else(|| parse_line_str(line), Ok)
-                            }
-                            None => parse_line(chunk.data.get(start..end).unwrap_or_default()),
+                        let raw = text.and_then(|t| t.get(start..end));
+                        parsed.push((n, Ok(Line::default())));
+                        let Some((_, slot)) = parsed.last_mut() else {
+                            continue;
                         };
-                        parsed.push((n, line));
+                        let fast = match (raw, slot.as_mut()) {
+                            (Some(raw), Ok(line)) => parse_line_fast(raw, line).is_some(),
+                            _ => false,
+                        };
+                        if !fast {
+                            *slot = match raw {
+                                Some(raw) => parse_line_str(raw),
+                                None => parse_line(chunk.data.get(start..end).unwrap_or_default()),
+                            };
+                        }
                     }
                     if chunk.data.capacity() <= KEEP_BYTES {
                         // The reader may be gone: then the buffer is simply dropped.
@@ -1763,7 +1773,8 @@ mod tests {
     /// makes anything; `must` says it has to (a usual line).
     fn check_fast(s: &str, must: bool) {
         let reference = parse_line_str(s);
-        match parse_line_fast(s) {
+        let mut line = Line::default();
+        match parse_line_fast(s, &mut line).map(|()| line) {
             Some(fast) => match &reference {
                 Ok(r) => assert_eq!(format!("{fast:?}"), format!("{r:?}"), "{s:?}"),
                 Err(e) => panic!("{s:?}: the fast path accepts, serde_json refuses: {e}"),

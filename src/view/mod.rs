@@ -1234,7 +1234,12 @@ impl<'v> Snapshot<'v> {
 
     /// The canonical term of an entity name (folded), if it exists as of this tx.
     pub fn resolve_name(&self, name: &str) -> Option<TermId> {
-        let t = self.view.find_name(&fold(name))?;
+        self.resolve_folded(&fold(name))
+    }
+
+    /// [`Snapshot::resolve_name`] of a name already folded ([`fold`]).
+    pub fn resolve_folded(&self, folded: &str) -> Option<TermId> {
+        let t = self.view.find_name(folded)?;
         self.exists(t).then(|| self.root(t))
     }
 

@@ -566,6 +566,34 @@ fn main() -> Result<()> {
     let qs = questions(&pr);
     let scale = scale_label(pr.facts);
 
+    // annals first, while this process is small: a child started by `posix_spawn`
+    // (vfork) takes over this process's peak RSS as its own at exec, so after SQLite and
+    // the maps were loaded, every annals process reported this one's 600 MiB.
+    let side = match &args.annals {
+        Some(bin) => {
+            let db = args
+                .db
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("{}.annals", args.data.display())));
+            let work = args
+                .data
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."));
+            eprintln!("annals: importing into {} …", db.display());
+            let side = run_annals(bin, &db, &args.data, &qs, args.runs, &work);
+            let _ = std::fs::remove_dir_all(&db);
+            side
+        }
+        None => AnnalsSide {
+            medians: vec![None; qs.len()],
+            timer_rows: vec![None; qs.len()],
+            rows: vec![None; qs.len()],
+            notes: vec!["no --annals binary given: SQLite only".to_string()],
+            ..Default::default()
+        },
+    };
+
     // SQLite.
     eprintln!("SQLite: loading {} …", args.data.display());
     let loaded = sqlite::load(&args.data.to_string_lossy())?;
@@ -631,32 +659,6 @@ fn main() -> Result<()> {
     }
     let map_load_secs = maps.load_secs;
     drop(maps);
-
-    // annals.
-    let side = match &args.annals {
-        Some(bin) => {
-            let db = args
-                .db
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(format!("{}.annals", args.data.display())));
-            let work = args
-                .data
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."));
-            eprintln!("annals: importing into {} …", db.display());
-            let side = run_annals(bin, &db, &args.data, &qs, args.runs, &work);
-            let _ = std::fs::remove_dir_all(&db);
-            side
-        }
-        None => AnnalsSide {
-            medians: vec![None; qs.len()],
-            timer_rows: vec![None; qs.len()],
-            rows: vec![None; qs.len()],
-            notes: vec!["no --annals binary given: SQLite only".to_string()],
-            ..Default::default()
-        },
-    };
 
     // Report.
     let mut md = String::new();

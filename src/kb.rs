@@ -774,9 +774,10 @@ impl Database for Kb {
 /// however little of it is used. On the 400k-fact import that zeroing was a fifth of the
 /// process's time (`clear_page_erms` in `perf`), and with small pages the import spent
 /// about 0.6 s less in the kernel and peaked 50 MB lower. A rebuild of the same
-/// database spent 28 % of its `perf` samples there; with small pages its kernel time
-/// went from 0.07–0.73 s to 0.19–0.33 s over three runs each, and its peak from about
-/// 235 to 168 MB.
+/// database spent 28 % of its `perf` samples there; with small pages from the start of
+/// the rebuild (after open) its kernel time went from 0.07–0.73 s to 0.21–0.29 s over
+/// three runs each, and its peak from about 235 to 207 MB. At 10M facts, where the view
+/// is dense, the wall time is the same either way (27.5–28 s).
 struct HugePagesOff {
     #[cfg(target_os = "linux")]
     were_on: bool,

@@ -528,7 +528,7 @@ impl Kb {
     ) -> Result<RematerializeReport> {
         let start = Instant::now();
         let thp = HugePagesOff::new();
-        let (fresh, commits, events) = self.replay(progress)?;
+        let (fresh, commits, events) = self.replay::<SourceOnly>(progress)?;
         let difference = if verify {
             fresh.same_as(&self.view).err()
         } else {
@@ -548,14 +548,20 @@ impl Kb {
         })
     }
 
-    /// A new view from the whole log.
-    fn replay(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<(View, u64, u64)> {
+    /// A new view from the whole log, its commits decoded as `S`: the replay form
+    /// ([`SourceOnly`], `event.rs`) skips what the view does not keep, while `verify`
+    /// decodes everything ([`Support`]) so that every string is checked to be UTF-8, as
+    /// `log`, `why` and `export` will read it. `scan_pipelined` checks each checksum, that
+    /// each key is its payload's tx, and that the keys run from 1 without a gap.
+    fn replay<S: crate::event::SupportForm>(
+        &self,
+        progress: &mut dyn FnMut(Tx, Tx),
+    ) -> Result<(View, u64, u64)> {
         let total = self.log.last_tx();
         let mut view = View::with_size_hint(self.rebuild_size_hint());
         let (mut commits, mut events) = (0u64, 0u64);
         progress(0, total);
-        // Only applied: the replay form (`event.rs`) skips what the view does not keep.
-        self.log.scan_pipelined::<SourceOnly>(1, &mut |c| {
+        self.log.scan_pipelined::<S>(1, &mut |c| {
             view.apply(c)?;
             commits += 1;
             events += c.events.len() as u64;
@@ -610,23 +616,7 @@ impl Kb {
     /// [`Error::Corrupt`] naming the tx.
     pub fn verify(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<VerifyReport> {
         let _thp = HugePagesOff::new();
-        let total = self.log.last_tx();
-        let mut fresh = View::with_size_hint(self.rebuild_size_hint());
-        let (mut commits, mut events) = (0u64, 0u64);
-        progress(0, total);
-        // `scan` checks each checksum, that each key is its payload's tx, and that the
-        // keys run from 1 without a gap. Full decoding, not the replay form: every
-        // string is checked to be UTF-8, as `log`, `why` and `export` will read it.
-        self.log.scan_pipelined::<Support>(1, &mut |commit| {
-            fresh.apply(commit)?;
-            commits += 1;
-            events += commit.events.len() as u64;
-            if commit.tx % 256 == 0 {
-                progress(commit.tx, total);
-            }
-            Ok(true)
-        })?;
-        progress(total, total);
+        let (fresh, commits, events) = self.replay::<Support>(progress)?;
         let last = fresh.watermark();
         let acked = log::read_acked(&self.dir)?.unwrap_or(0);
         if last < acked {

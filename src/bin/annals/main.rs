@@ -718,6 +718,7 @@ fn main() -> ExitCode {
         eprintln!("usage: annals [--db PATH] [--format FORMAT] COMMAND (see `annals --help`)");
         return ExitCode::from(2);
     }
+    annals::kb::small_pages_only();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,

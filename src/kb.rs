@@ -61,7 +61,8 @@ const SNAP_MAGIC: &[u8; 8] = b"ANNALSVW";
 const SNAP_FORMAT: u16 = crate::view::CHECKPOINT_FORMAT;
 /// Format 5 lacks what format 6 added (the fact counts), which is derived, and 5-6 store
 /// the supports as varints that are decoded whole on first use, where 7 reads them in
-/// place: both load, as they did (`rematerialize` writes format 7).
+/// place: both load, as they did, and the close after a load writes format 7 (once), so
+/// that an older database gains format 7's fast first statement without a rebuild.
 const OLDEST_SNAP_FORMAT: u16 = crate::view::OLDEST_CHECKPOINT_FORMAT;
 const SNAP_HEADER_LEN: usize = 48;
 
@@ -171,7 +172,8 @@ fn write_checkpoint(path: &Path, view: &View, db_id: &[u8]) -> Result<()> {
 }
 
 /// Decodes a view checkpoint; `Err` says why it cannot be used.
-fn decode_checkpoint(map: Mapped, db_id: &[u8]) -> std::result::Result<View, String> {
+/// The checkpoint's view, and the format it was written in.
+fn decode_checkpoint(map: Mapped, db_id: &[u8]) -> std::result::Result<(View, u16), String> {
     let map = std::sync::Arc::new(map);
     let bytes = map.bytes();
     let (header, payload) = bytes
@@ -203,7 +205,7 @@ fn decode_checkpoint(map: Mapped, db_id: &[u8]) -> std::result::Result<View, Str
     if view.watermark() != watermark {
         return Err("its contents disagree with its header".into());
     }
-    Ok(view)
+    Ok((view, format))
 }
 
 impl Kb {
@@ -256,8 +258,14 @@ impl Kb {
         let last = self.log.last_tx();
         match std::fs::File::open(&path).and_then(|f| Mapped::open(&f)) {
             Ok(map) => match decode_checkpoint(map, self.log.db_id()) {
-                Ok(view) if view.watermark() <= last => self.view = view,
-                Ok(view) => {
+                Ok((view, format)) if view.watermark() <= last => {
+                    self.view = view;
+                    // An older format still answers, but without what the newer one
+                    // adds (format 7: the first statement no longer decodes the whole
+                    // view); closing writes it anew, once.
+                    self.checkpoint_needed = format < SNAP_FORMAT;
+                }
+                Ok((view, _)) => {
                     self.notices.push(format!(
                         "the view checkpoint is at tx {} but the log ends at tx {last}; \
                          rebuilding the view from the log",
@@ -596,7 +604,7 @@ impl Kb {
             .and_then(|f| Mapped::open(&f))
             .ok()
             .and_then(|map| decode_checkpoint(map, self.log.db_id()).ok())
-            .map_or_else(SizeHint::default, |v| v.size_hint())
+            .map_or_else(SizeHint::default, |(v, _)| v.size_hint())
     }
 
     fn write_checkpoint_of(&self, view: &View) -> Result<()> {
@@ -817,5 +825,56 @@ pub fn small_pages_only() {
     // the option just keeps its default.
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{FactAsserted, Source, Support};
+
+    #[test]
+    fn a_checkpoint_in_an_older_format_is_written_anew_at_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kb");
+        let options = OpenOptions {
+            create: true,
+            wait: Some(Duration::from_secs(5)),
+            skip_view: false,
+        };
+        let mut kb = Kb::open(&path, options.clone()).unwrap();
+        kb.commit(vec![Event::FactAsserted(FactAsserted {
+            subject: "G42".into(),
+            predicate: "partner_of".into(),
+            object: Value::Entity("OpenAI".into()),
+            support: Support::from_source(Source::Article("a1".into())),
+        })])
+        .unwrap();
+        kb.checkpoint().unwrap();
+        let view = kb.view().clone();
+        kb.close().unwrap();
+        // The same view, in format 6, behind a header that says so.
+        let snap = snap_path(&path);
+        let payload = crate::view::checkpoint_format_6_payload(&view);
+        let mut bytes = std::fs::read(&snap).unwrap();
+        bytes.truncate(SNAP_HEADER_LEN);
+        bytes[8..10].copy_from_slice(&6u16.to_be_bytes());
+        bytes[34..42].copy_from_slice(&(payload.len() as u64).to_be_bytes());
+        bytes[42..46].copy_from_slice(&crc32fast::hash(&payload).to_be_bytes());
+        bytes.extend_from_slice(&payload);
+        std::fs::write(&snap, &bytes).unwrap();
+        let format = |path: &Path| {
+            u16::from_be_bytes(std::fs::read(path).unwrap()[8..10].try_into().unwrap())
+        };
+        assert_eq!(format(&snap), 6);
+
+        let mut kb = Kb::open(&path, options.clone()).unwrap();
+        assert!(kb.take_notices().is_empty(), "format 6 loads as it is");
+        kb.view().same_as(&view).unwrap();
+        kb.close().unwrap();
+        assert_eq!(format(&snap), SNAP_FORMAT);
+        let kb = Kb::open(&path, options).unwrap();
+        kb.view().same_as(&view).unwrap();
+        assert!(!kb.checkpoint_needed, "written once, not at every close");
     }
 }

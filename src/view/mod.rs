@@ -33,6 +33,8 @@ use crate::value::{fold, fold_into, EntityType, Value};
 use alias::{AliasEdge, AliasMap};
 pub use mapped::Mapped;
 use mapped::{Adj, Arr, Lazy};
+#[cfg(test)]
+pub(crate) use snap::tests::format_6_payload as checkpoint_format_6_payload;
 pub use snap::{FORMAT as CHECKPOINT_FORMAT, OLDEST_FORMAT as OLDEST_CHECKPOINT_FORMAT};
 use terms::Terms;
 

@@ -526,7 +526,7 @@ fn read_supports(b: &[u8]) -> Option<Base> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -764,7 +764,7 @@ mod tests {
 
     /// `v`'s checkpoint payload in format 6: format 7 with its supports as varints in
     /// one section, and its articles as one bincode map.
-    fn format_6_payload(v: &View) -> Vec<u8> {
+    pub(crate) fn format_6_payload(v: &View) -> Vec<u8> {
         let mut sections = sections_of(&payload(v));
         let mut varints = Vec::new();
         write_supports(

@@ -259,6 +259,42 @@ proptest! {
     }
 }
 
+/// Lengths and numbers past a one-byte varint, through the hand-written reader.
+#[test]
+fn long_strings_and_large_numbers_cross_the_hand_written_reader() {
+    for (len, tx) in [
+        (250, 250),
+        (251, 251),
+        (300, 65_535),
+        (70_000, 65_536),
+        (9, 1 << 40),
+    ] {
+        let long = "é".repeat(len / 2) + &"x".repeat(len % 2);
+        let c = Commit {
+            tx,
+            time: DateTime::from_timestamp(1_747_000_000, 123_456_789).unwrap(),
+            events: vec![Event::FactAsserted(FactAsserted {
+                subject: long.clone(),
+                predicate: "said".into(),
+                object: Value::Str(long.clone()),
+                support: Support {
+                    source: Source::Article(long.clone()),
+                    evidence: Some(Evidence {
+                        sentence: long.clone(),
+                        start: 70_000,
+                        end: u32::MAX,
+                    }),
+                    ..Support::from_source(Source::None)
+                },
+            })],
+        };
+        let payload = c.encode_v1().unwrap().split_off(6);
+        let (read, by_serde) = replay_decoders(&payload);
+        assert_eq!(read, Some(by_serde.unwrap()), "length {len}");
+        assert_eq!(read.unwrap(), expected_replay_form(&c));
+    }
+}
+
 #[test]
 fn every_flipped_byte_and_every_cut_is_an_error_in_the_replay_form() {
     let c = Commit {

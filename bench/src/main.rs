@@ -208,16 +208,26 @@ fn scale_label(facts: u64) -> String {
 
 /// Peak resident set size, in KiB, of the largest child process waited for so far.
 fn children_peak_rss_kib() -> i64 {
+    peak_rss_kib(libc::RUSAGE_CHILDREN)
+}
+
+fn peak_rss_kib(who: libc::c_int) -> i64 {
     // SAFETY: getrusage only writes the struct we pass.
     unsafe {
         let mut ru: libc::rusage = std::mem::zeroed();
-        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) == 0 {
+        if libc::getrusage(who, &mut ru) == 0 {
             ru.ru_maxrss
         } else {
             -1
         }
     }
 }
+
+/// Above this, this process's own peak at start is not its own: `cargo run` execs the
+/// bench in its own process, and after a build cargo's peak (about 600 MiB) comes along
+/// and passes to every child's `ru_maxrss`. Seen once: annals' import reported at 629 MiB
+/// right after a build, 222 MiB when run again.
+const INHERITED_PEAK_KIB: i64 = 64 << 10;
 
 fn dir_bytes(p: &Path) -> u64 {
     let mut total = 0;
@@ -566,6 +576,7 @@ fn main() -> Result<()> {
     let qs = questions(&pr);
     let scale = scale_label(pr.facts);
 
+    let inherited_peak = peak_rss_kib(libc::RUSAGE_SELF) > INHERITED_PEAK_KIB;
     // annals first, while this process is small: a child started by `posix_spawn`
     // (vfork) takes over this process's peak RSS as its own at exec, so after SQLite and
     // the maps were loaded, every annals process reported this one's 600 MiB.
@@ -581,7 +592,14 @@ fn main() -> Result<()> {
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| PathBuf::from("."));
             eprintln!("annals: importing into {} …", db.display());
-            let side = run_annals(bin, &db, &args.data, &qs, args.runs, &work);
+            let mut side = run_annals(bin, &db, &args.data, &qs, args.runs, &work);
+            if inherited_peak {
+                side.notes.push(
+                    "the peak RSS figures are too high: this process started with its \
+                     parent's peak (cargo built just before); run the bench again"
+                        .to_string(),
+                );
+            }
             let _ = std::fs::remove_dir_all(&db);
             side
         }

@@ -22,6 +22,7 @@ mod snap;
 mod supports;
 mod terms;
 
+use compact_str::CompactString;
 use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -236,7 +237,7 @@ pub struct View {
     /// decoded yet: the term count).
     first_seen: Arr<Tx>,
     /// Derived from `terms`, built on first use (not checkpointed).
-    names: OnceLock<FxHashMap<Box<str>, TermId>>,
+    names: OnceLock<FxHashMap<CompactString, TermId>>,
     /// Derived from `terms`, built on first use (not checkpointed).
     literals: OnceLock<FxHashMap<Value, TermId>>,
     /// From the checkpoint: resolves names and literals while `terms` are mapped.
@@ -278,7 +279,13 @@ pub struct View {
     /// hit skips the fold, which was two thirds of `intern_name` in a replay. Filled by
     /// `intern_name` only, up to [`RAW_NAMES_MAX`] entries (not checkpointed). Terms are
     /// never renumbered, so an entry never goes stale.
-    raw_names: FxHashMap<Box<str>, TermId>,
+    ///
+    /// Keyed by `CompactString`, as `names` is: a name of up to 24 bytes (most of them)
+    /// lies in the table's own slot, where a `Box<str>` key sent every lookup on to a
+    /// second cache miss for the bytes to compare. A rebuild of the 10M-fact database
+    /// went from 31.7–37.3 s to 26.3–29.1 s (two runs each, alternating), 400k facts
+    /// from 0.73 to 0.65 s (median of six); its peak memory fell by 20–40 MB.
+    raw_names: FxHashMap<CompactString, TermId>,
     sorted_names: OnceLock<Vec<(Box<str>, TermId)>>,
     /// Per predicate: live stored triples, and how many of those are symmetric with two
     /// distinct ends (they answer in both directions). Derived on first use (not
@@ -645,7 +652,7 @@ impl View {
         }
         let t = self.intern_folded(name, tx, buf);
         if self.raw_names.len() < RAW_NAMES_MAX {
-            self.raw_names.insert(name.into(), t);
+            self.raw_names.insert(CompactString::from(name), t);
         }
         t
     }
@@ -656,17 +663,16 @@ impl View {
         if let Some(&t) = self.names().get(buf.as_str()) {
             return t;
         }
-        let folded: Box<str> = buf.as_str().into();
         let display = collapse_spaces(name);
         let id = self.new_term(
             TermData::Name {
                 display,
-                folded: folded.clone(),
+                folded: buf.as_str().into(),
             },
             tx,
         );
         if let Some(names) = self.names.get_mut() {
-            names.insert(folded, id);
+            names.insert(CompactString::from(buf.as_str()), id);
         }
         self.sorted_names = OnceLock::new();
         id
@@ -857,13 +863,13 @@ impl View {
     // up to date by `apply` once built; before that, `apply` leaves it alone and the
     // build sees the new terms and triples anyway.
 
-    fn names(&self) -> &FxHashMap<Box<str>, TermId> {
+    fn names(&self) -> &FxHashMap<CompactString, TermId> {
         self.names.get_or_init(|| {
             let mut map = FxHashMap::default();
             map.reserve(self.terms.len());
             self.terms.for_each(|i, t| {
                 if let TermData::Name { folded, .. } = t {
-                    map.insert(folded.clone(), i);
+                    map.insert(CompactString::from(&**folded), i);
                 }
             });
             map
@@ -1141,8 +1147,11 @@ impl View {
     /// The folded names in order, for prefix search and completion.
     fn sorted_names(&self) -> &[(Box<str>, TermId)] {
         self.sorted_names.get_or_init(|| {
-            let mut v: Vec<(Box<str>, TermId)> =
-                self.names().iter().map(|(k, v)| (k.clone(), *v)).collect();
+            let mut v: Vec<(Box<str>, TermId)> = self
+                .names()
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), *v))
+                .collect();
             v.sort_unstable();
             v
         })

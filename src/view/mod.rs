@@ -1084,11 +1084,16 @@ impl View {
     /// (a whole-database walk such as `export` then costs at most a quarter more than
     /// building it first did; a question costs what its triples' adjacency does).
     fn find_triple(&self, s: TermId, p: PredId, o: TermId) -> Option<TripleId> {
+        // The map first: a rebuild has it and no adjacency yet, and asking for one here
+        // (a retraction) would derive it mid-replay, to be kept up to date from then on.
+        if let Some(ids) = self.triple_ids.get() {
+            return ids.get(&(s, p, o)).copied();
+        }
         let from = self.out().get(s as usize).unwrap_or_default();
         let to = self.inc().get(o as usize).unwrap_or_default();
         let list = if from.len() <= to.len() { from } else { to };
         let budget = self.triples.len() / 4;
-        if self.triple_ids.get().is_some() || self.triple_scans.pay(list.len()) > budget {
+        if self.triple_scans.pay(list.len()) > budget {
             return self.triple_ids().get(&(s, p, o)).copied();
         }
         list.iter()

@@ -1657,7 +1657,10 @@ impl<'v> Snapshot<'v> {
         let mut merged: FxHashMap<(TermId, PredId, TermId), bool> = FxHashMap::default();
         for (id, t) in self.view.triples.iter().enumerate() {
             let id = id as TripleId;
-            let asserted = self.view.supports(id).iter().any(|s| s.asserted <= self.at);
+            // Every stored triple was asserted by the watermark: only a past snapshot
+            // reads the supports (a cache miss a triple, most of a rebuild's count).
+            let asserted =
+                self.current || self.view.supports(id).iter().any(|s| s.asserted <= self.at);
             if !asserted {
                 continue;
             }

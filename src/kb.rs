@@ -853,7 +853,7 @@ impl Drop for HugePagesOff {
 /// in full), and with huge pages each one faults in and zeroes 2 MiB pages: a one-line
 /// query on the 400k-fact database spent 38 % of its `perf` samples in `clear_page_erms`
 /// and peaked at 85 MB, and an import spent 70 ms there before reading a line. The
-/// commands that build a whole view gain as well (see [`HugePagesOff`]), and no command
+/// commands that build a whole view gain as well (see `HugePagesOff`), and no command
 /// was measured faster with huge pages: the view's data is a mapped file, which they do
 /// not cover.
 pub fn small_pages_only() {

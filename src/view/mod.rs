@@ -22,9 +22,9 @@ mod snap;
 mod supports;
 mod terms;
 
-use compact_str::CompactString;
 use std::sync::OnceLock;
 
+use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 

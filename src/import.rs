@@ -58,6 +58,7 @@
 //! (id, `published`), so the virtual article predicates answer; `subject_type` and
 //! `object_type` add an `EntityTyped` when the entity's type is new or different.
 
+use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::io::Read;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
@@ -557,14 +558,17 @@ fn check_predicate(p: &str) -> std::result::Result<(), String> {
 #[derive(Default)]
 struct Builder {
     /// Folded name → its number, an index into `folded` and `types` (`name_id`).
-    ids: FxHashMap<Box<str>, usize>,
+    ids: FxHashMap<CompactString, usize>,
     /// By number: the folded name.
     folded: Vec<Box<str>>,
     /// By number: the name's type, given in this import or as the view answered
     /// (`typed`); `None`: the view answers.
     types: Vec<Option<EntityType>>,
-    /// Names as written → their folded name's number (see `name_id`).
-    written: FxHashMap<Box<str>, usize>,
+    /// Names as written → their folded name's number (see `name_id`). Both maps keep
+    /// names of up to 24 bytes in the slot, as the view does (`View::raw_names`): at
+    /// 10M facts, where they outgrow the cache, the import took 38.6–40.3 s against
+    /// 42.1 s with boxed keys (two runs each, alternating); at 400k, no difference.
+    written: FxHashMap<CompactString, usize>,
     /// Folded ids of articles added so far in this import.
     articles: FxHashSet<String>,
     hashes: FxHashSet<String>,
@@ -593,15 +597,15 @@ impl Builder {
             Some(&id) => id,
             None => {
                 let id = self.folded.len();
-                let folded: Box<str> = self.fold_buf.as_str().into();
-                self.ids.insert(folded.clone(), id);
-                self.folded.push(folded);
+                self.ids
+                    .insert(CompactString::from(self.fold_buf.as_str()), id);
+                self.folded.push(self.fold_buf.as_str().into());
                 self.types.push(None);
                 id
             }
         };
         if self.written.len() < FOLDS_MAX {
-            self.written.insert(name.into(), id);
+            self.written.insert(CompactString::from(name), id);
         }
         id
     }

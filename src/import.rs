@@ -1626,6 +1626,23 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Runs `check` on proptest's default number of random cases of `strategy`; a panic
+    /// in `check` fails the test with the shrunk case.
+    fn for_random<S: proptest::strategy::Strategy>(strategy: S, check: impl Fn(S::Value)) {
+        proptest::test_runner::TestRunner::default()
+            .run(&strategy, |value| {
+                check(value);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// [`for_random`] on strings matching `regex`.
+    fn for_random_strings(regex: &str, check: impl Fn(&str)) {
+        let strategy = proptest::string::string_regex(regex).unwrap();
+        for_random(strategy, |s| check(&s));
+    }
+
     fn many_lines(n: usize, bad_at: Option<usize>) -> ImportFile {
         let mut text = String::new();
         for i in 1..=n {
@@ -1750,16 +1767,9 @@ mod tests {
             assert!(may_be_typed(s) || !typed(s), "{s:?} turned away but typed");
         }
         // Every shape of string, including near misses of the three formats.
-        let mut runner = proptest::test_runner::TestRunner::default();
-        let strategy =
-            proptest::string::string_regex("[ \u{3000}]?[-+.0-9a-zA-Z:TZ ]{0,12}( [A-Z]{3})?")
-                .unwrap();
-        runner
-            .run(&strategy, |s| {
-                proptest::prop_assert!(may_be_typed(&s) || !typed(&s), "{:?}", s);
-                Ok(())
-            })
-            .unwrap();
+        for_random_strings("[ \u{3000}]?[-+.0-9a-zA-Z:TZ ]{0,12}( [A-Z]{3})?", |s| {
+            assert!(may_be_typed(s) || !typed(s), "{s:?}");
+        });
     }
 
     #[test]
@@ -1923,17 +1933,13 @@ mod tests {
         ]);
         let ws = proptest::sample::select(vec!["", " ", "\t", "\r", " \u{a0}", "\u{c}"]);
         let strategy = proptest::collection::vec((key, ws.clone(), value, ws), 0..8);
-        let mut runner = proptest::test_runner::TestRunner::default();
-        runner
-            .run(&strategy, |fields| {
-                let body: Vec<String> = fields
-                    .iter()
-                    .map(|(k, w1, v, w2)| format!("{w1}\"{k}\"{w2}:{w1}{v}{w2}"))
-                    .collect();
-                check_fast(&format!("{{{}}}", body.join(",")), false);
-                Ok(())
-            })
-            .unwrap();
+        for_random(strategy, |fields| {
+            let body: Vec<String> = fields
+                .iter()
+                .map(|(k, w1, v, w2)| format!("{w1}\"{k}\"{w2}:{w1}{v}{w2}"))
+                .collect();
+            check_fast(&format!("{{{}}}", body.join(",")), false);
+        });
         // Usual lines with one byte changed, inserted or removed anywhere.
         let strategy = (
             proptest::sample::select(USUAL_LINES.to_vec()),
@@ -1955,26 +1961,23 @@ mod tests {
             ]),
             proptest::bool::ANY,
         );
-        runner
-            .run(&strategy, |(line, at, c, replace)| {
-                let mut chars: Vec<char> = line.chars().collect();
-                let at = at % (chars.len() + 1);
-                match c {
-                    None if at < chars.len() => {
-                        chars.remove(at);
-                    }
-                    None => {}
-                    Some(c) if replace && at < chars.len() => {
-                        if let Some(slot) = chars.get_mut(at) {
-                            *slot = c;
-                        }
-                    }
-                    Some(c) => chars.insert(at, c),
+        for_random(strategy, |(line, at, c, replace)| {
+            let mut chars: Vec<char> = line.chars().collect();
+            let at = at % (chars.len() + 1);
+            match c {
+                None if at < chars.len() => {
+                    chars.remove(at);
                 }
-                check_fast(&chars.into_iter().collect::<String>(), false);
-                Ok(())
-            })
-            .unwrap();
+                None => {}
+                Some(c) if replace && at < chars.len() => {
+                    if let Some(slot) = chars.get_mut(at) {
+                        *slot = c;
+                    }
+                }
+                Some(c) => chars.insert(at, c),
+            }
+            check_fast(&chars.into_iter().collect::<String>(), false);
+        });
     }
 
     /// `string_end` against the rule it applies, byte by byte, near word boundaries.
@@ -1989,13 +1992,9 @@ mod tests {
             b'"', b'\\', 0, 0x1f, 0x20, b'!', b'#', b'[', b']', b'a', 0x7f, 0x80, 0xa2, 0xdc, 0xff,
         ]);
         let strategy = proptest::collection::vec(byte, 0..40);
-        let mut runner = proptest::test_runner::TestRunner::default();
-        runner
-            .run(&strategy, |bytes| {
-                proptest::prop_assert_eq!(string_end(&bytes), reference(&bytes), "{:?}", bytes);
-                Ok(())
-            })
-            .unwrap();
+        for_random(strategy, |bytes| {
+            assert_eq!(string_end(&bytes), reference(&bytes), "{bytes:?}");
+        });
         for len in 0..24 {
             for special in [b'"', b'\\', 0x1f] {
                 let mut bytes = vec![b'a'; len];
@@ -2034,15 +2033,7 @@ mod tests {
         ] {
             check(s);
         }
-        let mut runner = proptest::test_runner::TestRunner::default();
-        let strategy =
-            proptest::string::string_regex("[0-9+ -]{0,2}[0-9]{4}-[0-9]{1,2}-[0-9 ]{1,3}").unwrap();
-        runner
-            .run(&strategy, |s| {
-                check(&s);
-                Ok(())
-            })
-            .unwrap();
+        for_random_strings("[0-9+ -]{0,2}[0-9]{4}-[0-9]{1,2}-[0-9 ]{1,3}", check);
     }
 
     /// The quick tests of white space agree with `trim`.
@@ -2076,16 +2067,10 @@ mod tests {
         ] {
             check(s);
         }
-        let mut runner = proptest::test_runner::TestRunner::default();
-        let strategy =
-            proptest::string::string_regex("[ \t\n\u{b}\u{c}\r\u{1c}\u{85}\u{a0}\u{3000}a~é]{0,4}")
-                .unwrap();
-        runner
-            .run(&strategy, |s| {
-                check(&s);
-                Ok(())
-            })
-            .unwrap();
+        for_random_strings(
+            "[ \t\n\u{b}\u{c}\r\u{1c}\u{85}\u{a0}\u{3000}a~é]{0,4}",
+            check,
+        );
     }
 
     /// `entity_type` is `EntityType::parse`, however the name is spelled.

@@ -426,11 +426,9 @@ impl Kb {
         &mut self,
         files: Vec<crate::import::ImportFile>,
     ) -> Result<crate::import::ImportReport> {
-        let thp = HugePagesOff::new();
         let outcome = self
             .import_unacked(files)
             .and_then(|report| self.log.acknowledge().map(|()| report));
-        drop(thp);
         let report = match outcome {
             Ok(report) => report,
             Err(e) => {
@@ -572,7 +570,6 @@ impl Kb {
         progress: &mut dyn FnMut(Tx, Tx),
     ) -> Result<RematerializeReport> {
         let start = Instant::now();
-        let thp = HugePagesOff::new();
         let (fresh, commits, events) = self.replay::<SourceOnly>(progress)?;
         let difference = if verify {
             fresh.same_as(&self.view).err()
@@ -580,7 +577,6 @@ impl Kb {
             None
         };
         self.write_checkpoint_of(&fresh)?;
-        drop(thp);
         self.view = fresh;
         self.since_checkpoint = 0;
         self.checkpoint_needed = false;
@@ -660,7 +656,6 @@ impl Kb {
     /// `ACKED`, and the view in service against a fresh replay. Corruption is an
     /// [`Error::Corrupt`] naming the tx.
     pub fn verify(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<VerifyReport> {
-        let _thp = HugePagesOff::new();
         let (fresh, commits, events) = self.replay::<Support>(progress)?;
         let last = fresh.watermark();
         let acked = log::read_acked(&self.dir)?.unwrap_or(0);
@@ -800,66 +795,30 @@ impl Database for Kb {
     }
 }
 
-/// Transparent huge pages switched off for this process while it lives (Linux), and
-/// back on after unless they were off already: during an import, a rebuild
-/// (`rematerialize`) and `verify`, the three commands that build a whole view.
-///
-/// mimalloc asks for huge pages, and an import allocates and frees in a way that makes
-/// it give memory back and fault it in again: each fault of a huge page zeroes 2 MiB,
-/// however little of it is used. On the 400k-fact import that zeroing was a fifth of the
-/// process's time (`clear_page_erms` in `perf`), and with small pages the import spent
-/// about 0.6 s less in the kernel and peaked 50 MB lower. A rebuild of the same
-/// database spent 28 % of its `perf` samples there; with small pages from the start of
-/// the rebuild (after open) its kernel time went from 0.07–0.73 s to 0.21–0.29 s over
-/// three runs each, and its peak from about 235 to 207 MB. At 10M facts, where the view
-/// is dense, the wall time is the same either way (27.5–28 s).
-///
-/// The binary turns huge pages off for its whole life instead ([`small_pages_only`]);
-/// this guard is for a library user whose process wants them elsewhere.
-struct HugePagesOff {
-    #[cfg(target_os = "linux")]
-    were_on: bool,
-}
-
-impl HugePagesOff {
-    fn new() -> HugePagesOff {
-        #[cfg(target_os = "linux")]
-        {
-            // SAFETY: prctl with these options takes plain integers and touches no memory
-            // of ours; a kernel without them returns -1, which leaves things as they are.
-            let were_on = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) } == 0
-                && unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) } == 0;
-            HugePagesOff { were_on }
-        }
-        #[cfg(not(target_os = "linux"))]
-        HugePagesOff {}
-    }
-}
-
-impl Drop for HugePagesOff {
-    fn drop(&mut self) {
-        #[cfg(target_os = "linux")]
-        if self.were_on {
-            // SAFETY: as in `new`.
-            unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0) };
-        }
-    }
-}
-
 /// Turns transparent huge pages off for the rest of this process (Linux; elsewhere a
-/// no-op). The binary calls it first thing.
+/// no-op). The binary calls it first thing; a library user whose process builds whole
+/// views (`import`, `rematerialize`, `verify`) should too.
 ///
-/// Opening sled builds its metrics' histograms (about forty vectors of 512 KiB, written
-/// in full), and with huge pages each one faults in and zeroes 2 MiB pages: a one-line
-/// query on the 400k-fact database spent 38 % of its `perf` samples in `clear_page_erms`
-/// and peaked at 85 MB, and an import spent 70 ms there before reading a line. The
-/// commands that build a whole view gain as well (see `HugePagesOff`), and no command
-/// was measured faster with huge pages: the view's data is a mapped file, which they do
-/// not cover.
+/// mimalloc asks for huge pages, and each fault of one zeroes 2 MiB however little of it
+/// is used:
+/// - Opening sled builds its metrics' histograms (about forty vectors of 512 KiB,
+///   written in full): a one-line query on the 400k-fact database spent 38 % of its
+///   `perf` samples in `clear_page_erms` and peaked at 89 MB (44 MB with small pages).
+/// - An import allocates and frees in a way that makes mimalloc give memory back and
+///   fault it in again: on the 400k-fact import the zeroing was a fifth of the
+///   process's time, and with small pages it spent about 0.6 s less in the kernel and
+///   peaked 50 MB lower.
+/// - A rebuild of the same database spent 28 % of its samples there; with small pages
+///   its kernel time went from 0.07–0.73 s to 0.21–0.29 s over three runs each, and its
+///   peak from about 235 to 207 MB. At 10M facts the wall time is the same either way.
+///
+/// No command was measured faster with huge pages: the view's data is a mapped file,
+/// which they do not cover. (Until this switch, a guard turned them off around the three
+/// commands that build a view only; sled's histograms are built before, at open.)
 pub fn small_pages_only() {
     #[cfg(target_os = "linux")]
-    // SAFETY: as in `HugePagesOff::new`; the result is ignored, since a kernel without
-    // the option just keeps its default.
+    // SAFETY: prctl with this option takes plain integers and touches no memory of ours;
+    // a kernel without it returns -1 (ignored), which leaves its default.
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }

@@ -195,6 +195,14 @@ impl Articles {
         }
     }
 
+    /// Whether the checkpoint has an article for `t`, without decoding it.
+    fn base_has(&self, t: TermId) -> bool {
+        match &self.base {
+            Base::Sorted(s) => s.position(t).is_some(),
+            Base::Map(m) => m.contains_key(&t),
+        }
+    }
+
     fn base_len(&self) -> usize {
         match &self.base {
             Base::Sorted(s) => s.terms.len(),
@@ -214,7 +222,7 @@ impl Articles {
 
     /// Adds or replaces the article of term `t`.
     pub fn insert(&mut self, t: TermId, meta: ArticleMeta) {
-        if !self.changed.contains_key(&t) && self.base_get(t).is_none() {
+        if !self.changed.contains_key(&t) && !self.base_has(t) {
             self.added += 1;
         }
         self.changed.insert(t, meta);

@@ -494,13 +494,9 @@ impl View {
 
     fn retract_supports(&mut self, triple: TripleId, tx: Tx, pick: impl Fn(&SupportRec) -> bool) {
         // A checkpointed list is copied aside only when a support of it is retracted.
-        let hit = |s: &SupportRec| s.retracted == LIVE && pick(s);
-        if !self.supports.get(triple).iter().any(hit) {
-            let any_live = self
-                .supports
-                .get(triple)
-                .iter()
-                .any(|s| s.retracted == LIVE);
+        let current = self.supports.get(triple);
+        if !current.iter().any(|s| s.retracted == LIVE && pick(s)) {
+            let any_live = current.iter().any(|s| s.retracted == LIVE);
             self.set_live(triple, any_live);
             return;
         }

@@ -124,7 +124,15 @@ impl<'a> Reader<'a> {
 
     fn str(&mut self) -> Option<&'a str> {
         let n = self.len()?;
-        std::str::from_utf8(self.take(n)?).ok()
+        let bytes = self.take(n)?;
+        if bytes.is_ascii() {
+            // SAFETY: ASCII is UTF-8. Most names are ASCII and short, where the word-at-a-
+            // time `is_ascii` is several times cheaper than `from_utf8`: 194M of the
+            // 2.37G instructions of a rebuild at 400k facts went to `from_utf8`.
+            Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+        } else {
+            std::str::from_utf8(bytes).ok()
+        }
     }
 
     fn string(&mut self) -> Option<String> {

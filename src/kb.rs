@@ -162,8 +162,9 @@ fn write_checkpoint(path: &Path, view: &View, db_id: &[u8]) -> Result<()> {
                 let (mut crc, mut len) = (crc32fast::Hasher::new(), 0u64);
                 for mut buf in to_write {
                     crc.update(&buf);
-                    len += buf.len() as u64;
                     out.write_all(&buf)?;
+                    start_writeback(out, SNAP_HEADER_LEN as u64 + len, buf.len());
+                    len += buf.len() as u64;
                     buf.clear();
                     // The encoder may be gone (it failed): the buffer is then dropped.
                     let _ = empty.send(buf);
@@ -204,13 +205,48 @@ fn write_checkpoint(path: &Path, view: &View, db_id: &[u8]) -> Result<()> {
     })
 }
 
+/// Asks the kernel to start writing `len` bytes of `file` at `offset` to the drive now,
+/// without waiting (Linux; elsewhere nothing): the checkpoint's final `fsync` then waits
+/// for the last buffers only, instead of the whole file. It took 19 ms of a 0.6 s rebuild
+/// at 400k facts. Only a hint: a failure is ignored, and the `fsync` still decides.
+fn start_writeback(file: &std::fs::File, offset: u64, len: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
+            return;
+        };
+        // SAFETY: plain integers and a descriptor that `file` keeps open; no memory of
+        // ours is touched.
+        unsafe {
+            libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (file, offset, len);
+}
+
 /// Bytes of checkpoint handed to the writing thread at a time, and how many such
 /// buffers go round ([`write_checkpoint`]).
 const CHECKPOINT_BUFFER: usize = 1 << 20;
 const CHECKPOINT_BUFFERS: usize = 4;
 
+/// Whether [`decode_checkpoint`] checks the payload's checksum.
+#[derive(Clone, Copy, PartialEq)]
+enum Checksum {
+    Verify,
+    /// Only to size a rebuild ([`Kb::rebuild_size_hint`]): everything else is checked,
+    /// and every read of the mapped arrays is bounds-checked, so a damaged payload can
+    /// only give wrong counts, never a panic.
+    Skip,
+}
+
 /// The checkpoint's view, and the format it was written in.
-fn decode_checkpoint(map: Mapped, db_id: &[u8]) -> std::result::Result<(View, u16), String> {
+fn decode_checkpoint(
+    map: Mapped,
+    db_id: &[u8],
+    checksum: Checksum,
+) -> std::result::Result<(View, u16), String> {
     let map = std::sync::Arc::new(map);
     let bytes = map.bytes();
     let (header, payload) = bytes
@@ -234,7 +270,7 @@ fn decode_checkpoint(map: Mapped, db_id: &[u8]) -> std::result::Result<(View, u1
     if len != payload.len() as u64 {
         return Err("its length does not match".into());
     }
-    if crc32fast::hash(payload) != crc {
+    if checksum == Checksum::Verify && crc32fast::hash(payload) != crc {
         return Err("its checksum does not match".into());
     }
     let view = View::decode_payload(&map, SNAP_HEADER_LEN..bytes.len(), format)
@@ -294,7 +330,7 @@ impl Kb {
         let path = snap_path(&self.dir);
         let last = self.log.last_tx();
         match std::fs::File::open(&path).and_then(|f| Mapped::open(&f)) {
-            Ok(map) => match decode_checkpoint(map, self.log.db_id()) {
+            Ok(map) => match decode_checkpoint(map, self.log.db_id(), Checksum::Verify) {
                 Ok((view, format)) if view.watermark() <= last => {
                     self.view = view;
                     // An older format still answers, but without what the newer one
@@ -624,20 +660,36 @@ impl Kb {
     /// The sizes to give a view rebuilt from the log: those of the view it replaces, since
     /// growing one doubling at a time costs a third more. Without a view in memory
     /// (opened with [`OpenOptions::skip_view`], as a plain `rematerialize` is), those of
-    /// the checkpoint, mapped and checked but not loaded: the hint was otherwise zero for
-    /// the commonest rebuild. The check is a checksum pass over the checkpoint (15M
-    /// instructions at 400k facts, against 2.7G for the rebuild); it keeps a damaged
-    /// checkpoint from sizing anything. No usable checkpoint: no hint (a missing one
-    /// costs only growth).
+    /// the checkpoint, mapped but not loaded: the hint was otherwise zero for the
+    /// commonest rebuild. Its checksum is not checked: that pass read the whole file, 4-5
+    /// ms at 400k facts and about 0.25 s at 10M, where only a few counts are wanted.
+    /// Instead the counts are capped by the file's size (below). No usable checkpoint: no
+    /// hint (a missing one costs only growth).
     fn rebuild_size_hint(&self) -> SizeHint {
         if self.view.watermark() > 0 || self.log.last_tx() == 0 {
             return self.view.size_hint();
         }
-        std::fs::File::open(snap_path(&self.dir))
+        let Some(map) = std::fs::File::open(snap_path(&self.dir))
             .and_then(|f| Mapped::open(&f))
             .ok()
-            .and_then(|map| decode_checkpoint(map, self.log.db_id()).ok())
-            .map_or_else(SizeHint::default, |(v, _)| v.size_hint())
+        else {
+            return SizeHint::default();
+        };
+        // Every term of a checkpoint takes at least 12 of its bytes (a u32 offset and a
+        // u64 first tx) and every triple 17 (three u32, a live byte, a u32 support
+        // offset): whatever a damaged file says, the rebuild reserves no more than a view
+        // of that file's size would.
+        let len = map.bytes().len();
+        match decode_checkpoint(map, self.log.db_id(), Checksum::Skip) {
+            Ok((view, _)) => {
+                let hint = view.size_hint();
+                SizeHint {
+                    terms: hint.terms.min(len / 12),
+                    triples: hint.triples.min(len / 17),
+                }
+            }
+            Err(_) => SizeHint::default(),
+        }
     }
 
     fn write_checkpoint_of(&self, view: &View) -> Result<()> {
@@ -872,5 +924,66 @@ mod tests {
         let kb = Kb::open(&path, options).unwrap();
         kb.view().same_as(&view).unwrap();
         assert!(!kb.checkpoint_needed, "written once, not at every close");
+    }
+
+    /// The rebuild sizes itself from the checkpoint without checking its checksum:
+    /// damaged bytes anywhere in the file may change the hint, never the rebuilt view.
+    #[test]
+    fn a_rebuild_sized_from_a_damaged_checkpoint_gives_the_same_view() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kb");
+        let options = OpenOptions {
+            create: true,
+            wait: Some(Duration::from_secs(5)),
+            skip_view: false,
+        };
+        let mut kb = Kb::open(&path, options.clone()).unwrap();
+        for (i, (s, o)) in [
+            ("G42", "OpenAI"),
+            ("OpenAI", "Microsoft"),
+            ("Mistral", "G42"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            kb.commit(vec![Event::FactAsserted(FactAsserted {
+                subject: s.into(),
+                predicate: "partner_of".into(),
+                object: Value::Entity(o.into()),
+                support: Support::from_source(Source::Article(format!("a{i}"))),
+            })])
+            .unwrap();
+        }
+        kb.checkpoint().unwrap();
+        let view = kb.view().clone();
+        let hint = view.size_hint();
+        kb.close().unwrap();
+        let snap = snap_path(&path);
+        let good = std::fs::read(&snap).unwrap();
+        let rebuild_only = OpenOptions {
+            skip_view: true,
+            ..options
+        };
+        let kb = Kb::open(&path, rebuild_only.clone()).unwrap();
+        let sized = kb.rebuild_size_hint();
+        assert_eq!((sized.terms, sized.triples), (hint.terms, hint.triples));
+        drop(kb);
+        // Bytes all over the file, one at a time, flipped (not all of them: each costs an open).
+        for at in (0..good.len()).step_by(11) {
+            let mut bad = good.clone();
+            bad[at] ^= 0xA5;
+            std::fs::write(&snap, &bad).unwrap();
+            let mut kb = Kb::open(&path, rebuild_only.clone()).unwrap();
+            let sized = kb.rebuild_size_hint();
+            assert!(
+                sized.terms <= bad.len() / 12 && sized.triples <= bad.len() / 17,
+                "byte {at}: hint {} terms, {} triples",
+                sized.terms,
+                sized.triples
+            );
+            kb.rematerialize(false, &mut |_, _| {}).unwrap();
+            kb.view().same_as(&view).unwrap();
+            kb.close().unwrap();
+        }
     }
 }

@@ -913,23 +913,30 @@ mod tests {
     use super::*;
     use crate::event::{FactAsserted, Source, Support};
 
+    fn creating() -> OpenOptions {
+        OpenOptions {
+            create: true,
+            wait: Some(Duration::from_secs(5)),
+            skip_view: false,
+        }
+    }
+
+    fn partners(subject: &str, object: &str, article: &str) -> Event {
+        Event::FactAsserted(FactAsserted {
+            subject: subject.into(),
+            predicate: "partner_of".into(),
+            object: Value::Entity(object.into()),
+            support: Support::from_source(Source::Article(article.into())),
+        })
+    }
+
     #[test]
     fn a_checkpoint_in_an_older_format_is_written_anew_at_close() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kb");
-        let options = OpenOptions {
-            create: true,
-            wait: Some(Duration::from_secs(5)),
-            skip_view: false,
-        };
+        let options = creating();
         let mut kb = Kb::open(&path, options.clone()).unwrap();
-        kb.commit(vec![Event::FactAsserted(FactAsserted {
-            subject: "G42".into(),
-            predicate: "partner_of".into(),
-            object: Value::Entity("OpenAI".into()),
-            support: Support::from_source(Source::Article("a1".into())),
-        })])
-        .unwrap();
+        kb.commit(vec![partners("G42", "OpenAI", "a1")]).unwrap();
         kb.checkpoint().unwrap();
         let view = kb.view().clone();
         kb.close().unwrap();
@@ -984,11 +991,7 @@ mod tests {
     fn a_rebuild_sized_from_a_damaged_checkpoint_gives_the_same_view() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kb");
-        let options = OpenOptions {
-            create: true,
-            wait: Some(Duration::from_secs(5)),
-            skip_view: false,
-        };
+        let options = creating();
         let mut kb = Kb::open(&path, options.clone()).unwrap();
         for (i, (s, o)) in [
             ("G42", "OpenAI"),
@@ -998,13 +1001,7 @@ mod tests {
         .into_iter()
         .enumerate()
         {
-            kb.commit(vec![Event::FactAsserted(FactAsserted {
-                subject: s.into(),
-                predicate: "partner_of".into(),
-                object: Value::Entity(o.into()),
-                support: Support::from_source(Source::Article(format!("a{i}"))),
-            })])
-            .unwrap();
+            kb.commit(vec![partners(s, o, &format!("a{i}"))]).unwrap();
         }
         kb.checkpoint().unwrap();
         let view = kb.view().clone();

@@ -90,6 +90,19 @@ impl Drop for Cache {
     }
 }
 
+/// How far into a term a prefetch reaches ([`Terms::prefetch`]). Each depth reads what
+/// the one before brought in, so a loop asks for the slot of a term several places
+/// ahead, its decoded record a few places ahead, and its text just ahead.
+#[derive(Clone, Copy, Debug)]
+pub enum TermDepth {
+    /// The cache slot of a mapped term, or the record of a term in the heap.
+    Slot,
+    /// The decoded record behind a mapped term's slot.
+    Decoded,
+    /// A name's display and folded texts.
+    Text,
+}
+
 pub enum Terms {
     Heap(Vec<TermData>),
     Mapped {
@@ -307,6 +320,64 @@ impl Terms {
 
     pub fn is_mapped(&self) -> bool {
         matches!(self, Terms::Mapped { .. })
+    }
+
+    /// Prefetches what [`Terms::get`] of `t` reads at `depth` (see [`TermDepth`]).
+    #[inline]
+    pub fn prefetch(&self, t: TermId, depth: TermDepth) {
+        match depth {
+            TermDepth::Slot => self.prefetch_slot(t),
+            TermDepth::Decoded => self.prefetch_decoded(t),
+            TermDepth::Text => {
+                if let Some(TermData::Name { display, folded }) = self.peek(t) {
+                    for text in [display, folded] {
+                        if let Some(b) = text.as_bytes().first() {
+                            super::mapped::prefetch(b);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The term of `t` if it is at hand: in the heap, or decoded already.
+    #[inline]
+    fn peek(&self, t: TermId) -> Option<&TermData> {
+        match self {
+            Terms::Heap(v) => v.get(t as usize),
+            Terms::Mapped { cache, .. } => {
+                let ptr = cache.0.get(t as usize)?.load(AtomicOrdering::Acquire);
+                // SAFETY: a non-null slot points at a live `TermData` (`get_or_decode`).
+                unsafe { ptr.as_ref() }
+            }
+        }
+    }
+
+    /// Prefetches where [`Terms::get`] of `t` starts: its cache slot, or its record in
+    /// the heap.
+    #[inline]
+    pub fn prefetch_slot(&self, t: TermId) {
+        match self {
+            Terms::Heap(v) => {
+                if let Some(d) = v.get(t as usize) {
+                    super::mapped::prefetch(d);
+                }
+            }
+            Terms::Mapped { cache, .. } => {
+                if let Some(slot) = cache.0.get(t as usize) {
+                    super::mapped::prefetch(slot);
+                }
+            }
+        }
+    }
+
+    /// Prefetches the decoded term behind `t`'s cache slot, when it has been decoded
+    /// (the slot itself having been prefetched a little earlier).
+    #[inline]
+    pub fn prefetch_decoded(&self, t: TermId) {
+        if let (Terms::Mapped { .. }, Some(data)) = (self, self.peek(t)) {
+            super::mapped::prefetch(data);
+        }
     }
 
     pub fn get(&self, t: TermId) -> Option<&TermData> {

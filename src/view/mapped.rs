@@ -24,9 +24,9 @@ use std::ops::{Deref, Range};
 use std::sync::{Arc, OnceLock};
 
 /// Asks the processor to bring the cache line of `value` in, without waiting for it
-/// (x86-64; elsewhere nothing). A scan that knows which records it will read a few rows
-/// ahead asks for them early, so that their cache misses overlap instead of following
-/// each other (`Snapshot::scan_adjacency`).
+/// (x86-64; elsewhere nothing). A loop that knows which records it will read a few
+/// rows ahead asks for them early, so that their cache misses overlap instead of
+/// following each other ([`View::prefetch_term`](super::View::prefetch_term)).
 #[inline(always)]
 pub fn prefetch<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]

@@ -1454,8 +1454,7 @@ impl<'v> Snapshot<'v> {
             let Some(list) = lists.get(m as usize) else {
                 continue;
             };
-            for (i, &entry) in list.iter().enumerate() {
-                self.prefetch_row(list, i, outgoing);
+            for &entry in list {
                 let id = entry & !MIRROR;
                 let Some(t) = self.view.triples.get(id as usize) else {
                     continue;
@@ -1489,43 +1488,6 @@ impl<'v> Snapshot<'v> {
                     triple: id,
                 });
             }
-        }
-    }
-
-    /// Prefetches what the rows after row `i` of `list` will read, in stages: a row's
-    /// triple, then (its triple being in cache by then) its live flag and the far end's
-    /// term slot, then the decoded term. A row's reads depend on each other, and at 10M
-    /// facts each is a cache miss; asked for ahead, the misses of several rows overlap.
-    #[inline]
-    fn prefetch_row(&self, list: &[u32], i: usize, outgoing: bool) {
-        const TRIPLE: usize = 16;
-        const SLOT: usize = 8;
-        const DECODED: usize = 4;
-        let view = self.view;
-        let far_end = |entry: u32| {
-            let t = view.triples.get((entry & !MIRROR) as usize)?;
-            Some(if outgoing != (entry & MIRROR != 0) {
-                t.o
-            } else {
-                t.s
-            })
-        };
-        if let Some(t) = list
-            .get(i + TRIPLE)
-            .and_then(|&e| view.triples.get((e & !MIRROR) as usize))
-        {
-            mapped::prefetch(t);
-        }
-        if let Some(&entry) = list.get(i + SLOT) {
-            if let Some(live) = view.live.get((entry & !MIRROR) as usize) {
-                mapped::prefetch(live);
-            }
-            if let Some(other) = far_end(entry) {
-                view.terms.prefetch_slot(other);
-            }
-        }
-        if let Some(other) = list.get(i + DECODED).and_then(|&e| far_end(e)) {
-            view.terms.prefetch_decoded(other);
         }
     }
 

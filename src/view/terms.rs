@@ -356,7 +356,7 @@ impl Terms {
     /// Prefetches where [`Terms::get`] of `t` starts: its cache slot, or its record in
     /// the heap.
     #[inline]
-    pub fn prefetch_slot(&self, t: TermId) {
+    fn prefetch_slot(&self, t: TermId) {
         match self {
             Terms::Heap(v) => {
                 if let Some(d) = v.get(t as usize) {
@@ -374,7 +374,7 @@ impl Terms {
     /// Prefetches the decoded term behind `t`'s cache slot, when it has been decoded
     /// (the slot itself having been prefetched a little earlier).
     #[inline]
-    pub fn prefetch_decoded(&self, t: TermId) {
+    fn prefetch_decoded(&self, t: TermId) {
         if let (Terms::Mapped { .. }, Some(data)) = (self, self.peek(t)) {
             super::mapped::prefetch(data);
         }

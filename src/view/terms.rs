@@ -90,9 +90,10 @@ impl Drop for Cache {
     }
 }
 
-/// How far into a term a prefetch reaches ([`Terms::prefetch`]). Each depth reads what
-/// the one before brought in, so a loop asks for the slot of a term several places
-/// ahead, its decoded record a few places ahead, and its text just ahead.
+/// How far into a term a prefetch reaches
+/// ([`View::prefetch_term`](super::View::prefetch_term)). Each depth reads what the one
+/// before brought in, so a loop asks for the slot of a term several places ahead, its
+/// decoded record a few places ahead, and its text just ahead.
 #[derive(Clone, Copy, Debug)]
 pub enum TermDepth {
     /// The cache slot of a mapped term, or the record of a term in the heap.

@@ -38,6 +38,11 @@ use mapped::{Adj, Arr, Lazy};
 pub(crate) use snap::tests::format_6_payload as checkpoint_format_6_payload;
 pub use snap::{FORMAT as CHECKPOINT_FORMAT, OLDEST_FORMAT as OLDEST_CHECKPOINT_FORMAT};
 pub use terms::TermDepth;
+
+/// Adjacency scans of views with fewer triples than this are not prefetched
+/// (`Snapshot::prefetch_scan`): 24 MB of triples and more with their flags and lists,
+/// about the machine's last-level cache (32 MiB). 10M facts make 6.4M triples, 1M 640k.
+const PREFETCH_FROM_TRIPLES: usize = 1 << 21;
 use terms::Terms;
 
 /// Counting facts by predicate walks merged entities' triples only while they are fewer
@@ -1446,6 +1451,7 @@ impl<'v> Snapshot<'v> {
         f: &mut dyn FnMut(FactRef),
     ) {
         let members = self.members(anchor);
+        let prefetch = self.view.triple_count() >= PREFETCH_FROM_TRIPLES;
         let mut seen: Option<FxHashSet<(PredId, TermId)>> = None;
         if members.len() > 1 {
             seen = Some(FxHashSet::default());
@@ -1454,7 +1460,10 @@ impl<'v> Snapshot<'v> {
             let Some(list) = lists.get(m as usize) else {
                 continue;
             };
-            for &entry in list {
+            for (i, &entry) in list.iter().enumerate() {
+                if prefetch {
+                    self.prefetch_scan(list, i);
+                }
                 let id = entry & !MIRROR;
                 let Some(t) = self.view.triples.get(id as usize) else {
                     continue;
@@ -1487,6 +1496,35 @@ impl<'v> Snapshot<'v> {
                     o,
                     triple: id,
                 });
+            }
+        }
+    }
+
+    /// Prefetches what the rows after row `i` of an adjacency scan will read first, from
+    /// their entries alone: the triple and the live flag (or, as of a past tx, the
+    /// supports' offsets, then their first record). At 10M facts each is a cache miss
+    /// a row; asked for ahead, the misses of several rows overlap. The far ends' terms
+    /// are left to the sort and the output (`query::exec`): reaching them here needs the
+    /// triple first, and rows of another predicate would fetch them for nothing.
+    #[inline]
+    fn prefetch_scan(&self, list: &[u32], i: usize) {
+        let view = self.view;
+        if let Some(&entry) = list.get(i + 8) {
+            let id = entry & !MIRROR;
+            if let Some(t) = view.triples.get(id as usize) {
+                mapped::prefetch(t);
+            }
+            if self.current {
+                if let Some(live) = view.live.get(id as usize) {
+                    mapped::prefetch(live);
+                }
+            } else {
+                view.supports.prefetch_offsets(id);
+            }
+        }
+        if !self.current {
+            if let Some(&entry) = list.get(i + 4) {
+                view.supports.prefetch_records(entry & !MIRROR);
             }
         }
     }

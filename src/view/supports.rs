@@ -138,6 +138,32 @@ impl Supports {
         }
     }
 
+    /// Prefetches where [`Supports::get`] of a checkpointed triple starts: its offsets.
+    #[inline]
+    pub fn prefetch_offsets(&self, id: TripleId) {
+        if (id as usize) < self.n_base {
+            if let Some(o) = self.base.offsets.get(id as usize) {
+                super::mapped::prefetch(o);
+            }
+        }
+    }
+
+    /// Prefetches the first support of a checkpointed triple (its offsets being in cache
+    /// by now, prefetched a little earlier).
+    #[inline]
+    pub fn prefetch_records(&self, id: TripleId) {
+        if (id as usize) < self.n_base {
+            let base = &*self.base;
+            if let Some(r) = base
+                .offsets
+                .get(id as usize)
+                .and_then(|&from| base.records.get(from as usize))
+            {
+                super::mapped::prefetch(r);
+            }
+        }
+    }
+
     /// Every triple's supports, in triple order.
     pub fn iter(&self) -> impl Iterator<Item = &[SupportRec]> + '_ {
         (0..self.len()).map(|i| self.get(i as TripleId))

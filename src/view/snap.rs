@@ -630,6 +630,7 @@ pub(crate) mod tests {
     /// Every read a query or a write might do.
     fn exercise(v: &View) {
         use crate::value::Value;
+        prefetch_everything(v);
         for at in [None, Some(0), Some(2)] {
             let snap = v.snapshot(at);
             snap.fact_counts();
@@ -648,6 +649,8 @@ pub(crate) mod tests {
             snap.resolve_literal(&Value::Int(7));
             snap.names_with_prefix("o");
         }
+        // Again, with the terms decoded now: the deeper prefetches follow them.
+        prefetch_everything(v);
         let mut w = v.clone();
         let tx = w.watermark() + 1;
         let _ = w.apply(&crate::event::Commit {
@@ -662,6 +665,40 @@ pub(crate) mod tests {
             ],
         });
         let _ = payload(&w);
+    }
+
+    /// Every prefetch a query might ask for, of every term and every row of every
+    /// adjacency list, past the ends too: hints that must never fail, whatever the view
+    /// (they run only on large views, which the tests do not build).
+    fn prefetch_everything(v: &View) {
+        use crate::view::TermDepth;
+        for t in 0..v.term_count() as crate::view::TermId + 2 {
+            for depth in [TermDepth::Slot, TermDepth::Decoded, TermDepth::Text] {
+                v.prefetch_term(t, depth);
+            }
+        }
+        for at in [None, Some(0), Some(2)] {
+            let snap = v.snapshot(at);
+            for adj in [v.out(), v.inc(), v.by_pred()] {
+                for i in 0..adj.len() + 1 {
+                    let list = adj.get(i).unwrap_or_default();
+                    for row in 0..list.len() + 9 {
+                        snap.prefetch_scan(list, row);
+                    }
+                }
+            }
+            // A long list of every triple, mirrored too, so that rows ahead exist; and
+            // entries past the triples, as a forged list could hold.
+            let every: Vec<u32> = (0..v.triple_count() as u32)
+                .flat_map(|id| [id, id | super::super::MIRROR])
+                .cycle()
+                .take(24)
+                .collect();
+            for row in 0..every.len() {
+                snap.prefetch_scan(&every, row);
+            }
+            snap.prefetch_scan(&[u32::MAX; 12], 0);
+        }
     }
 
     #[test]

@@ -176,8 +176,9 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
     // Only the rows inside offset and limit become values.
     let shown = order_idx.get(start..).unwrap_or_default();
     let shown = shown.get(..take.min(shown.len())).unwrap_or_default();
+    let prefetch = prefetch_pays(ex.snap);
     for (k, &i) in shown.iter().enumerate() {
-        for column in 0..width {
+        for column in (0..width).filter(|_| prefetch) {
             prefetch_ahead(ex.snap, k, |j| {
                 let r = *shown.get(j)?;
                 cells.get(r * width + column).copied().flatten()
@@ -1499,11 +1500,14 @@ impl<'a, 'v> Exec<'a, 'v> {
         // value's index, sorted as plain integers (a comparator over (head, index) pairs
         // cost three times as much); only runs of equal heads compare full keys.
         let idx: Vec<(u128, u32)> = if distinct.len() <= HEAD_INDEX_MASK as usize {
+            let prefetch = prefetch_pays(snap);
             let heads: Vec<u128> = distinct
                 .iter()
                 .enumerate()
                 .map(|(i, &v)| {
-                    prefetch_ahead(snap, i, |j| distinct.get(j).copied());
+                    if prefetch {
+                        prefetch_ahead(snap, i, |j| distinct.get(j).copied());
+                    }
                     head_of(snap, &self.arena, v, &mut buf)
                 })
                 .collect();
@@ -1657,11 +1661,14 @@ impl<'a, 'v> Exec<'a, 'v> {
         drop(seen);
         let snap = self.snap;
         let mut buf = String::new();
+        let prefetch = prefetch_pays(snap);
         let heads: Vec<u128> = vals
             .iter()
             .enumerate()
             .map(|(i, &v)| {
-                prefetch_ahead(snap, i, |j| vals.get(j).copied());
+                if prefetch {
+                    prefetch_ahead(snap, i, |j| vals.get(j).copied());
+                }
                 head_of(snap, &self.arena, v, &mut buf)
             })
             .collect();
@@ -1830,24 +1837,26 @@ enum Opd<'x> {
     Text(&'x str),
 }
 
-/// Views with fewer terms than this are not prefetched ([`prefetch_ahead`]).
+/// Views with fewer terms than this are not prefetched ([`prefetch_pays`]).
 const PREFETCH_FROM_TERMS: usize = 1 << 18;
+
+/// Whether [`prefetch_ahead`] pays on this view: not below [`PREFETCH_FROM_TERMS`] terms
+/// (a few tens of MB of terms with their texts, about the machine's last-level cache),
+/// whose terms are mostly in cache already, so that asking costs instructions for nothing
+/// (Q8 at 400k facts: 11% more).
+fn prefetch_pays(snap: &Snapshot) -> bool {
+    snap.view().term_count() >= PREFETCH_FROM_TERMS
+}
 
 /// Prefetches the terms that the values a few places after place `i` will read (`at(j)`
 /// is the value at place j): a term's slot eight places ahead, its decoded record four,
 /// its texts two. At 10M facts the rows of an answer name terms all over a view that no
 /// longer fits in cache, each read a chain of misses (slot, record, text); asked for
 /// ahead, the misses of several rows overlap (Q1 66.5 -> 48.3 ms, Q4 85.8 -> 60.1).
-///
-/// Not below [`PREFETCH_FROM_TERMS`] terms (a few tens of MB of terms with their texts,
-/// about the machine's last-level cache): there the terms are mostly in cache already,
-/// and asking costs instructions for nothing (Q8 at 400k facts: 11% more).
+/// Callers ask [`prefetch_pays`] first, once.
 #[inline]
 fn prefetch_ahead(snap: &Snapshot, i: usize, at: impl Fn(usize) -> Option<Val>) {
     let view = snap.view();
-    if view.term_count() < PREFETCH_FROM_TERMS {
-        return;
-    }
     for (ahead, depth) in [
         (8, TermDepth::Slot),
         (4, TermDepth::Decoded),

@@ -1450,8 +1450,27 @@ impl<'v> Snapshot<'v> {
         outgoing: bool,
         f: &mut dyn FnMut(FactRef),
     ) {
+        // Two copies of the scan, so that a view too small to prefetch pays nothing for
+        // it: one loop testing a flag cost Q4 at 400k facts 24% more instructions in the
+        // scan.
+        if self.view.triple_count() >= PREFETCH_FROM_TRIPLES {
+            self.scan_lists::<true>(lists, anchor, p, outgoing, f);
+        } else {
+            self.scan_lists::<false>(lists, anchor, p, outgoing, f);
+        }
+    }
+
+    /// [`Snapshot::scan_adjacency`], prefetching rows ahead or not.
+    #[inline(never)]
+    fn scan_lists<const PREFETCH: bool>(
+        &self,
+        lists: &Adj,
+        anchor: TermId,
+        p: Option<PredId>,
+        outgoing: bool,
+        f: &mut dyn FnMut(FactRef),
+    ) {
         let members = self.members(anchor);
-        let prefetch = self.view.triple_count() >= PREFETCH_FROM_TRIPLES;
         let mut seen: Option<FxHashSet<(PredId, TermId)>> = None;
         if members.len() > 1 {
             seen = Some(FxHashSet::default());
@@ -1461,7 +1480,7 @@ impl<'v> Snapshot<'v> {
                 continue;
             };
             for (i, &entry) in list.iter().enumerate() {
-                if prefetch {
+                if PREFETCH {
                     self.prefetch_scan(list, i);
                 }
                 let id = entry & !MIRROR;

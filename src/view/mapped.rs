@@ -260,20 +260,28 @@ impl<T: Pod> Arr<T> {
     /// The records as little-endian bytes: the array's own memory on a little-endian
     /// machine, else a copy.
     pub fn le_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
-        if cfg!(target_endian = "little") {
-            let records: &[T] = self;
-            // SAFETY: `T: Pod` has no padding, so its records are initialized bytes;
-            // the slice covers exactly the array's memory and borrows it.
-            std::borrow::Cow::Borrowed(unsafe {
-                std::slice::from_raw_parts(records.as_ptr() as *const u8, records.len() * T::SIZE)
-            })
-        } else {
-            let mut out = Vec::with_capacity(self.len() * T::SIZE);
-            for x in self.iter() {
-                x.write_le(&mut out);
-            }
-            std::borrow::Cow::Owned(out)
+        le_bytes(self)
+    }
+}
+
+/// The little-endian bytes of `records`: the records' own memory on a little-endian
+/// machine, else a copy.
+pub fn le_bytes<T: Pod>(records: &[T]) -> std::borrow::Cow<'_, [u8]> {
+    if cfg!(target_endian = "little") {
+        // SAFETY: `T: Pod` has no padding, so its records are initialized bytes; the
+        // slice covers exactly the records' memory and borrows it.
+        std::borrow::Cow::Borrowed(unsafe {
+            std::slice::from_raw_parts(
+                records.as_ptr() as *const u8,
+                std::mem::size_of_val(records),
+            )
+        })
+    } else {
+        let mut out = Vec::with_capacity(records.len() * T::SIZE);
+        for x in records {
+            x.write_le(&mut out);
         }
+        std::borrow::Cow::Owned(out)
     }
 }
 

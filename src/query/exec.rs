@@ -178,11 +178,13 @@ pub fn run(snap: &Snapshot, query: Query, plan: &Plan, limits: &Limits) -> Resul
     let shown = shown.get(..take.min(shown.len())).unwrap_or_default();
     let prefetch = prefetch_pays(ex.snap);
     for (k, &i) in shown.iter().enumerate() {
-        for column in (0..width).filter(|_| prefetch) {
-            prefetch_ahead(ex.snap, k, |j| {
-                let r = *shown.get(j)?;
-                cells.get(r * width + column).copied().flatten()
-            });
+        if prefetch {
+            for column in 0..width {
+                prefetch_ahead(ex.snap, k, |j| {
+                    let r = *shown.get(j)?;
+                    cells.get(r * width + column).copied().flatten()
+                });
+            }
         }
         let row = cells.get(i * width..(i + 1) * width).unwrap_or(&[]);
         table.push(row.iter().map(|v| v.and_then(|v| ex.value(v))).collect());

@@ -33,7 +33,17 @@ pub struct AliasMap {
     root: FxHashMap<TermId, TermId>,
     /// Canonical term → every member (itself included), for classes of two or more.
     members: FxHashMap<TermId, Vec<TermId>>,
+    /// One bit per term below [`BITS_MAX`], set for the terms in `root`. Most terms are
+    /// in no class, and a bit spares them a hash lookup: scans ask for every row (Q1 at
+    /// 400k facts: 2.4% fewer instructions), and counting the facts at the end of a
+    /// rebuild for every triple, twice (at 10M facts, with 25,000 aliases, that count
+    /// went from about 0.65 to 0.54 s; the rest is its map of merged facts).
+    merged: Vec<u64>,
 }
+
+/// Terms the bit set of merged terms covers (8 MiB at most); a term past it, which only
+/// a forged checkpoint could name, is looked up in the map instead.
+const BITS_MAX: usize = 1 << 26;
 
 impl AliasMap {
     /// Replays the edges with `tx <= at`, in log order.
@@ -57,15 +67,33 @@ impl AliasMap {
         for m in &moved {
             self.root.insert(*m, rc);
         }
-        target.extend(moved);
+        target.extend(moved.iter().copied());
         target.sort_unstable();
         self.root.insert(rc, rc);
+        for t in moved.into_iter().chain([rc]) {
+            self.mark(t);
+        }
+    }
+
+    /// Sets `t`'s bit in `merged`.
+    fn mark(&mut self, t: TermId) {
+        let t = t as usize;
+        if t >= BITS_MAX {
+            return;
+        }
+        let word = t / 64;
+        if self.merged.len() <= word {
+            self.merged.resize(word + 1, 0);
+        }
+        if let Some(w) = self.merged.get_mut(word) {
+            *w |= 1 << (t % 64);
+        }
     }
 
     /// The canonical term of `t`'s class.
     #[inline]
     pub fn root(&self, t: TermId) -> TermId {
-        if self.root.is_empty() {
+        if !self.is_merged(t) {
             return t;
         }
         self.root.get(&t).copied().unwrap_or(t)
@@ -74,7 +102,14 @@ impl AliasMap {
     /// True when `t` belongs to a class of two or more names.
     #[inline]
     pub fn is_merged(&self, t: TermId) -> bool {
-        !self.root.is_empty() && self.root.contains_key(&t)
+        let i = t as usize;
+        if i < BITS_MAX {
+            self.merged
+                .get(i / 64)
+                .is_some_and(|w| (w >> (i % 64)) & 1 != 0)
+        } else {
+            self.root.contains_key(&t)
+        }
     }
 
     /// Every member of the class whose canonical term is `root` (just `root` when alone).
@@ -136,6 +171,36 @@ mod tests {
         assert_eq!(&*m.members(9), &[9]);
         let m = AliasMap::build(&edges, 0);
         assert_eq!(m.root(1), 1);
+    }
+
+    /// The bit set answers as the map does, on both sides of its word boundaries and of
+    /// its end, where the map alone decides.
+    #[test]
+    fn merged_bits_agree_with_the_map() {
+        let ids: Vec<TermId> = [0, 1, 63, 64, 65, 127, 128, 4095, 70_000]
+            .into_iter()
+            .chain([BITS_MAX as TermId - 1, BITS_MAX as TermId, TermId::MAX - 1])
+            .collect();
+        let mut state = 7u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) as usize % n
+        };
+        let mut edges = Vec::new();
+        for tx in 1..40 {
+            edges.push(edge(tx, ids[next(ids.len())], ids[next(ids.len())]));
+            let m = AliasMap::build(&edges, tx);
+            for &t in ids.iter().chain(&[2, 66, 129, TermId::MAX]) {
+                assert_eq!(
+                    m.is_merged(t),
+                    m.root.contains_key(&t),
+                    "{t} after {edges:?}"
+                );
+                assert_eq!(m.root(t), m.root.get(&t).copied().unwrap_or(t), "{t}");
+            }
+        }
     }
 
     #[test]

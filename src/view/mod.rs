@@ -1715,7 +1715,10 @@ impl<'v> Snapshot<'v> {
     /// support of it is live.
     pub fn fact_counts(&self) -> (u64, u64) {
         let (mut live, mut dead) = (0u64, 0u64);
-        let mut merged: FxHashMap<(TermId, PredId, TermId), bool> = FxHashMap::default();
+        // The triples with a merged end, as their entity-level fact above its live bit,
+        // sorted and counted once per fact below. A map from fact to liveness did the
+        // same with a random insert each: most of `stats` at 10M facts (1.1 of 2 s).
+        let mut merged: Vec<u128> = Vec::new();
         for (id, t) in self.view.triples.iter().enumerate() {
             let id = id as TripleId;
             // Every stored triple was asserted by the watermark: only a past snapshot
@@ -1731,15 +1734,18 @@ impl<'v> Snapshot<'v> {
                 if o < s && self.view.pred(t.p).is_some_and(|i| i.symmetric) {
                     std::mem::swap(&mut s, &mut o);
                 }
-                *merged.entry((s, t.p, o)).or_insert(false) |= is_live;
+                let fact = (u128::from(s) << 64) | (u128::from(t.p) << 32) | u128::from(o);
+                merged.push((fact << 1) | u128::from(is_live));
             } else if is_live {
                 live += 1;
             } else {
                 dead += 1;
             }
         }
-        for is_live in merged.into_values() {
-            if is_live {
+        merged.sort_unstable();
+        for copies in merged.chunk_by(|a, b| a >> 1 == b >> 1) {
+            // Sorted, a live copy of a fact comes last.
+            if copies.last().is_some_and(|c| c & 1 == 1) {
                 live += 1;
             } else {
                 dead += 1;
@@ -1823,6 +1829,61 @@ mod tests {
         });
         out.sort();
         out
+    }
+
+    /// `fact_counts` against the rule it applies, counted the plain way: every stored
+    /// triple asserted by the tx becomes its entity-level fact (ends through the aliases,
+    /// a symmetric one smaller end first), which is live when any of its triples is.
+    #[test]
+    fn fact_counts_are_entity_level_facts_counted_once() {
+        let names = ["A", "B", "C", "D", "E", "F"];
+        let preds = ["partner_of", "ceo_of", "sells_to"];
+        let mut state = 11u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) as usize % n
+        };
+        let mut v = View::new();
+        for _ in 0..120 {
+            let (s, o) = (names[next(names.len())], names[next(names.len())]);
+            let p = preds[next(preds.len())];
+            let article = format!("a{}", next(5));
+            let event = match next(10) {
+                0 => Event::AliasAdded {
+                    alias: s.into(),
+                    canonical: o.into(),
+                },
+                1 | 2 => Event::FactRetracted(FactRetracted {
+                    subject: s.into(),
+                    predicate: p.into(),
+                    object: Value::Entity(o.into()),
+                    article: Some(article).filter(|_| next(2) == 0),
+                    reason: None,
+                }),
+                _ => fact(s, p, o, &article),
+            };
+            commit(&mut v, vec![event]);
+            for at in [None, Some(v.watermark() / 2)] {
+                let snap = v.snapshot(at);
+                let mut facts: FxHashMap<(TermId, PredId, TermId), bool> = FxHashMap::default();
+                for (id, t) in v.triples.iter().enumerate() {
+                    let id = id as TripleId;
+                    if !v.supports(id).iter().any(|s| s.asserted <= snap.at()) {
+                        continue;
+                    }
+                    let (mut s, mut o) = (snap.root(t.s), snap.root(t.o));
+                    if o < s && v.pred(t.p).is_some_and(|i| i.symmetric) {
+                        std::mem::swap(&mut s, &mut o);
+                    }
+                    *facts.entry((s, t.p, o)).or_insert(false) |= snap.triple_live(id);
+                }
+                let live = facts.values().filter(|&&l| l).count() as u64;
+                let dead = facts.len() as u64 - live;
+                assert_eq!(snap.fact_counts(), (live, dead), "at {at:?}");
+            }
+        }
     }
 
     #[test]

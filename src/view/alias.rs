@@ -37,7 +37,7 @@ pub struct AliasMap {
     /// in no class, and a bit spares them a hash lookup: scans ask for every row (Q1 at
     /// 400k facts: 2.4% fewer instructions), and counting the facts at the end of a
     /// rebuild for every triple, twice (at 10M facts, with 25,000 aliases, that count
-    /// went from about 0.65 to 0.54 s; the rest is its map of merged facts).
+    /// went from about 0.65 to 0.54 s).
     merged: Vec<u64>,
 }
 

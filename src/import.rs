@@ -1624,18 +1624,8 @@ impl Run<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::for_random;
     use serde_json::json;
-
-    /// Runs `check` on proptest's default number of random cases of `strategy`; a panic
-    /// in `check` fails the test with the shrunk case.
-    fn for_random<S: proptest::strategy::Strategy>(strategy: S, check: impl Fn(S::Value)) {
-        proptest::test_runner::TestRunner::default()
-            .run(&strategy, |value| {
-                check(value);
-                Ok(())
-            })
-            .unwrap();
-    }
 
     /// [`for_random`] on strings matching `regex`.
     fn for_random_strings(regex: &str, check: impl Fn(&str)) {

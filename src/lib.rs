@@ -56,3 +56,18 @@ pub mod view;
 
 pub use error::{Error, Result};
 pub use kb::{Kb, OpenOptions};
+
+/// Helpers for the unit tests of several modules.
+#[cfg(test)]
+mod testing {
+    /// Runs `check` on proptest's default number of random cases of `strategy`; a panic
+    /// in `check` fails the test with the shrunk case.
+    pub fn for_random<S: proptest::strategy::Strategy>(strategy: S, check: impl Fn(S::Value)) {
+        proptest::test_runner::TestRunner::default()
+            .run(&strategy, |value| {
+                check(value);
+                Ok(())
+            })
+            .unwrap();
+    }
+}

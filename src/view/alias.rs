@@ -177,30 +177,32 @@ mod tests {
     /// its end, where the map alone decides.
     #[test]
     fn merged_bits_agree_with_the_map() {
-        let ids: Vec<TermId> = [0, 1, 63, 64, 65, 127, 128, 4095, 70_000]
-            .into_iter()
-            .chain([BITS_MAX as TermId - 1, BITS_MAX as TermId, TermId::MAX - 1])
-            .collect();
-        let mut state = 7u64;
-        let mut next = |n: usize| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1);
-            (state >> 33) as usize % n
-        };
-        let mut edges = Vec::new();
-        for tx in 1..40 {
-            edges.push(edge(tx, ids[next(ids.len())], ids[next(ids.len())]));
-            let m = AliasMap::build(&edges, tx);
-            for &t in ids.iter().chain(&[2, 66, 129, TermId::MAX]) {
-                assert_eq!(
-                    m.is_merged(t),
-                    m.root.contains_key(&t),
-                    "{t} after {edges:?}"
-                );
+        const IDS: [TermId; 12] = [
+            0,
+            1,
+            63,
+            64,
+            65,
+            127,
+            128,
+            4095,
+            70_000,
+            BITS_MAX as TermId - 1,
+            BITS_MAX as TermId,
+            TermId::MAX - 1,
+        ];
+        let pair = (0..IDS.len(), 0..IDS.len());
+        crate::testing::for_random(proptest::collection::vec(pair, 1..40), |pairs| {
+            let edges: Vec<AliasEdge> = (1..)
+                .zip(&pairs)
+                .map(|(tx, &(a, c))| edge(tx, IDS[a], IDS[c]))
+                .collect();
+            let m = AliasMap::build(&edges, Tx::MAX);
+            for &t in IDS.iter().chain(&[2, 66, 129, TermId::MAX]) {
+                assert_eq!(m.is_merged(t), m.root.contains_key(&t), "{t}");
                 assert_eq!(m.root(t), m.root.get(&t).copied().unwrap_or(t), "{t}");
             }
-        }
+        });
     }
 
     #[test]

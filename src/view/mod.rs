@@ -38,12 +38,12 @@ use mapped::{Adj, Arr, Lazy};
 pub(crate) use snap::tests::format_6_payload as checkpoint_format_6_payload;
 pub use snap::{FORMAT as CHECKPOINT_FORMAT, OLDEST_FORMAT as OLDEST_CHECKPOINT_FORMAT};
 pub use terms::TermDepth;
+use terms::Terms;
 
 /// Adjacency scans of views with fewer triples than this are not prefetched
 /// (`Snapshot::prefetch_scan`): 24 MB of triples and more with their flags and lists,
 /// about the machine's last-level cache (32 MiB). 10M facts make 6.4M triples, 1M 640k.
 const PREFETCH_FROM_TRIPLES: usize = 1 << 21;
-use terms::Terms;
 
 /// Counting facts by predicate walks merged entities' triples only while they are fewer
 /// than one in this many stored triples (measured at 10M facts: when they are many,
@@ -1836,35 +1836,37 @@ mod tests {
     /// a symmetric one smaller end first), which is live when any of its triples is.
     #[test]
     fn fact_counts_are_entity_level_facts_counted_once() {
-        let names = ["A", "B", "C", "D", "E", "F"];
-        let preds = ["partner_of", "ceo_of", "sells_to"];
-        let mut state = 11u64;
-        let mut next = |n: usize| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1);
-            (state >> 33) as usize % n
-        };
-        let mut v = View::new();
-        for _ in 0..120 {
-            let (s, o) = (names[next(names.len())], names[next(names.len())]);
-            let p = preds[next(preds.len())];
-            let article = format!("a{}", next(5));
-            let event = match next(10) {
-                0 => Event::AliasAdded {
-                    alias: s.into(),
-                    canonical: o.into(),
-                },
-                1 | 2 => Event::FactRetracted(FactRetracted {
-                    subject: s.into(),
-                    predicate: p.into(),
-                    object: Value::Entity(o.into()),
-                    article: Some(article).filter(|_| next(2) == 0),
-                    reason: None,
-                }),
-                _ => fact(s, p, o, &article),
-            };
-            commit(&mut v, vec![event]);
+        const NAMES: [&str; 6] = ["A", "B", "C", "D", "E", "F"];
+        const PREDS: [&str; 3] = ["partner_of", "ceo_of", "sells_to"];
+        // (kind, subject, predicate, object, article): kind 0 an alias, 1-2 a retraction
+        // (of one article's support when the article is even), else an assertion.
+        let event = (
+            0..10usize,
+            0..NAMES.len(),
+            0..PREDS.len(),
+            0..NAMES.len(),
+            0..5usize,
+        );
+        crate::testing::for_random(proptest::collection::vec(event, 1..60), |events| {
+            let mut v = View::new();
+            for (kind, s, p, o, a) in events {
+                let (s, p, o, article) = (NAMES[s], PREDS[p], NAMES[o], format!("a{a}"));
+                let event = match kind {
+                    0 => Event::AliasAdded {
+                        alias: s.into(),
+                        canonical: o.into(),
+                    },
+                    1 | 2 => Event::FactRetracted(FactRetracted {
+                        subject: s.into(),
+                        predicate: p.into(),
+                        object: Value::Entity(o.into()),
+                        article: Some(article).filter(|_| a % 2 == 0),
+                        reason: None,
+                    }),
+                    _ => fact(s, p, o, &article),
+                };
+                commit(&mut v, vec![event]);
+            }
             for at in [None, Some(v.watermark() / 2)] {
                 let snap = v.snapshot(at);
                 let mut facts: FxHashMap<(TermId, PredId, TermId), bool> = FxHashMap::default();
@@ -1883,7 +1885,7 @@ mod tests {
                 let dead = facts.len() as u64 - live;
                 assert_eq!(snap.fact_counts(), (live, dead), "at {at:?}");
             }
-        }
+        });
     }
 
     #[test]

@@ -690,7 +690,7 @@ pub(crate) mod tests {
             // A long list of every triple, mirrored too, so that rows ahead exist; and
             // entries past the triples, as a forged list could hold.
             let every: Vec<u32> = (0..v.triple_count() as u32)
-                .flat_map(|id| [id, id | super::super::MIRROR])
+                .flat_map(|id| [id, id | crate::view::MIRROR])
                 .cycle()
                 .take(24)
                 .collect();

@@ -21,6 +21,7 @@ mod mapped;
 mod snap;
 mod supports;
 mod terms;
+mod triple_index;
 
 use std::sync::OnceLock;
 
@@ -39,6 +40,7 @@ pub(crate) use snap::tests::format_6_payload as checkpoint_format_6_payload;
 pub use snap::{FORMAT as CHECKPOINT_FORMAT, OLDEST_FORMAT as OLDEST_CHECKPOINT_FORMAT};
 pub use terms::TermDepth;
 use terms::Terms;
+use triple_index::TripleIndex;
 
 /// Adjacency scans of views with fewer triples than this are not prefetched
 /// (`Snapshot::prefetch_scan`): 24 MB of triples and more with their flags and lists,
@@ -89,6 +91,18 @@ pub use crate::schema::{SYMMETRIC_PREDICATES, VIRTUAL_PREDICATES};
 
 /// At most this many names as written are remembered (`View::raw_names`).
 const RAW_NAMES_MAX: usize = 1 << 20;
+
+/// Events whose lookups [`View::look_ahead`] issues together: a commit of an article is
+/// about 20.
+const LOOKAHEAD: usize = 32;
+
+/// What [`View::look_ahead`] found of a fact before it is applied.
+#[derive(Clone, Copy, Debug, Default)]
+struct Found {
+    subject: Option<TermId>,
+    object: Option<TermId>,
+    triple: Option<TripleId>,
+}
 
 /// The bit marking an adjacency entry as the mirror of a symmetric triple.
 const MIRROR: u32 = 1 << 31;
@@ -253,7 +267,7 @@ pub struct View {
     triples: Arr<Triple>,
     /// Derived from `triples`, built on first use (not checkpointed): by a write, or by
     /// lookups once `triple_scans` passed its budget.
-    triple_ids: OnceLock<FxHashMap<(TermId, PredId, TermId), TripleId>>,
+    triple_ids: OnceLock<TripleIndex>,
     /// Adjacency entries `find_triple` scanned instead of building `triple_ids`.
     triple_scans: ScanCount,
     /// Read in place from a checkpoint, written lists aside (`supports.rs`).
@@ -338,9 +352,7 @@ impl View {
         let mut names = FxHashMap::default();
         names.reserve(terms);
         let _ = view.names.set(names);
-        let mut ids = FxHashMap::default();
-        ids.reserve(triples);
-        let _ = view.triple_ids.set(ids);
+        let _ = view.triple_ids.set(TripleIndex::with_capacity(triples));
         view
     }
 
@@ -359,6 +371,15 @@ impl View {
     /// (live writes, import) or the replay form ([`crate::event::SourceOnly`]: rebuild,
     /// catch-up) alike, through this one implementation.
     pub fn apply<S: SupportForm>(&mut self, commit: &Commit<S>) -> Result<()> {
+        self.apply_looking_ahead(commit, true)
+    }
+
+    /// [`View::apply`], with [`View::look_ahead`] or (to test it) without.
+    fn apply_looking_ahead<S: SupportForm>(
+        &mut self,
+        commit: &Commit<S>,
+        look_ahead: bool,
+    ) -> Result<()> {
         if commit.tx != self.watermark + 1 {
             return Err(Error::Corrupt {
                 tx: Some(commit.tx),
@@ -370,8 +391,16 @@ impl View {
         }
         let tx = commit.tx;
         let mut fold_buf = String::new();
-        for (index, event) in commit.events.iter().enumerate() {
-            self.apply_event(tx, index as u32, event, &mut fold_buf);
+        let mut found = [Found::default(); LOOKAHEAD];
+        let mut index = 0u32;
+        for window in commit.events.chunks(LOOKAHEAD) {
+            if look_ahead {
+                self.look_ahead(window, &mut found);
+            }
+            for (event, found) in window.iter().zip(found) {
+                self.apply_event(tx, index, event, found, &mut fold_buf);
+                index += 1;
+            }
         }
         self.watermark = tx;
         self.counters.commits += 1;
@@ -379,11 +408,56 @@ impl View {
         Ok(())
     }
 
+    /// Looks up, for a window of events about to be applied, the terms of the facts'
+    /// names and then their triples, as far as they exist already.
+    ///
+    /// Applying a fact is a chain of cache misses in tables larger than the cache: the
+    /// name's slot, then the triple's, then its supports. One after another, each waits
+    /// for the one before. Here the lookups of a window do not depend on each other, so
+    /// the processor overlaps their misses, and `apply_event` finds the slots in cache
+    /// (or skips the lookup). A hint stays true while the window is applied: names and
+    /// triples are only ever added, never renumbered.
+    fn look_ahead<S: SupportForm>(&self, window: &[Event<S>], found: &mut [Found; LOOKAHEAD]) {
+        for (event, found) in window.iter().zip(found.iter_mut()) {
+            *found = Found::default();
+            if let Event::FactAsserted(f) = event {
+                found.subject = self.raw_names.get(f.subject.as_str()).copied();
+                if let Value::Entity(name) = &f.object {
+                    found.object = self.raw_names.get(name.as_str()).copied();
+                }
+            }
+        }
+        // The triples of the facts whose names both exist: their buckets first, all of
+        // them, then the lookups, which then mostly find them in cache.
+        let ids = self.triple_ids();
+        let mut keys = [None; LOOKAHEAD];
+        for ((event, found), key) in window.iter().zip(found.iter()).zip(keys.iter_mut()) {
+            if let (Event::FactAsserted(f), Some(s), Some(o)) = (event, found.subject, found.object)
+            {
+                if let Some(&p) = self.pred_ids.get(f.predicate.as_str()) {
+                    let k = self.triple_key(s, p, o);
+                    ids.prefetch(k);
+                    *key = Some(k);
+                }
+            }
+        }
+        for (found, key) in found.iter_mut().zip(keys) {
+            found.triple = key.and_then(|k| ids.get(k));
+            if let Some(triple) = found.triple {
+                self.supports.prefetch_list(triple);
+                if let Some(flag) = self.live.get(triple as usize) {
+                    mapped::prefetch(flag);
+                }
+            }
+        }
+    }
+
     fn apply_event<S: SupportForm>(
         &mut self,
         tx: Tx,
         index: u32,
         event: &Event<S>,
+        found: Found,
         buf: &mut String,
     ) {
         match event {
@@ -413,9 +487,15 @@ impl View {
                 );
             }
             Event::FactAsserted(f) => {
-                let s = self.intern_name(&f.subject, tx, buf);
+                let s = match found.subject {
+                    Some(s) => s,
+                    None => self.intern_name(&f.subject, tx, buf),
+                };
                 let p = self.intern_pred(&f.predicate);
-                let o = self.intern_value(&f.object, tx, buf);
+                let o = match found.object {
+                    Some(o) => o,
+                    None => self.intern_value(&f.object, tx, buf),
+                };
                 let source = match f.support.source() {
                     // The facts of one article follow each other: skip the fold and the
                     // lookup when the source repeats.
@@ -436,7 +516,10 @@ impl View {
                     }
                     Source::None => None,
                 };
-                let triple = self.intern_triple(s, p, o);
+                let triple = match found.triple {
+                    Some(triple) => triple,
+                    None => self.intern_triple(s, p, o),
+                };
                 if let Some(supports) = self.supports.list_mut(triple) {
                     supports.push(SupportRec::new(tx, source, index));
                 }
@@ -712,12 +795,22 @@ impl View {
         id
     }
 
+    /// The key of `s p o` in [`View::triple_ids`]: a symmetric triple is stored once,
+    /// smaller term first, so `A p B` and `B p A` are one triple with one list of
+    /// supports.
+    fn triple_key(&self, s: TermId, p: PredId, o: TermId) -> (TermId, PredId, TermId) {
+        let symmetric = self.preds.get(p as usize).is_some_and(|i| i.symmetric);
+        if symmetric && o < s {
+            (o, p, s)
+        } else {
+            (s, p, o)
+        }
+    }
+
     fn intern_triple(&mut self, s: TermId, p: PredId, o: TermId) -> TripleId {
         let symmetric = self.preds.get(p as usize).is_some_and(|i| i.symmetric);
-        // A symmetric triple is stored once, smaller term first, so `A p B` and `B p A`
-        // are one triple with one list of supports.
-        let (s, o) = if symmetric && o < s { (o, s) } else { (s, o) };
-        if let Some(&t) = self.triple_ids().get(&(s, p, o)) {
+        let (s, p, o) = self.triple_key(s, p, o);
+        if let Some(t) = self.triple_ids().get((s, p, o)) {
             return t;
         }
         let id = self.triples.len() as TripleId;
@@ -890,14 +983,13 @@ impl View {
         })
     }
 
-    fn triple_ids(&self) -> &FxHashMap<(TermId, PredId, TermId), TripleId> {
+    fn triple_ids(&self) -> &TripleIndex {
         self.triple_ids.get_or_init(|| {
-            let mut map = FxHashMap::default();
-            map.reserve(self.triples.len());
+            let mut index = TripleIndex::with_capacity(self.triples.len());
             for (i, t) in self.triples.iter().enumerate() {
-                map.insert((t.s, t.p, t.o), i as TripleId);
+                index.insert((t.s, t.p, t.o), i as TripleId);
             }
-            map
+            index
         })
     }
 
@@ -1096,14 +1188,14 @@ impl View {
         // The map first: a rebuild has it and no adjacency yet, and asking for one here
         // (a retraction) would derive it mid-replay, to be kept up to date from then on.
         if let Some(ids) = self.triple_ids.get() {
-            return ids.get(&(s, p, o)).copied();
+            return ids.get((s, p, o));
         }
         let from = self.out().get(s as usize).unwrap_or_default();
         let to = self.inc().get(o as usize).unwrap_or_default();
         let list = if from.len() <= to.len() { from } else { to };
         let budget = self.triples.len() / 4;
         if self.triple_scans.pay(list.len()) > budget {
-            return self.triple_ids().get(&(s, p, o)).copied();
+            return self.triple_ids().get((s, p, o));
         }
         list.iter()
             .filter(|&&e| e & MIRROR == 0)
@@ -1885,6 +1977,70 @@ mod tests {
                 let dead = facts.len() as u64 - live;
                 assert_eq!(snap.fact_counts(), (live, dead), "at {at:?}");
             }
+        });
+    }
+
+    /// What `look_ahead` finds before a window is applied is what applying it finds:
+    /// the same log gives the same view with it and without, in commits of any size
+    /// (windows cut mid-commit), with names, literals and triples new and repeated
+    /// within a window, symmetric triples both ways, aliases and retractions.
+    #[test]
+    fn looking_ahead_changes_nothing() {
+        const NAMES: [&str; 7] = ["A", "B", "C", "D", "E", "a", "Ｆ"];
+        const PREDS: [&str; 4] = ["partner_of", "ceo_of", "sells_to", "amount"];
+        let event = (
+            0..12usize,
+            0..NAMES.len(),
+            0..PREDS.len(),
+            0..NAMES.len(),
+            0..4usize,
+        );
+        let events = proptest::collection::vec(event, 1..120);
+        let cuts = proptest::collection::vec(1..80usize, 1..8);
+        crate::testing::for_random((events, cuts), |(events, cuts)| {
+            let events: Vec<Event> = events
+                .into_iter()
+                .map(|(kind, s, p, o, a)| {
+                    let (s, p, o, article) = (NAMES[s], PREDS[p], NAMES[o], format!("a{a}"));
+                    match kind {
+                        0 => Event::AliasAdded {
+                            alias: s.into(),
+                            canonical: o.into(),
+                        },
+                        1 => Event::FactRetracted(FactRetracted {
+                            subject: s.into(),
+                            predicate: p.into(),
+                            object: Value::Entity(o.into()),
+                            article: Some(article),
+                            reason: None,
+                        }),
+                        2 => Event::FactAsserted(FactAsserted {
+                            subject: s.into(),
+                            predicate: p.into(),
+                            object: Value::Int(a as i64),
+                            support: Support::from_source(Source::Article(article)),
+                        }),
+                        _ => fact(s, p, o, &article),
+                    }
+                })
+                .collect();
+            let (mut with, mut without) = (View::new(), View::new());
+            let mut rest = &events[..];
+            for &cut in cuts.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (now, later) = rest.split_at(cut.min(rest.len()));
+                rest = later;
+                let c = Commit {
+                    tx: with.watermark() + 1,
+                    time: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+                    events: now.to_vec(),
+                };
+                with.apply_looking_ahead(&c, true).unwrap();
+                without.apply_looking_ahead(&c, false).unwrap();
+            }
+            assert_eq!(with.same_as(&without), Ok(()));
         });
     }
 

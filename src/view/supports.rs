@@ -164,6 +164,18 @@ impl Supports {
         }
     }
 
+    /// Prefetches what [`Supports::list_mut`] of a triple added since the checkpoint
+    /// reaches first: its list.
+    #[inline]
+    pub fn prefetch_list(&self, id: TripleId) {
+        if let Some(list) = (id as usize)
+            .checked_sub(self.n_base)
+            .and_then(|i| self.tail.get(i))
+        {
+            super::mapped::prefetch(list);
+        }
+    }
+
     /// Every triple's supports, in triple order.
     pub fn iter(&self) -> impl Iterator<Item = &[SupportRec]> + '_ {
         (0..self.len()).map(|i| self.get(i as TripleId))

@@ -580,7 +580,25 @@ struct Builder {
 /// At most this many names as written are remembered (`Builder::written`).
 const FOLDS_MAX: usize = 1 << 20;
 
+/// Lines whose names [`Builder::warm_names`] looks up together.
+const LOOKAHEAD: usize = 32;
+
 impl Builder {
+    /// Looks up the names of a window of lines before they are built, for nothing but
+    /// to bring their entries of `written` into cache: building a line waits for its
+    /// names' lookups, one line after another, while these lookups do not depend on each
+    /// other, so the processor overlaps their cache misses (as `View::look_ahead` does).
+    fn warm_names(&self, window: &[Parsed]) {
+        for line in window.iter().filter_map(|(_, line)| line.as_ref().ok()) {
+            if let Some(subject) = &line.subject {
+                std::hint::black_box(self.written.get(subject.as_str()));
+            }
+            if let Some(serde_json::Value::String(object)) = &line.object {
+                std::hint::black_box(self.written.get(object.as_str()));
+            }
+        }
+    }
+
     /// The number of `fold(name)`, given one if it has none.
     ///
     /// Most names recur verbatim (a subject or object type on every fact line): looking
@@ -1409,7 +1427,7 @@ fn parse_stream(
                     // One UTF-8 check for the whole chunk, then each line parses as a
                     // `str` (no check per string); a chunk that is not UTF-8 parses as
                     // bytes, so its lines fail with serde_json's own message.
-                    let text = std::str::from_utf8(&chunk.data).ok();
+                    let text = simdutf8::basic::from_utf8(&chunk.data).ok();
                     for &(n, start, end) in &chunk.lines {
                         let raw = text.and_then(|t| t.get(start..end));
                         parsed.push((n, Ok(Line::default())));
@@ -1552,65 +1570,70 @@ impl Run<'_> {
         let mut current: Option<NewCommit> = None;
         let mut last_len = 0;
         while let Some(batch) = batches.next_batch() {
-            for (n, line) in batch.iter_mut() {
-                let n = *n;
-                self.b.report.lines += 1;
-                let line = line.as_mut().map_err(|e| at(n, std::mem::take(e)))?;
-                let tx = line.tx;
-                if self.b.report.first_input_tx.is_none() {
-                    self.b.report.first_input_tx = tx;
-                }
-                let time = match &line.time {
-                    Some(t) => Some(parse_datetime(t).ok_or_else(|| {
-                        at(n, format!("`time` `{t}` is not an RFC 3339 date-time"))
-                    })?),
-                    None => None,
-                };
-                match (mode, tx) {
-                    (None, t) => mode = Some(t),
-                    (Some(Some(_)), None) | (Some(None), Some(_)) => {
-                        return Err(at(
-                            n,
-                            "lines with and without `tx` are mixed in one file".to_string(),
-                        ))
+            for window in batch.chunks_mut(LOOKAHEAD) {
+                self.b.warm_names(window);
+                for (n, line) in window.iter_mut() {
+                    let n = *n;
+                    self.b.report.lines += 1;
+                    let line = line.as_mut().map_err(|e| at(n, std::mem::take(e)))?;
+                    let tx = line.tx;
+                    if self.b.report.first_input_tx.is_none() {
+                        self.b.report.first_input_tx = tx;
                     }
-                    _ => {}
-                }
-                let new_group = match (&current, mode) {
-                    (None, _) => true,
-                    (Some(_), Some(Some(prev))) => match tx {
-                        Some(t) if t == prev => false,
-                        Some(t) if t > prev => true,
-                        Some(t) => {
+                    let time = match &line.time {
+                        Some(t) => Some(parse_datetime(t).ok_or_else(|| {
+                            at(n, format!("`time` `{t}` is not an RFC 3339 date-time"))
+                        })?),
+                        None => None,
+                    };
+                    match (mode, tx) {
+                        (None, t) => mode = Some(t),
+                        (Some(Some(_)), None) | (Some(None), Some(_)) => {
                             return Err(at(
                                 n,
-                                format!("`tx` {t} comes after tx {prev}: tx values must ascend"),
+                                "lines with and without `tx` are mixed in one file".to_string(),
                             ))
                         }
-                        None => false,
-                    },
-                    (Some(_), _) => false,
-                };
-                if new_group {
-                    if let Some(c) = current.take() {
-                        last_len = c.events.len();
-                        self.push(c)?;
+                        _ => {}
                     }
-                    current = Some(NewCommit {
-                        time: if tx.is_some() { time } else { None },
-                        // Sized like the last commit: commits of a file tend to be alike,
-                        // and growing each from empty was 2-3% of an import's instructions.
-                        events: Vec::with_capacity(last_len.min(4096)),
-                    });
-                    if tx.is_some() {
-                        mode = Some(tx);
+                    let new_group = match (&current, mode) {
+                        (None, _) => true,
+                        (Some(_), Some(Some(prev))) => match tx {
+                            Some(t) if t == prev => false,
+                            Some(t) if t > prev => true,
+                            Some(t) => {
+                                return Err(at(
+                                    n,
+                                    format!(
+                                        "`tx` {t} comes after tx {prev}: tx values must ascend"
+                                    ),
+                                ))
+                            }
+                            None => false,
+                        },
+                        (Some(_), _) => false,
+                    };
+                    if new_group {
+                        if let Some(c) = current.take() {
+                            last_len = c.events.len();
+                            self.push(c)?;
+                        }
+                        current = Some(NewCommit {
+                            time: if tx.is_some() { time } else { None },
+                            // Sized like the last commit: commits of a file tend to be alike,
+                            // and growing each from empty was 2-3% of an import's instructions.
+                            events: Vec::with_capacity(last_len.min(4096)),
+                        });
+                        if tx.is_some() {
+                            mode = Some(tx);
+                        }
                     }
-                }
-                let restoring = tx.is_some();
-                if let Some(c) = current.as_mut() {
-                    self.b
-                        .line(self.sink.view(), line, restoring, &mut c.events)
-                        .map_err(|e| at(n, e))?;
+                    let restoring = tx.is_some();
+                    if let Some(c) = current.as_mut() {
+                        self.b
+                            .line(self.sink.view(), line, restoring, &mut c.events)
+                            .map_err(|e| at(n, e))?;
+                    }
                 }
             }
         }

@@ -18,7 +18,8 @@
 pub mod alias;
 mod articles;
 mod mapped;
-mod snap;
+mod name_cache;
+pub mod snap;
 mod supports;
 mod terms;
 mod triple_index;
@@ -35,6 +36,7 @@ use crate::value::{fold, fold_into, EntityType, Value};
 use alias::{AliasEdge, AliasMap};
 pub use mapped::Mapped;
 use mapped::{Adj, Arr, Lazy};
+pub use name_cache::NameCache;
 #[cfg(test)]
 pub(crate) use snap::tests::format_6_payload as checkpoint_format_6_payload;
 pub use snap::{FORMAT as CHECKPOINT_FORMAT, OLDEST_FORMAT as OLDEST_CHECKPOINT_FORMAT};
@@ -95,6 +97,20 @@ const RAW_NAMES_MAX: usize = 1 << 20;
 /// Events whose lookups [`View::look_ahead`] issues together: a commit of an article is
 /// about 20.
 const LOOKAHEAD: usize = 32;
+
+/// The subject and the object (when an entity) of a fact.
+fn fact_names<S: SupportForm>(event: &Event<S>) -> (Option<&str>, Option<&str>) {
+    match event {
+        Event::FactAsserted(f) => (
+            Some(f.subject.as_str()),
+            match &f.object {
+                Value::Entity(name) => Some(name.as_str()),
+                _ => None,
+            },
+        ),
+        _ => (None, None),
+    }
+}
 
 /// What [`View::look_ahead`] found of a fact before it is applied.
 #[derive(Clone, Copy, Debug, Default)]
@@ -305,7 +321,7 @@ pub struct View {
     /// second cache miss for the bytes to compare. A rebuild of the 10M-fact database
     /// went from 31.7–37.3 s to 26.3–29.1 s (two runs each, alternating), 400k facts
     /// from 0.73 to 0.65 s (median of six); its peak memory fell by 20–40 MB.
-    raw_names: FxHashMap<CompactString, TermId>,
+    raw_names: NameCache,
     sorted_names: OnceLock<Vec<(Box<str>, TermId)>>,
     /// Per predicate: live stored triples, and how many of those are symmetric with two
     /// distinct ends (they answer in both directions). Derived on first use (not
@@ -348,7 +364,7 @@ impl View {
         view.triples.vec().reserve(triples);
         view.live.vec().reserve(triples);
         view.supports.reserve(triples);
-        view.raw_names.reserve(terms.min(RAW_NAMES_MAX));
+        view.raw_names = NameCache::with_capacity(terms.min(RAW_NAMES_MAX));
         let mut names = FxHashMap::default();
         names.reserve(terms);
         let _ = view.names.set(names);
@@ -418,14 +434,27 @@ impl View {
     /// (or skips the lookup). A hint stays true while the window is applied: names and
     /// triples are only ever added, never renumbered.
     fn look_ahead<S: SupportForm>(&self, window: &[Event<S>], found: &mut [Found; LOOKAHEAD]) {
-        for (event, found) in window.iter().zip(found.iter_mut()) {
-            *found = Found::default();
-            if let Event::FactAsserted(f) = event {
-                found.subject = self.raw_names.get(f.subject.as_str()).copied();
-                if let Value::Entity(name) = &f.object {
-                    found.object = self.raw_names.get(name.as_str()).copied();
-                }
-            }
+        // The facts' names: every bucket asked for first, then the lookups.
+        let mut hashes = [(None, None); LOOKAHEAD];
+        for (event, hash) in window.iter().zip(hashes.iter_mut()) {
+            let (subject, object) = fact_names(event);
+            let ask = |name: Option<&str>| {
+                name.map(|name| {
+                    let h = NameCache::hash(name);
+                    self.raw_names.prefetch(name, h);
+                    h
+                })
+            };
+            *hash = (ask(subject), ask(object));
+        }
+        for ((event, found), hash) in window.iter().zip(found.iter_mut()).zip(hashes) {
+            let look = |name: Option<&str>, h| self.raw_names.get_hashed(name?, h?);
+            let (subject, object) = fact_names(event);
+            *found = Found {
+                subject: look(subject, hash.0),
+                object: look(object, hash.1),
+                triple: None,
+            };
         }
         // The triples of the facts whose names both exist: their buckets first, all of
         // them, then the lookups, which then mostly find them in cache.
@@ -732,12 +761,12 @@ impl View {
     }
 
     fn intern_name(&mut self, name: &str, tx: Tx, buf: &mut String) -> TermId {
-        if let Some(&t) = self.raw_names.get(name) {
+        if let Some(t) = self.raw_names.get(name) {
             return t;
         }
         let t = self.intern_folded(name, tx, buf);
         if self.raw_names.len() < RAW_NAMES_MAX {
-            self.raw_names.insert(CompactString::from(name), t);
+            self.raw_names.insert(name, t);
         }
         t
     }

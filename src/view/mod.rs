@@ -1,7 +1,9 @@
 //! The materialized view: the log folded into indexes that answer queries.
 //!
 //! 1. [`View::apply`] folds one commit in, deterministically: the same log always gives
-//!    the same view, which is what makes `rematerialize` and `verify` possible.
+//!    the same view, which is what makes `rematerialize` and `verify` possible. It goes
+//!    by windows of events whose lookups are issued together first (`look_ahead`), in
+//!    tables laid out to be prefetched (`name_cache.rs`, `triple_index.rs`).
 //! 2. Names are folded ([`crate::value::fold`]) and interned as [`TermId`]s; literals are
 //!    interned too, so a triple is three integers.
 //! 3. A triple is stored once; each of its supports keeps the tx that asserted it and the

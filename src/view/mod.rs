@@ -460,17 +460,24 @@ impl View {
         }
         // The triples of the facts whose names both exist: their buckets first, all of
         // them, then the lookups, which then mostly find them in cache.
-        let ids = self.triple_ids();
         let mut keys = [None; LOOKAHEAD];
         for ((event, found), key) in window.iter().zip(found.iter()).zip(keys.iter_mut()) {
             if let (Event::FactAsserted(f), Some(s), Some(o)) = (event, found.subject, found.object)
             {
                 if let Some(&p) = self.pred_ids.get(f.predicate.as_str()) {
-                    let k = self.triple_key(s, p, o);
-                    ids.prefetch(k);
-                    *key = Some(k);
+                    *key = Some(self.triple_key(s, p, o));
                 }
             }
+        }
+        // Only then the index: a window without such a fact (an alias, a retraction, an
+        // article) must not build it from a loaded checkpoint's triples, which a large
+        // database pays for in a fraction of a second (`find_triple`).
+        if keys.iter().all(Option::is_none) {
+            return;
+        }
+        let ids = self.triple_ids();
+        for key in keys.iter().flatten() {
+            ids.prefetch(*key);
         }
         for (found, key) in found.iter_mut().zip(keys) {
             found.triple = key.and_then(|k| ids.get(k));

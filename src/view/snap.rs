@@ -716,6 +716,35 @@ pub(crate) mod tests {
         exercise(&back);
     }
 
+    /// A write without facts (here an alias) leaves the triple index of a loaded view
+    /// unbuilt, look-ahead or not: building it walks every triple. A fact builds it, as
+    /// interning its triple always did.
+    #[test]
+    fn only_a_fact_builds_the_triple_index_of_a_loaded_view() {
+        use crate::event::Event;
+        use crate::value::Value;
+        let mut back = decode(payload(&sample())).unwrap();
+        assert!(back.triple_ids.get().is_none());
+        commit(
+            &mut back,
+            vec![Event::AliasAdded {
+                alias: "G 42".into(),
+                canonical: "G42".into(),
+            }],
+        );
+        assert!(back.triple_ids.get().is_none());
+        commit(
+            &mut back,
+            vec![fact(
+                "G42",
+                "partner_of",
+                Value::Entity("OpenAI".into()),
+                "a3",
+            )],
+        );
+        assert!(back.triple_ids.get().is_some());
+    }
+
     /// Rows per predicate by a plain walk of every fact: what the kept counts must be.
     fn walked_rows(v: &View) -> Vec<u64> {
         let mut rows = vec![0u64; v.preds.len()];

@@ -80,8 +80,9 @@ impl Default for NameCache {
 impl NameCache {
     /// A cache that takes `n` short names without growing.
     pub fn with_capacity(n: usize) -> NameCache {
-        // Two slots a bucket, at most half of them full: a bucket a name.
-        NameCache::with_buckets(n.max(1).next_power_of_two())
+        // Two slots a bucket, at most half of them full: a bucket a name (and no more
+        // names than terms: a size hint is only a hint).
+        NameCache::with_buckets(n.clamp(1, u32::MAX as usize).next_power_of_two())
     }
 
     fn with_buckets(n: usize) -> NameCache {

@@ -67,6 +67,8 @@ impl Default for TripleIndex {
 impl TripleIndex {
     /// An index that takes `n` triples without growing.
     pub fn with_capacity(n: usize) -> TripleIndex {
+        // No more triples than ids (a size hint is only a hint).
+        let n = n.min(u32::MAX as usize);
         // At most 7/8 full: n * 8 / 7 slots, rounded up to a power of two of buckets.
         let slots = n.saturating_add(n / 7).saturating_add(1);
         TripleIndex::with_buckets(slots.div_ceil(SLOTS).next_power_of_two())

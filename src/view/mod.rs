@@ -3,7 +3,8 @@
 //! 1. [`View::apply`] folds one commit in, deterministically: the same log always gives
 //!    the same view, which is what makes `rematerialize` and `verify` possible. It goes
 //!    by windows of events whose lookups are issued together first (`look_ahead`), in
-//!    tables laid out to be prefetched (`name_cache.rs`, `triple_index.rs`).
+//!    tables laid out to be prefetched (`name_cache.rs`, `triple_index.rs`, both on
+//!    `line_table.rs`).
 //! 2. Names are folded ([`crate::value::fold`]) and interned as [`TermId`]s; literals are
 //!    interned too, so a triple is three integers.
 //! 3. A triple is stored once; each of its supports keeps the tx that asserted it and the
@@ -19,6 +20,7 @@
 
 pub mod alias;
 mod articles;
+mod line_table;
 mod mapped;
 mod name_cache;
 pub mod snap;
@@ -39,6 +41,7 @@ use alias::{AliasEdge, AliasMap};
 pub use mapped::Mapped;
 use mapped::{Adj, Arr, Lazy};
 pub use name_cache::NameCache;
+use name_cache::NameHash;
 #[cfg(test)]
 pub(crate) use snap::tests::format_6_payload as checkpoint_format_6_payload;
 pub use snap::{FORMAT as CHECKPOINT_FORMAT, OLDEST_FORMAT as OLDEST_CHECKPOINT_FORMAT};
@@ -112,6 +115,11 @@ fn fact_names<S: SupportForm>(event: &Event<S>) -> (Option<&str>, Option<&str>) 
         ),
         _ => (None, None),
     }
+}
+
+/// A name with its hash, for a prefetch and the lookup after it.
+fn hashed(name: &str) -> (&str, NameHash) {
+    (name, NameCache::hash(name))
 }
 
 /// What [`View::look_ahead`] found of a fact before it is applied.
@@ -436,25 +444,22 @@ impl View {
     /// (or skips the lookup). A hint stays true while the window is applied: names and
     /// triples are only ever added, never renumbered.
     fn look_ahead<S: SupportForm>(&self, window: &[Event<S>], found: &mut [Found; LOOKAHEAD]) {
-        // The facts' names: every bucket asked for first, then the lookups.
-        let mut hashes = [(None, None); LOOKAHEAD];
-        for (event, hash) in window.iter().zip(hashes.iter_mut()) {
+        // The facts' names: every line asked for first, then the lookups.
+        let mut names = [(None, None); LOOKAHEAD];
+        for (event, names) in window.iter().zip(names.iter_mut()) {
             let (subject, object) = fact_names(event);
-            let ask = |name: Option<&str>| {
-                name.map(|name| {
-                    let h = NameCache::hash(name);
-                    self.raw_names.prefetch(name, h);
-                    h
-                })
-            };
-            *hash = (ask(subject), ask(object));
+            *names = (subject.map(hashed), object.map(hashed));
+            for (name, hash) in [names.0, names.1].into_iter().flatten() {
+                self.raw_names.prefetch(name, hash);
+            }
         }
-        for ((event, found), hash) in window.iter().zip(found.iter_mut()).zip(hashes) {
-            let look = |name: Option<&str>, h| self.raw_names.get_hashed(name?, h?);
-            let (subject, object) = fact_names(event);
+        for (found, (subject, object)) in found.iter_mut().zip(names) {
+            let look = |name: Option<(&str, _)>| {
+                name.and_then(|(name, hash)| self.raw_names.get_hashed(name, hash))
+            };
             *found = Found {
-                subject: look(subject, hash.0),
-                object: look(object, hash.1),
+                subject: look(subject),
+                object: look(object),
                 triple: None,
             };
         }

@@ -7,18 +7,16 @@
 //! buckets were the largest share of applying a fact in a rebuild, and cannot be asked
 //! for ahead.
 //!
-//! Layout: open addressing with linear probing by buckets of two 32-byte slots, each
-//! bucket one aligned 64-byte line. A slot holds a 32-bit tag of the hash, the term and
-//! the name itself, up to [`INLINE`] bytes: a lookup reads nothing else. Most names
-//! are that short (93% of the names of the synthetic bench's facts); longer ones go to
-//! an ordinary map. Entries are never removed, so a lookup stops at the first empty
-//! slot; the table doubles before it is half full, so that run ends soon (and always
-//! ends).
+//! Layout (`line_table.rs`): two 32-byte slots a cache line. A slot holds a 32-bit tag
+//! of the hash, the term and the name itself, up to [`INLINE`] bytes: a lookup reads
+//! nothing else. Most names are that short (93% of the names of the synthetic bench's
+//! facts); longer ones go to an ordinary map. The table doubles before it is half full.
 
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use std::hash::BuildHasher;
 
+use super::line_table::{self, LineTable};
 use super::TermId;
 
 /// Names up to this many bytes are kept in the slot.
@@ -26,6 +24,8 @@ const INLINE: usize = 23;
 
 /// The length byte of an empty slot.
 const EMPTY: u8 = u8::MAX;
+
+const SLOTS: usize = 2;
 
 #[derive(Clone, Copy, Debug)]
 #[repr(C)]
@@ -36,13 +36,23 @@ struct Slot {
     text: [u8; INLINE],
 }
 
-impl Slot {
+impl line_table::Slot for Slot {
     const EMPTY: Slot = Slot {
         tag: 0,
         term: 0,
         len: EMPTY,
         text: [0; INLINE],
     };
+
+    fn is_empty(&self) -> bool {
+        self.len == EMPTY
+    }
+}
+
+impl Slot {
+    fn name(&self) -> &[u8] {
+        self.text.get(..usize::from(self.len)).unwrap_or_default()
+    }
 
     fn holds(&self, tag: u32, name: &[u8]) -> bool {
         self.tag == tag
@@ -51,22 +61,21 @@ impl Slot {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-#[repr(C, align(64))]
-struct Bucket([Slot; 2]);
-
 /// A name's hash, computed once for a prefetch and the lookup after it.
 #[derive(Clone, Copy, Debug)]
 pub struct NameHash(u64);
 
+impl NameHash {
+    /// The tag a slot keeps: the low half (the line is picked by the top bits).
+    fn tag(self) -> u32 {
+        self.0 as u32
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct NameCache {
-    /// A power of two of them, at least one.
-    buckets: Vec<Bucket>,
+    table: LineTable<Slot, SLOTS>,
     short: usize,
-    /// 64 minus log2 of the bucket count: a name's home bucket is the top bits of its
-    /// hash.
-    shift: u32,
     /// Names longer than [`INLINE`].
     long: FxHashMap<CompactString, TermId>,
 }
@@ -80,16 +89,11 @@ impl Default for NameCache {
 impl NameCache {
     /// A cache that takes `n` short names without growing.
     pub fn with_capacity(n: usize) -> NameCache {
-        // Two slots a bucket, at most half of them full: a bucket a name (and no more
-        // names than terms: a size hint is only a hint).
-        NameCache::with_buckets(n.clamp(1, u32::MAX as usize).next_power_of_two())
-    }
-
-    fn with_buckets(n: usize) -> NameCache {
+        // Two slots a line, at most half of them full: a line a name (and no more names
+        // than terms: a size hint is only a hint).
         NameCache {
-            buckets: vec![Bucket([Slot::EMPTY; 2]); n],
+            table: LineTable::with_lines(n.clamp(1, u32::MAX as usize).next_power_of_two()),
             short: 0,
-            shift: 64 - n.trailing_zeros(),
             long: FxHashMap::default(),
         }
     }
@@ -108,18 +112,16 @@ impl NameCache {
 
     fn hash_bytes(name: &[u8]) -> NameHash {
         // FxHash of the bytes, then a multiply so that its top bits, which pick the
-        // bucket, depend on every byte.
+        // line, depend on every byte.
         let h = rustc_hash::FxBuildHasher.hash_one(name);
         NameHash((h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9))
     }
 
-    /// Asks the processor for the bucket where the lookup of a short name starts.
+    /// Asks the processor for the line where the lookup of a short name starts.
     #[inline]
     pub fn prefetch(&self, name: &str, hash: NameHash) {
         if name.len() <= INLINE {
-            if let Some(bucket) = self.buckets.get(self.home(hash)) {
-                super::mapped::prefetch(bucket);
-            }
+            self.table.prefetch(hash.0);
         }
     }
 
@@ -134,21 +136,9 @@ impl NameCache {
         if name.len() > INLINE {
             return self.long.get(name).copied();
         }
-        let (mask, tag, name) = (self.buckets.len() - 1, hash.0 as u32, name.as_bytes());
-        let mut at = self.home(hash);
-        // Bounded, though a run always ends at an empty slot (the table is never full).
-        for _ in 0..self.buckets.len() {
-            for slot in &self.buckets.get(at)?.0 {
-                if slot.len == EMPTY {
-                    return None;
-                }
-                if slot.holds(tag, name) {
-                    return Some(slot.term);
-                }
-            }
-            at = (at + 1) & mask;
-        }
-        None
+        let (tag, name) = (hash.tag(), name.as_bytes());
+        let slot = self.table.find(hash.0, |slot| slot.holds(tag, name))?;
+        (slot.len != EMPTY).then_some(slot.term)
     }
 
     /// Maps `name` to `term`, replacing the term it had.
@@ -157,71 +147,37 @@ impl NameCache {
             self.long.insert(CompactString::from(name), term);
             return;
         }
-        // At most half of the slots (two a bucket) full.
-        if self.short + 1 > self.buckets.len() {
-            self.grow();
+        // At most half of the slots full.
+        if (self.short + 1) * 2 > self.table.slots() {
+            // The tag is the hash's low half: the full hash is needed again.
+            self.table = self
+                .table
+                .doubled(|slot| NameCache::hash_bytes(slot.name()).0);
         }
-        if self.put(
-            name.as_bytes(),
-            NameCache::hash_bytes(name.as_bytes()),
-            term,
-        ) {
-            self.short += 1;
-        }
-    }
-
-    /// Puts a short name in its run: true when it was new.
-    fn put(&mut self, name: &[u8], hash: NameHash, term: TermId) -> bool {
-        let (mask, tag) = (self.buckets.len() - 1, hash.0 as u32);
-        let mut at = self.home(hash);
-        for _ in 0..self.buckets.len() {
-            let Some(bucket) = self.buckets.get_mut(at) else {
-                return false;
+        let (hash, name) = (NameCache::hash(name), name.as_bytes());
+        // None only of a full table, which the doubling above rules out.
+        let Some(slot) = self
+            .table
+            .find_mut(hash.0, |slot| slot.holds(hash.tag(), name))
+        else {
+            return;
+        };
+        if slot.len == EMPTY {
+            let mut text = [0; INLINE];
+            let Some(to) = text.get_mut(..name.len()) else {
+                return;
             };
-            for slot in &mut bucket.0 {
-                if slot.len == EMPTY {
-                    let mut text = [0; INLINE];
-                    let Some(to) = text.get_mut(..name.len()) else {
-                        return false;
-                    };
-                    to.copy_from_slice(name);
-                    *slot = Slot {
-                        tag,
-                        term,
-                        len: name.len() as u8,
-                        text,
-                    };
-                    return true;
-                }
-                if slot.holds(tag, name) {
-                    slot.term = term;
-                    return false;
-                }
-            }
-            at = (at + 1) & mask;
+            to.copy_from_slice(name);
+            *slot = Slot {
+                tag: hash.tag(),
+                term,
+                len: name.len() as u8,
+                text,
+            };
+            self.short += 1;
+        } else {
+            slot.term = term;
         }
-        // Unreachable: `insert` grows the table before it is half full.
-        false
-    }
-
-    fn grow(&mut self) {
-        let old = std::mem::take(&mut self.buckets);
-        let bigger = NameCache::with_buckets(old.len() * 2);
-        self.buckets = bigger.buckets;
-        self.shift = bigger.shift;
-        for slot in old.iter().flat_map(|b| &b.0) {
-            if slot.len != EMPTY {
-                let name = slot.text.get(..usize::from(slot.len)).unwrap_or_default();
-                // The tag is the hash's low half: the full hash is needed again.
-                self.put(name, NameCache::hash_bytes(name), slot.term);
-            }
-        }
-    }
-
-    #[inline]
-    fn home(&self, hash: NameHash) -> usize {
-        // A shift of 64 (one bucket) would overflow: `checked_shr` gives bucket 0.
-        hash.0.checked_shr(self.shift).unwrap_or(0) as usize
     }
 }
 
@@ -257,15 +213,16 @@ mod tests {
 
     #[test]
     fn a_bucket_is_a_cache_line() {
+        type Bucket = line_table::Line<Slot, SLOTS>;
         assert_eq!(std::mem::size_of::<Slot>(), 32);
         assert_eq!(std::mem::size_of::<Bucket>(), 64);
         assert_eq!(std::mem::align_of::<Bucket>(), 64);
         let mut cache = NameCache::with_capacity(1000);
-        let buckets = cache.buckets.len();
+        let buckets = cache.table.lines();
         for i in 0..1000 {
             cache.insert(&i.to_string(), i);
         }
-        assert_eq!(cache.buckets.len(), buckets, "grew before its capacity");
+        assert_eq!(cache.table.lines(), buckets, "grew before its capacity");
     }
 
     #[test]

@@ -7,13 +7,11 @@
 //! its key alone, one cache line in the common case, and [`TripleIndex::prefetch`] can
 //! ask for it while earlier facts are applied (`View::look_ahead`).
 //!
-//! Layout: open addressing with linear probing by buckets of four 16-byte slots, each
-//! bucket one aligned 64-byte line. A slot holds the whole key and the id, so a match
-//! needs no other memory. Entries are never removed, so a key is in the run of full
-//! slots from its home bucket to the first empty slot, and a lookup stops there. The
-//! table doubles before it is 7/8 full, so that run ends soon (and always ends).
-//! Memory is what `FxHashMap` took: 16 bytes a slot against its 17.
+//! Layout (`line_table.rs`): four 16-byte slots a cache line. A slot holds the whole
+//! key and the id, so a match needs no other memory. The table doubles before it is 7/8
+//! full. Memory is what `FxHashMap` took: 16 bytes a slot against its 17.
 
+use super::line_table::{self, LineTable};
 use super::{PredId, TermId, TripleId};
 
 /// A slot's id when the slot is empty: no triple id reaches it (ids stop below
@@ -31,31 +29,31 @@ struct Slot {
     id: TripleId,
 }
 
-impl Slot {
+impl line_table::Slot for Slot {
     const EMPTY: Slot = Slot {
         s: 0,
         p: 0,
         o: 0,
         id: EMPTY,
     };
+
+    fn is_empty(&self) -> bool {
+        self.id == EMPTY
+    }
 }
 
-/// One cache line of slots, filled front to back.
-#[derive(Clone, Copy, Debug)]
-#[repr(C, align(64))]
-struct Bucket([Slot; SLOTS]);
+type Key = (TermId, PredId, TermId);
 
-impl Bucket {
-    const EMPTY: Bucket = Bucket([Slot::EMPTY; SLOTS]);
+impl Slot {
+    fn key(&self) -> Key {
+        (self.s, self.p, self.o)
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct TripleIndex {
-    /// A power of two of them, at least one.
-    buckets: Vec<Bucket>,
+    table: LineTable<Slot, SLOTS>,
     len: usize,
-    /// 64 minus log2 of the bucket count: a key's home bucket is the top bits of its hash.
-    shift: u32,
 }
 
 impl Default for TripleIndex {
@@ -69,17 +67,11 @@ impl TripleIndex {
     pub fn with_capacity(n: usize) -> TripleIndex {
         // No more triples than ids (a size hint is only a hint).
         let n = n.min(u32::MAX as usize);
-        // At most 7/8 full: n * 8 / 7 slots, rounded up to a power of two of buckets.
+        // At most 7/8 full: n * 8 / 7 slots, rounded up to a power of two of lines.
         let slots = n.saturating_add(n / 7).saturating_add(1);
-        TripleIndex::with_buckets(slots.div_ceil(SLOTS).next_power_of_two())
-    }
-
-    /// An empty index of `n` buckets, a power of two.
-    fn with_buckets(n: usize) -> TripleIndex {
         TripleIndex {
-            buckets: vec![Bucket::EMPTY; n],
+            table: LineTable::with_lines(slots.div_ceil(SLOTS).next_power_of_two()),
             len: 0,
-            shift: 64 - n.trailing_zeros(),
         }
     }
 
@@ -90,89 +82,42 @@ impl TripleIndex {
 
     /// The id of triple `(s, p, o)`, if it was inserted.
     #[inline]
-    pub fn get(&self, (s, p, o): (TermId, PredId, TermId)) -> Option<TripleId> {
-        let mask = self.buckets.len() - 1;
-        let mut at = self.home(s, p, o);
-        // Bounded, though a run always ends at an empty slot (the table is never full).
-        for _ in 0..self.buckets.len() {
-            for slot in &self.buckets.get(at)?.0 {
-                if slot.id == EMPTY {
-                    return None;
-                }
-                if (slot.s, slot.p, slot.o) == (s, p, o) {
-                    return Some(slot.id);
-                }
-            }
-            at = (at + 1) & mask;
-        }
-        None
+    pub fn get(&self, key: Key) -> Option<TripleId> {
+        let slot = self.table.find(hash(key), |slot| slot.key() == key)?;
+        (slot.id != EMPTY).then_some(slot.id)
     }
 
-    /// Asks the processor for the home bucket of `(s, p, o)`, where a lookup of it
-    /// starts (and nearly always ends).
+    /// Asks the processor for the line where a lookup of `key` starts.
     #[inline]
-    pub fn prefetch(&self, (s, p, o): (TermId, PredId, TermId)) {
-        if let Some(bucket) = self.buckets.get(self.home(s, p, o)) {
-            super::mapped::prefetch(bucket);
-        }
+    pub fn prefetch(&self, key: Key) {
+        self.table.prefetch(hash(key));
     }
 
     /// Maps `(s, p, o)` to `id`, replacing the id it had (as a map's insert does: a
     /// forged checkpoint can list a triple twice, and the later one then wins).
-    pub fn insert(&mut self, key: (TermId, PredId, TermId), id: TripleId) {
+    pub fn insert(&mut self, key: Key, id: TripleId) {
         debug_assert_ne!(id, EMPTY);
-        if (self.len + 1) * 8 > self.buckets.len() * SLOTS * 7 {
-            self.grow();
+        if (self.len + 1) * 8 > self.table.slots() * 7 {
+            self.table = self.table.doubled(|slot| hash(slot.key()));
         }
-        if self.put(key, id) {
-            self.len += 1;
-        }
-    }
-
-    /// Puts an entry in its run: true when it was new.
-    fn put(&mut self, (s, p, o): (TermId, PredId, TermId), id: TripleId) -> bool {
-        let mask = self.buckets.len() - 1;
-        let mut at = self.home(s, p, o);
-        for _ in 0..self.buckets.len() {
-            let Some(bucket) = self.buckets.get_mut(at) else {
-                return false;
-            };
-            for slot in &mut bucket.0 {
-                if slot.id == EMPTY {
-                    *slot = Slot { s, p, o, id };
-                    return true;
-                }
-                if (slot.s, slot.p, slot.o) == (s, p, o) {
-                    slot.id = id;
-                    return false;
-                }
-            }
-            at = (at + 1) & mask;
-        }
-        // Unreachable: `insert` grows the table before it is full.
-        false
-    }
-
-    fn grow(&mut self) {
-        let bigger = TripleIndex::with_buckets(self.buckets.len() * 2);
-        let old = std::mem::replace(self, bigger);
-        for slot in old.buckets.iter().flat_map(|b| &b.0) {
-            if slot.id != EMPTY && self.put((slot.s, slot.p, slot.o), slot.id) {
+        // None only of a full table, which the doubling above rules out.
+        if let Some(slot) = self.table.find_mut(hash(key), |slot| slot.key() == key) {
+            if slot.id == EMPTY {
                 self.len += 1;
             }
+            let (s, p, o) = key;
+            *slot = Slot { s, p, o, id };
         }
     }
+}
 
-    #[inline]
-    fn home(&self, s: TermId, p: PredId, o: TermId) -> usize {
-        // Multiply-xorshift: every key bit reaches the top bits, which pick the bucket.
-        let mut h = (u64::from(s) << 32 | u64::from(o)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        h ^= u64::from(p).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-        h ^= h >> 31;
-        h = h.wrapping_mul(0xD6E8_FEB8_6659_FD93);
-        // A shift of 64 (one bucket) would overflow: `checked_shr` gives bucket 0.
-        h.checked_shr(self.shift).unwrap_or(0) as usize
-    }
+/// Multiply-xorshift: every key bit reaches the top bits, which pick the line.
+#[inline]
+fn hash((s, p, o): Key) -> u64 {
+    let mut h = (u64::from(s) << 32 | u64::from(o)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^= u64::from(p).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    h ^= h >> 31;
+    h.wrapping_mul(0xD6E8_FEB8_6659_FD93)
 }
 
 #[cfg(test)]
@@ -207,11 +152,12 @@ mod tests {
 
     #[test]
     fn a_bucket_is_a_cache_line() {
+        type Bucket = line_table::Line<Slot, SLOTS>;
         assert_eq!(std::mem::size_of::<Bucket>(), 64);
         assert_eq!(std::mem::align_of::<Bucket>(), 64);
         let index = TripleIndex::with_capacity(1000);
-        assert!(index.buckets.len().is_power_of_two());
-        assert!(index.buckets.len() * SLOTS * 7 >= 1000 * 8);
+        assert!(index.table.lines().is_power_of_two());
+        assert!(index.table.lines() * SLOTS * 7 >= 1000 * 8);
     }
 
     #[test]

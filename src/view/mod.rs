@@ -1969,24 +1969,26 @@ mod tests {
     /// `fact_counts` against the rule it applies, counted the plain way: every stored
     /// triple asserted by the tx becomes its entity-level fact (ends through the aliases,
     /// a symmetric one smaller end first), which is live when any of its triples is.
-    #[test]
-    fn fact_counts_are_entity_level_facts_counted_once() {
-        const NAMES: [&str; 6] = ["A", "B", "C", "D", "E", "F"];
-        const PREDS: [&str; 3] = ["partner_of", "ceo_of", "sells_to"];
-        // (kind, subject, predicate, object, article): kind 0 an alias, 1-2 a retraction
-        // (of one article's support when the article is even), else an assertion.
+    /// Random events over a few names (two of which fold alike) and predicates (one
+    /// symmetric, one literal): aliases, retractions of one article's support or of
+    /// every support, and assertions with entity and literal objects.
+    fn random_events(
+        len: std::ops::Range<usize>,
+    ) -> impl proptest::strategy::Strategy<Value = Vec<Event>> {
+        use proptest::strategy::Strategy;
+        const NAMES: [&str; 7] = ["A", "B", "C", "D", "E", "a", "Ｆ"];
+        const PREDS: [&str; 4] = ["partner_of", "ceo_of", "sells_to", "amount"];
+        // (kind, subject, predicate, object, article)
         let event = (
-            0..10usize,
+            0..12usize,
             0..NAMES.len(),
             0..PREDS.len(),
             0..NAMES.len(),
             0..5usize,
-        );
-        crate::testing::for_random(proptest::collection::vec(event, 1..60), |events| {
-            let mut v = View::new();
-            for (kind, s, p, o, a) in events {
+        )
+            .prop_map(|(kind, s, p, o, a)| {
                 let (s, p, o, article) = (NAMES[s], PREDS[p], NAMES[o], format!("a{a}"));
-                let event = match kind {
+                match kind {
                     0 => Event::AliasAdded {
                         alias: s.into(),
                         canonical: o.into(),
@@ -1995,11 +1997,26 @@ mod tests {
                         subject: s.into(),
                         predicate: p.into(),
                         object: Value::Entity(o.into()),
-                        article: Some(article).filter(|_| a % 2 == 0),
+                        article: Some(article).filter(|_| kind == 1),
                         reason: None,
                     }),
+                    3 => Event::FactAsserted(FactAsserted {
+                        subject: s.into(),
+                        predicate: p.into(),
+                        object: Value::Int(a as i64),
+                        support: Support::from_source(Source::Article(article)),
+                    }),
                     _ => fact(s, p, o, &article),
-                };
+                }
+            });
+        proptest::collection::vec(event, len)
+    }
+
+    #[test]
+    fn fact_counts_are_entity_level_facts_counted_once() {
+        crate::testing::for_random(random_events(1..60), |events| {
+            let mut v = View::new();
+            for event in events {
                 commit(&mut v, vec![event]);
             }
             for at in [None, Some(v.watermark() / 2)] {

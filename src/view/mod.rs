@@ -2046,44 +2046,8 @@ mod tests {
     /// within a window, symmetric triples both ways, aliases and retractions.
     #[test]
     fn looking_ahead_changes_nothing() {
-        const NAMES: [&str; 7] = ["A", "B", "C", "D", "E", "a", "Ｆ"];
-        const PREDS: [&str; 4] = ["partner_of", "ceo_of", "sells_to", "amount"];
-        let event = (
-            0..12usize,
-            0..NAMES.len(),
-            0..PREDS.len(),
-            0..NAMES.len(),
-            0..4usize,
-        );
-        let events = proptest::collection::vec(event, 1..120);
         let cuts = proptest::collection::vec(1..80usize, 1..8);
-        crate::testing::for_random((events, cuts), |(events, cuts)| {
-            let events: Vec<Event> = events
-                .into_iter()
-                .map(|(kind, s, p, o, a)| {
-                    let (s, p, o, article) = (NAMES[s], PREDS[p], NAMES[o], format!("a{a}"));
-                    match kind {
-                        0 => Event::AliasAdded {
-                            alias: s.into(),
-                            canonical: o.into(),
-                        },
-                        1 => Event::FactRetracted(FactRetracted {
-                            subject: s.into(),
-                            predicate: p.into(),
-                            object: Value::Entity(o.into()),
-                            article: Some(article),
-                            reason: None,
-                        }),
-                        2 => Event::FactAsserted(FactAsserted {
-                            subject: s.into(),
-                            predicate: p.into(),
-                            object: Value::Int(a as i64),
-                            support: Support::from_source(Source::Article(article)),
-                        }),
-                        _ => fact(s, p, o, &article),
-                    }
-                })
-                .collect();
+        crate::testing::for_random((random_events(1..120), cuts), |(events, cuts)| {
             let (mut with, mut without) = (View::new(), View::new());
             let mut rest = &events[..];
             for &cut in cuts.iter().cycle() {

@@ -1,6 +1,7 @@
-//! Old databases keep opening and answering. `tests/fixtures/db-v1` was written by format
-//! version 1 (from `tests/fixtures/storage.jsonl`) and is checked in as it was written;
-//! every later version must open it, verify it, and give these answers.
+//! Old databases keep opening and answering. `tests/fixtures/db-v1` and `db-v2` were
+//! written by database formats 1 and 2 (each from `tests/fixtures/storage.jsonl`) and are
+//! checked in as they were written; every later version must open them, verify them, and
+//! give these answers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -35,10 +36,21 @@ fn annals(db: &Path, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn version_1_database_opens_verifies_and_answers() {
+    old_database_opens_verifies_and_answers("db-v1");
+}
+
+#[test]
+fn version_2_database_opens_verifies_and_answers() {
+    old_database_opens_verifies_and_answers("db-v2");
+}
+
+fn old_database_opens_verifies_and_answers(fixture: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db-v1");
+    let db = dir.path().join(fixture);
     copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/db-v1"),
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(fixture),
         &db,
     );
     let (code, out, err) = annals(&db, &["verify"]);

@@ -747,6 +747,55 @@ proptest! {
         let _ = Commit::decode(1, &bytes);
     }
 
+    /// A run (format 3) with a valid checksum around a body of random payloads and a
+    /// random table of lengths (sometimes the right one): decodes or fails cleanly,
+    /// in both support forms.
+    #[test]
+    fn garbage_run_with_valid_checksum_never_panics(
+        n in 0u32..6,
+        key in 1u64..8,
+        payloads in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..6),
+        lengths in proptest::collection::vec(any::<u32>(), 0..6),
+        honest in any::<bool>(),
+    ) {
+        let mut body = payloads.concat();
+        let table: Vec<u32> = if honest {
+            payloads.iter().map(|p| p.len() as u32).collect()
+        } else {
+            lengths
+        };
+        for l in &table {
+            body.extend_from_slice(&l.to_be_bytes());
+        }
+        let record = annals::event::seal_run_body(n, &body).unwrap();
+        let _ = annals::event::decode_record::<Support>(key, &record);
+        let _ = annals::event::decode_record::<annals::event::SourceOnly>(key, &record);
+        let _ = annals::event::record_span(key, &record);
+        let _ = Commit::decode_in(key, &record, key.saturating_sub(1));
+    }
+
+    /// Real commits sealed as a run with a random count: only the true count decodes.
+    #[test]
+    fn a_run_with_a_wrong_count_is_caught(commits in 1usize..5, n in 0u32..8) {
+        let run: Vec<Commit> = (0..commits).map(|i| sample_commit(3 + i as u64, i)).collect();
+        let key = 2 + commits as u64;
+        let records = annals::event::encode_runs(&run, usize::MAX).unwrap();
+        prop_assert_eq!(records.len(), 1);
+        let (stored_key, record) = &records[0];
+        prop_assert_eq!(*stored_key, key);
+        let mut wrong = record.clone();
+        wrong[10..14].copy_from_slice(&n.to_be_bytes());
+        let crc = {
+            let mut h = crc32fast::Hasher::new();
+            h.update(&wrong[..2]);
+            h.update(&wrong[6..]);
+            h.finalize()
+        };
+        wrong[2..6].copy_from_slice(&crc.to_be_bytes());
+        let decoded = annals::event::decode_record::<Support>(key, &wrong);
+        prop_assert_eq!(decoded.is_ok(), n as usize == commits);
+    }
+
     /// Any single changed byte of a valid commit is caught, never decoded as valid.
     #[test]
     fn a_changed_byte_is_caught(n in 0usize..6, at in any::<prop::sample::Index>(), xor in 1u8..=255) {

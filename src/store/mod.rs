@@ -7,8 +7,10 @@
 //! ```text
 //! tag   body                      value
 //! 0x00  MetaKey tag (1 byte)      depends on the meta key (below)
-//! 0x01  tx, u64 big-endian        a commit envelope (see `event.rs`): version, CRC, and
-//!                                 bincode (zstd-compressed from commit format 2)
+//! 0x01  tx, u64 big-endian        a record of commits (see `event.rs`): version, CRC,
+//!                                 and bincode (zstd-compressed from commit format 2);
+//!                                 one commit, this tx (formats 1 and 2), or a run of
+//!                                 consecutive commits ending at this tx (format 3)
 //! 0x02..=0x7f                     reserved for later kinds of keys (indexes, …)
 //! ```
 //!
@@ -19,9 +21,10 @@
 //! 0x00 0x02  DbId            16 bytes, random at creation: ties view checkpoints to this log
 //! ```
 //!
-//! Big-endian tx numbers make sled's byte order the tx order. What is deliberately
-//! missing: there is no "last tx" meta key. The last commit key is the last tx, read with
-//! one reverse seek, so there is no second copy inside sled that could disagree with the
+//! Big-endian tx numbers make sled's byte order the tx order, and since a record is keyed
+//! by its last commit, the record holding tx `t` is the first at or after key `t` (one
+//! forward seek). What is deliberately missing: there is no "last tx" meta key. The last
+//! commit key is the last tx, read with one reverse seek, so there is no second copy inside sled that could disagree with the
 //! commits. (The acknowledged tx is kept *outside* sled, in `ACKED`; see `log.rs`.)
 //!
 //! Durability: [`Store::sync`] calls sled's `flush` and then fsyncs every file under the
@@ -280,7 +283,7 @@ impl Store {
         )
     }
 
-    /// The highest commit key, whatever its value holds.
+    /// The highest commit key (the last tx), whatever its value holds.
     pub fn last_tx(&self) -> Result<Option<Tx>> {
         match self.db.scan_prefix(commit_prefix()).next_back() {
             None => Ok(None),
@@ -289,28 +292,31 @@ impl Store {
         }
     }
 
-    /// The stored bytes of one commit.
-    pub fn get_commit(&self, tx: Tx) -> Result<Option<Vec<u8>>> {
-        self.db
-            .get(Key::Commit(tx).encode())
-            .map(|v| v.map(|v| v.to_vec()))
-            .map_err(|e| sled_err("reading a commit", e))
+    /// The key and stored bytes of the record that holds commit `tx` if any does: the
+    /// first record at or after key `tx` (its span is for the caller to check).
+    pub fn get_record(&self, tx: Tx) -> Result<Option<(Tx, Vec<u8>)>> {
+        let mut found = None;
+        self.scan_records(tx, &mut |key, bytes| {
+            found = Some((key, bytes.to_vec()));
+            Ok(false)
+        })?;
+        Ok(found)
     }
 
-    /// Calls `f(key tx, bytes)` for every stored commit from `from` on, in tx order,
-    /// until it returns `false`. A key of the commit range that is not 9 bytes long is
-    /// reported as corruption.
-    pub fn scan_commits(
+    /// Calls `f(key, bytes)` for every stored record from the one holding `from` (the
+    /// first at or after key `from`) on, in tx order, until it returns `false`. A key of
+    /// the commit range that is not 9 bytes long is reported as corruption.
+    pub fn scan_records(
         &self,
         from: Tx,
         f: &mut dyn FnMut(Tx, &[u8]) -> Result<bool>,
     ) -> Result<()> {
-        self.scan_commits_owned(from, &mut |tx, bytes| f(tx, &bytes))
+        self.scan_records_owned(from, &mut |tx, bytes| f(tx, &bytes))
     }
 
-    /// [`Store::scan_commits`] handing over the stored bytes themselves (shared with
+    /// [`Store::scan_records`] handing over the stored bytes themselves (shared with
     /// sled's cache, no copy), so that another thread can decode them.
-    pub fn scan_commits_owned(
+    pub fn scan_records_owned(
         &self,
         from: Tx,
         f: &mut dyn FnMut(Tx, StoredBytes) -> Result<bool>,
@@ -332,12 +338,12 @@ impl Store {
         Ok(())
     }
 
-    /// Stores encoded commits in one atomic sled batch: all of them or none. Not durable
-    /// until [`Store::sync`].
-    /// Takes the buffers by value: sled keeps them without a copy.
-    pub fn put_commits(&self, commits: Vec<(Tx, Vec<u8>)>) -> Result<()> {
+    /// Stores encoded records, each under its key, in one atomic sled batch: all of them
+    /// or none. Not durable until [`Store::sync`]. Takes the buffers by value: sled keeps
+    /// them without a copy.
+    pub fn put_records(&self, records: Vec<(Tx, Vec<u8>)>) -> Result<()> {
         let mut batch = sled::Batch::default();
-        for (tx, bytes) in commits {
+        for (tx, bytes) in records {
             batch.insert(Key::Commit(tx).encode(), bytes);
         }
         self.poison_on(
@@ -347,31 +353,29 @@ impl Store {
         )
     }
 
-    /// Overwrites the raw bytes of one commit key. For repair tools and for tests that
+    /// Overwrites the raw bytes of one record's key. For repair tools and for tests that
     /// damage a commit on purpose; never used by normal writes.
-    pub fn put_raw_commit(&self, tx: Tx, bytes: &[u8]) -> Result<()> {
+    pub fn put_raw_record(&self, tx: Tx, bytes: &[u8]) -> Result<()> {
         self.db
             .insert(Key::Commit(tx).encode(), bytes)
             .map(|_| ())
             .map_err(|e| sled_err("writing a commit", e))
     }
 
-    /// Removes every commit after `tx` in one batch (commits that were never
-    /// acknowledged; see `log.rs`).
-    pub fn remove_commits_after(&self, tx: Tx) -> Result<u64> {
+    /// Removes every record keyed after `tx` in one batch (commits that were never
+    /// acknowledged; see `log.rs`, which checks first that none of them holds `tx` or an
+    /// earlier commit).
+    pub fn remove_records_after(&self, tx: Tx) -> Result<()> {
         let mut batch = sled::Batch::default();
-        let mut n = 0;
-        self.scan_commits(tx.saturating_add(1), &mut |k, _| {
+        self.scan_records(tx.saturating_add(1), &mut |k, _| {
             batch.remove(Key::Commit(k).encode());
-            n += 1;
             Ok(true)
         })?;
         self.poison_on(
             self.db
                 .apply_batch(batch)
                 .map_err(|e| sled_err("removing commits", e)),
-        )?;
-        Ok(n)
+        )
     }
 
     /// Makes everything written so far durable: sled's flush, then a full fsync of every

@@ -409,10 +409,23 @@ pub fn sync_tree(dir: &Path) -> Result<()> {
         if ty.is_dir() {
             sync_tree(&path)?;
         } else if ty.is_file() {
-            sync_path(&path)?;
+            sync_if_present(&path)?;
         }
     }
     sync_path(dir)
+}
+
+/// fsyncs a file listed a moment ago, unless it is gone: sled removes a superseded blob
+/// file (a write of more than a quarter of a segment, 128 KiB: a node that holds a few
+/// runs of commits) from its own threads, so a file can vanish between the listing and the
+/// sync. Its removal is made durable by the sync of the folder, which comes after.
+fn sync_if_present(path: &Path) -> Result<()> {
+    match std::fs::File::open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        opened => opened
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(format!("syncing {}", path.display()), e)),
+    }
 }
 
 /// fsyncs one file or folder.
@@ -440,6 +453,18 @@ pub fn dir_size(dir: &Path) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_gone_before_its_sync_is_no_error_but_a_missing_folder_is() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let gone = dir.path().join("blobs-1234");
+        assert!(sync_if_present(&gone).is_ok());
+        std::fs::write(&gone, b"x").unwrap_or_else(|e| panic!("{e}"));
+        assert!(sync_if_present(&gone).is_ok());
+        assert!(sync_tree(dir.path()).is_ok());
+        assert!(sync_tree(&dir.path().join("missing")).is_err());
+        assert!(sync_path(&dir.path().join("missing")).is_err());
+    }
 
     #[test]
     fn commit_keys_order_by_tx_and_share_a_prefix() {

@@ -20,10 +20,11 @@
 //!
 //! Runs replaced a record per commit because both costs of the log writer were per
 //! record: sled's (a descent of its tree and a rewrite of the leaf's in-memory copy for
-//! every key) and zstd's (entropy tables built for every frame). On the 400k-fact import
-//! the whole import took 12 % less CPU and the sled folder halved (sled's rewritten
-//! nodes were most of it). Reading one commit (`why`, `Log::read`) decompresses its run
-//! but decodes only its own payload, found through the lengths. The lengths come last
+//! every key) and zstd's (entropy tables built for every frame). On the 400k-fact file,
+//! with runs of `log::RUN_BYTES` (11 alternating runs against the build before): the
+//! import 2.04 → 1.82 CPU-s, the rebuild 0.75 → 0.65 CPU-s, the sled folder 56 → 42 MB.
+//! Reading one commit (`why`, `Log::read`) decompresses its run but decodes only its own
+//! payload, found through the lengths. The lengths come last
 //! so that a writer appends each payload as it encodes it, with no copy. The checks of
 //! format 2 all apply to the body, and a table that does not add up to the payloads, a
 //! count of 0, or a count that would start the run before tx 1 is corrupt.

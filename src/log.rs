@@ -68,11 +68,17 @@ pub const DB_FORMAT: u32 = 3;
 
 /// A run of commits (module doc, "Appending") closes once its payloads pass this many
 /// bytes. sled's cost is per key (a descent and a rewrite of the leaf's in-memory copy
-/// for every insert) and zstd's per frame (entropy tables), so runs made an import's
-/// log writer about a third cheaper: on the 400k-fact import the whole import took
-/// 12 % less CPU. Reading one commit (`why`) decompresses its whole run, a fraction of
-/// a millisecond at this size.
-pub const RUN_BYTES: usize = 256 << 10;
+/// for every insert) and zstd's per frame (entropy tables), so runs of about seven
+/// commits already made the 400k-fact import take a sixth less CPU.
+///
+/// Why not larger: sled writes anything over a quarter of a segment (128 KiB) as a
+/// blob file, and its cache counts a page by its bytes in the log, which for a blob is
+/// only the pointer: blob pages are never evicted. A leaf holds up to 17 keys; with runs
+/// of 256 KiB (about 100 KB stored) most leaves were blobs, and at 10M facts a rebuild
+/// peaked 300–400 MB higher. Runs of 16 KiB store in about 7 KB, so a full leaf stays
+/// under the threshold (no blob at 400k or 10M facts). Larger runs compressed better
+/// (the log at 10M facts: 0.71 GB against 1.02 GB) for no gain in speed.
+pub const RUN_BYTES: usize = 16 << 10;
 
 /// A commit about to be appended: its tx is assigned by [`Log::append`].
 #[derive(Clone, Debug)]

@@ -71,13 +71,20 @@ pub const DB_FORMAT: u32 = 3;
 /// for every insert) and zstd's per frame (entropy tables), so runs of about seven
 /// commits already made the 400k-fact import take a sixth less CPU.
 ///
-/// Why not larger: sled writes anything over a quarter of a segment (128 KiB) as a
-/// blob file, and its cache counts a page by its bytes in the log, which for a blob is
-/// only the pointer: blob pages are never evicted. A leaf holds up to 17 keys; with runs
-/// of 256 KiB (about 100 KB stored) most leaves were blobs, and at 10M facts a rebuild
-/// peaked 300–400 MB higher. Runs of 16 KiB store in about 7 KB, so a full leaf stays
-/// under the threshold (no blob at 400k or 10M facts). Larger runs compressed better
-/// (the log at 10M facts: 0.71 GB against 1.02 GB) for no gain in speed.
+/// Why not larger: runs of 256 KiB (about 100 KB stored) compressed better (the log at
+/// 10M facts 0.71 GB against 1.02 GB) at the same speed, but most of sled's leaves then
+/// passed its blob threshold (a quarter of a segment, 128 KiB): every rewrite of such a
+/// leaf creates a file and deletes the one before (886 files after a 10M-fact import),
+/// a path of sled's that raced the fsync pass (`store::sync_if_present`), and its cache
+/// counts a blob page by the pointer alone. Runs of 16 KiB store in about 7 KB, so a
+/// full leaf of 17 keys stays under the threshold (no blob file at 400k or 10M facts).
+///
+/// Why not smaller: the import's CPU at 400k facts rose to 1.75 CPU-s with runs of 8 KiB
+/// and 1.78 with 4 KiB, against 1.68. What larger leaves cost: sled's cache settles a
+/// shard's accesses (256 shards) only in batches of 64, so a full scan leaves up to
+/// 16,384 pages resident whatever its capacity; with leaves of runs (of 16 or 256 KiB
+/// alike) that is about 0.4 GB more at the peak of a 10M-fact rebuild (README, "Peak
+/// memory").
 pub const RUN_BYTES: usize = 16 << 10;
 
 /// A commit about to be appended: its tx is assigned by [`Log::append`].

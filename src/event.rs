@@ -884,39 +884,25 @@ mod tests {
     }
 
     #[test]
-    fn every_flipped_byte_is_caught() {
-        let bytes = sample().encode().unwrap();
-        for i in 0..bytes.len() {
-            let mut b = bytes.clone();
-            b[i] ^= 0x40;
-            assert!(Commit::decode(7, &b).is_err(), "flip at {i} went unnoticed");
-        }
-    }
-
-    #[test]
-    fn version_1_still_decodes_and_flips_are_caught() {
+    fn every_version_decodes_and_every_flipped_byte_is_caught() {
         let c = sample();
-        let bytes = c.encode_v1().unwrap();
-        assert_eq!(&bytes[..2], &[0, 1]);
-        assert_eq!(Commit::decode(7, &bytes).unwrap(), c);
-        for i in 0..bytes.len() {
-            let mut b = bytes.clone();
-            b[i] ^= 0x40;
-            assert!(Commit::decode(7, &b).is_err(), "flip at {i} went unnoticed");
-        }
-    }
-
-    #[test]
-    fn version_2_still_decodes_and_flips_are_caught() {
-        let c = sample();
-        let bytes = c.encode_v2().unwrap();
-        assert_eq!(&bytes[..2], &[0, 2]);
-        assert_eq!(Commit::decode(7, &bytes).unwrap(), c);
-        assert_eq!(record_span(7, &bytes).unwrap(), (7, 7));
-        for i in 0..bytes.len() {
-            let mut b = bytes.clone();
-            b[i] ^= 0x40;
-            assert!(Commit::decode(7, &b).is_err(), "flip at {i} went unnoticed");
+        for (bytes, version) in [
+            (c.encode_v1().unwrap(), 1),
+            (c.encode_v2().unwrap(), 2),
+            (c.encode().unwrap(), 3),
+        ] {
+            assert_eq!(&bytes[..2], &[0, version]);
+            assert_eq!(Commit::decode(7, &bytes).unwrap(), c);
+            assert_eq!(record_span(7, &bytes).unwrap(), (7, 7));
+            for i in 0..bytes.len() {
+                let mut b = bytes.clone();
+                b[i] ^= 0x40;
+                let decoded = Commit::decode(7, &b);
+                assert!(
+                    decoded.is_err(),
+                    "version {version}: flip at {i} went unnoticed"
+                );
+            }
         }
     }
 

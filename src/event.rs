@@ -375,6 +375,16 @@ fn bincode_config() -> impl bincode::config::Config {
 /// (module doc), each to be stored under the tx of its last commit: a run closes once
 /// its payloads pass `run_bytes`, so a commit larger than that is a run of its own.
 pub fn encode_runs(commits: &[Commit], run_bytes: usize) -> Result<Vec<(Tx, Vec<u8>)>> {
+    encode_runs_within(commits, run_bytes, MAX_COMMIT_BYTES)
+}
+
+/// [`encode_runs`] with `limit` for the bytes of a run's body (payloads and table):
+/// [`MAX_COMMIT_BYTES`], the most a decoder accepts, except in tests.
+fn encode_runs_within(
+    commits: &[Commit],
+    run_bytes: usize,
+    limit: usize,
+) -> Result<Vec<(Tx, Vec<u8>)>> {
     PAYLOAD.with(|body| {
         // Not re-entered: nothing below encodes another commit.
         let mut body = body
@@ -384,30 +394,36 @@ pub fn encode_runs(commits: &[Commit], run_bytes: usize) -> Result<Vec<(Tx, Vec<
         let mut lengths: Vec<u32> = Vec::new();
         body.clear();
         for (i, c) in commits.iter().enumerate() {
-            if let Some(previous) = i.checked_sub(1).and_then(|p| commits.get(p)) {
-                if c.tx != previous.tx + 1 {
-                    return Err(Error::Internal(format!(
-                        "commit {} encoded in a run after commit {}",
-                        c.tx, previous.tx
-                    )));
-                }
+            let previous = i.checked_sub(1).and_then(|p| commits.get(p));
+            if let Some(previous) = previous.filter(|p| c.tx != p.tx + 1) {
+                return Err(Error::Internal(format!(
+                    "commit {} encoded in a run after commit {}",
+                    c.tx, previous.tx
+                )));
             }
             let at = body.len();
             bincode::serde::encode_into_writer(c, VecWriter(&mut body), bincode_config())
                 .map_err(|e| Error::Internal(format!("cannot encode commit {}: {e}", c.tx)))?;
             let len = body.len() - at;
-            if len > MAX_COMMIT_BYTES - 4 {
+            let alone = limit.saturating_sub(4);
+            let Some(len) = u32::try_from(len).ok().filter(|&l| l as usize <= alone) else {
                 return Err(Error::InvalidInput(format!(
-                    "commit {} is {len} bytes, more than the limit of {} bytes",
-                    c.tx,
-                    MAX_COMMIT_BYTES - 4
+                    "commit {} is {len} bytes, more than the limit of {alone} bytes",
+                    c.tx
                 )));
+            };
+            if let Some(previous) =
+                previous.filter(|_| body.len() + 4 * (lengths.len() + 1) > limit)
+            {
+                // The run so far and this commit would pass the limit together: the run
+                // closes before it, and it starts the next (a copy, for commits this large).
+                let this = body.split_off(at);
+                records.push((previous.tx, seal_run(&mut body, &lengths)?));
+                lengths.clear();
+                *body = this;
             }
-            // In range: checked against the limit just above.
-            lengths.push(len as u32);
-            let next = commits.get(i + 1);
-            let next_fits = at + len + 4 * (lengths.len() + 1) + MAX_RUN_SLACK <= MAX_COMMIT_BYTES;
-            if next.is_none() || body.len() >= run_bytes || !next_fits {
+            lengths.push(len);
+            if i + 1 == commits.len() || body.len() >= run_bytes {
                 records.push((c.tx, seal_run(&mut body, &lengths)?));
                 lengths.clear();
                 body.clear();
@@ -419,11 +435,6 @@ pub fn encode_runs(commits: &[Commit], run_bytes: usize) -> Result<Vec<(Tx, Vec<
         Ok(records)
     })
 }
-
-/// A run never grows within this many bytes of [`MAX_COMMIT_BYTES`] unless it is one
-/// commit, so that the next commit cannot push it past the limit (the first commit of a
-/// run is checked on its own).
-const MAX_RUN_SLACK: usize = 1 << 20;
 
 /// Appends the run's table of lengths to `body` and wraps it in the format 3 envelope.
 fn seal_run(body: &mut Vec<u8>, lengths: &[u32]) -> Result<Vec<u8>> {
@@ -1039,6 +1050,34 @@ mod tests {
         // A count that does not fit the key is caught from the header alone.
         let eight = seal(3, Some(8), &body(&lens)).unwrap();
         assert!(record_span(7, &eight).is_err());
+    }
+
+    #[test]
+    fn a_run_closes_before_a_commit_that_would_pass_the_limit() {
+        let commits = run_of(1, 6);
+        let sizes: Vec<usize> = commits
+            .iter()
+            .map(|c| {
+                bincode::serde::encode_to_vec(c, bincode_config())
+                    .unwrap()
+                    .len()
+            })
+            .collect();
+        // Room for the third commit (the large one) alone, not with the two before it:
+        // runs [1, 2], [3], [4, 5], [6].
+        let limit = sizes[2] + 4;
+        assert!(sizes[0] + sizes[1] + sizes[2] + 12 > limit);
+        let records = encode_runs_within(&commits, usize::MAX, limit).unwrap();
+        let keys: Vec<Tx> = records.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, [2, 3, 5, 6], "sizes {sizes:?}");
+        let mut all = Vec::new();
+        for (key, bytes) in &records {
+            all.extend(decode_record::<Support>(*key, bytes).unwrap());
+        }
+        assert_eq!(all, commits);
+        // A commit larger than the limit alone is refused, naming it.
+        let e = encode_runs_within(&commits, usize::MAX, sizes[2] + 3).unwrap_err();
+        assert!(e.to_string().contains("commit 3 is"), "{e}");
     }
 
     #[test]

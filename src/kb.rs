@@ -659,8 +659,9 @@ impl Kb {
     /// A new view from the whole log, its commits decoded as `S`: the replay form
     /// ([`SourceOnly`], `event.rs`) skips what the view does not keep, while `verify`
     /// decodes everything ([`Support`]) so that every string is checked to be UTF-8, as
-    /// `log`, `why` and `export` will read it. `scan_pipelined` checks each checksum, that
-    /// each key is its payload's tx, and that the keys run from 1 without a gap.
+    /// `log`, `why` and `export` will read it. `scan_pipelined` checks each record's checksum,
+    /// that each payload is the tx its key and count place it at, and that the commits
+    /// run from 1 without a gap.
     fn replay<S: crate::event::SupportForm>(
         &self,
         progress: &mut dyn FnMut(Tx, Tx),
@@ -735,7 +736,8 @@ impl Kb {
         Ok(())
     }
 
-    /// Checks every stored commit (checksum, key = payload tx, no gap from tx 1),
+    /// Checks every stored commit (checksum, each payload's tx where its record's key
+    /// and count place it, no gap from tx 1),
     /// `ACKED`, and the view in service against a fresh replay. Corruption is an
     /// [`Error::Corrupt`] naming the tx.
     pub fn verify(&self, progress: &mut dyn FnMut(Tx, Tx)) -> Result<VerifyReport> {

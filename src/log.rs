@@ -597,8 +597,9 @@ impl Log {
         f: &mut dyn FnMut(&Commit<S>) -> Result<bool>,
     ) -> Result<()> {
         use std::sync::mpsc::{channel, sync_channel};
-        // A chunk closes at this many records or stored bytes, whichever comes first: a
-        // run is already a few hundred kilobytes of commits.
+        // A chunk closes at this many records or stored bytes, whichever comes first:
+        // 64 records of one commit each (formats 1 and 2), or about ten runs of about
+        // seven commits (format 3), so that a chunk stays some sixty commits either way.
         const CHUNK: usize = 64;
         const CHUNK_BYTES: usize = 64 << 10;
         let from = from.max(1);

@@ -82,9 +82,9 @@ pub const DB_FORMAT: u32 = 3;
 /// Why not smaller: the import's CPU at 400k facts rose to 1.75 CPU-s with runs of 8 KiB
 /// and 1.78 with 4 KiB, against 1.68. What larger leaves cost: sled's cache settles a
 /// shard's accesses (256 shards) only in batches of 64, so a full scan leaves up to
-/// 16,384 pages resident whatever its capacity; with leaves of runs (of 16 or 256 KiB
-/// alike) that is about 0.4 GB more at the peak of a 10M-fact rebuild (README, "Peak
-/// memory").
+/// 16,384 pages resident whatever its capacity. A 10M-fact log in runs (of 16 or 256 KiB
+/// alike) has fewer leaves than that, so a rebuild keeps all of them: about 0.4 GB more
+/// at its peak (README, "Peak memory").
 pub const RUN_BYTES: usize = 16 << 10;
 
 /// A commit about to be appended: its tx is assigned by [`Log::append`].

@@ -127,6 +127,8 @@ fn hashed(name: &str) -> (&str, NameHash) {
 struct Found {
     subject: Option<TermId>,
     object: Option<TermId>,
+    /// The predicate, when the triple was looked for (its names both exist).
+    pred: Option<PredId>,
     triple: Option<TripleId>,
 }
 
@@ -460,16 +462,20 @@ impl View {
             *found = Found {
                 subject: look(subject),
                 object: look(object),
+                pred: None,
                 triple: None,
             };
         }
         // The triples of the facts whose names both exist: their buckets first, all of
         // them, then the lookups, which then mostly find them in cache.
         let mut keys = [None; LOOKAHEAD];
-        for ((event, found), key) in window.iter().zip(found.iter()).zip(keys.iter_mut()) {
+        for ((event, found), key) in window.iter().zip(found.iter_mut()).zip(keys.iter_mut()) {
             if let (Event::FactAsserted(f), Some(s), Some(o)) = (event, found.subject, found.object)
             {
                 if let Some(&p) = self.pred_ids.get(f.predicate.as_str()) {
+                    // Kept, so that applying the fact does not look the name up again: a
+                    // predicate's id never changes once given.
+                    found.pred = Some(p);
                     *key = Some(self.triple_key(s, p, o));
                 }
             }
@@ -534,7 +540,10 @@ impl View {
                     Some(s) => s,
                     None => self.intern_name(&f.subject, tx, buf),
                 };
-                let p = self.intern_pred(&f.predicate);
+                let p = match found.pred {
+                    Some(p) => p,
+                    None => self.intern_pred(&f.predicate),
+                };
                 let o = match found.object {
                     Some(o) => o,
                     None => self.intern_value(&f.object, tx, buf),

@@ -117,6 +117,13 @@ fn fact_names<S: SupportForm>(event: &Event<S>) -> (Option<&str>, Option<&str>) 
     }
 }
 
+/// Asks for the cache line that holds the start of `text`.
+fn prefetch_text(text: &str) {
+    if let Some(first) = text.as_bytes().first() {
+        mapped::prefetch(first);
+    }
+}
+
 /// A name with its hash, for a prefetch and the lookup after it.
 fn hashed(name: &str) -> (&str, NameHash) {
     (name, NameCache::hash(name))
@@ -446,6 +453,20 @@ impl View {
     /// (or skips the lookup). A hint stays true while the window is applied: names and
     /// triples are only ever added, never renumbered.
     fn look_ahead<S: SupportForm>(&self, window: &[Event<S>], found: &mut [Found; LOOKAHEAD]) {
+        // The facts' strings were written by another thread (a decoder, the import's
+        // builder): their first bytes are asked for all at once, before any is hashed.
+        for event in window {
+            if let Event::FactAsserted(f) = event {
+                prefetch_text(&f.subject);
+                prefetch_text(&f.predicate);
+                if let Value::Entity(text) | Value::Str(text) = &f.object {
+                    prefetch_text(text);
+                }
+                if let Source::Article(id) = f.support.source() {
+                    prefetch_text(id);
+                }
+            }
+        }
         // The facts' names: every line asked for first, then the lookups.
         let mut names = [(None, None); LOOKAHEAD];
         for (event, names) in window.iter().zip(names.iter_mut()) {

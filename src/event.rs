@@ -168,7 +168,8 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
     static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
         const { std::cell::RefCell::new(None) };
-    // The bincode of the commit being encoded, reused from one commit to the next.
+    // The body of the run being encoded (its payloads, then their lengths), reused from
+    // one run to the next.
     static PAYLOAD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 

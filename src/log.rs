@@ -695,11 +695,6 @@ impl Log {
         })
     }
 
-    /// Calls `f(key, raw bytes)` for every stored record, undecoded.
-    pub fn scan_raw(&self, f: &mut dyn FnMut(Tx, &[u8]) -> Result<bool>) -> Result<()> {
-        self.store.scan_records(0, f)
-    }
-
     /// Bytes on disk of the sled database.
     pub fn disk_bytes(&self) -> u64 {
         self.store.disk_bytes()

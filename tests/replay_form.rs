@@ -82,16 +82,25 @@ fn event() -> impl Strategy<Value = Event> {
                 support,
             })
         }),
-        1 => (0..ARTICLES.len(), proptest::collection::vec(n.clone(), 0..3)).prop_map(
-            |(i, mentions)| Event::ArticleAdded(Article {
-                id: ARTICLES[i].into(),
-                title: Some(format!("title {i}")),
-                text: "Alpha owns Beta.".into(),
-                content_hash: format!("hash{i}"),
-                mentions: mentions.into_iter().map(|m| NAMES[m].to_string()).collect(),
-                ..Article::default()
-            })
-        ),
+        1 => (
+            0..ARTICLES.len(),
+            proptest::collection::vec(n.clone(), 0..3),
+            proptest::option::of(0i32..40_000),
+            proptest::option::of("[a-z]{2}"),
+        )
+            .prop_map(|(i, mentions, published, language)| {
+                Event::ArticleAdded(Article {
+                    id: ARTICLES[i].into(),
+                    title: Some(format!("title {i}")),
+                    url: (i > 0).then(|| format!("https://news.example/{i}")),
+                    published: published
+                        .map(|d| NaiveDate::from_num_days_from_ce_opt(700_000 + d).unwrap()),
+                    language,
+                    text: "Alpha owns Beta.".into(),
+                    content_hash: format!("hash{i}"),
+                    mentions: mentions.into_iter().map(|m| NAMES[m].to_string()).collect(),
+                })
+            }),
         1 => (n.clone(), n.clone()).prop_map(|(a, c)| Event::AliasAdded {
             alias: NAMES[a].into(),
             canonical: NAMES[c].into(),

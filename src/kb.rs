@@ -19,12 +19,12 @@
 //! Notices (a rebuilt checkpoint, dropped unacknowledged commits) are collected, never
 //! printed: the caller takes them with [`Kb::take_notices`].
 //!
-//! # Checkpoint layout (`view.snap`, checkpoint format 7; 5-6 still load)
+//! # Checkpoint layout (`view.snap`, checkpoint format 8; 5-7 still load)
 //!
 //! ```text
 //! offset  size  field
 //! 0       8     magic "ANNALSVW"
-//! 8       2     checkpoint format, u16 big-endian (7)
+//! 8       2     checkpoint format, u16 big-endian (8)
 //! 10      8     watermark (last applied tx), u64 big-endian
 //! 18      16    database id (meta key DbId): a checkpoint of another log is refused
 //! 34      8     payload length, u64 big-endian
@@ -59,10 +59,11 @@ pub const CHECKPOINT_EVERY: u64 = 50_000;
 
 const SNAP_MAGIC: &[u8; 8] = b"ANNALSVW";
 const SNAP_FORMAT: u16 = crate::view::CHECKPOINT_FORMAT;
-/// Format 5 lacks what format 6 added (the fact counts), which is derived, and 5-6 store
+/// Format 5 lacks what format 6 added (the fact counts), which is derived, 5-6 store
 /// the supports as varints that are decoded whole on first use, where 7 reads them in
-/// place: both load, as they did, and the close after a load writes format 7 (once), so
-/// that an older database gains format 7's fast first statement without a rebuild.
+/// place, and 5-7 keep adjacency lists in triple id order, where 8 groups them by
+/// predicate: all load, as they did, and the close after a load writes the current
+/// format (once), so that an older database gains what it adds without a rebuild.
 const OLDEST_SNAP_FORMAT: u16 = crate::view::OLDEST_CHECKPOINT_FORMAT;
 const SNAP_HEADER_LEN: usize = 48;
 
@@ -364,9 +365,10 @@ impl Kb {
             Ok(map) => match decode_checkpoint(map, self.log.db_id(), Checksum::Verify) {
                 Ok((view, format)) if view.watermark() <= last => {
                     self.view = view;
-                    // An older format still answers, but without what the newer one
-                    // adds (format 7: the first statement no longer decodes the whole
-                    // view); closing writes it anew, once.
+                    // An older format still answers, but without what the newer ones
+                    // add (format 7: the first statement no longer decodes the whole
+                    // view; 8: predicate runs in adjacency lists); closing writes it
+                    // anew, once.
                     self.checkpoint_needed = format < SNAP_FORMAT;
                 }
                 Ok((view, _)) => {

@@ -289,10 +289,14 @@ pub fn le_bytes<T: Pod>(records: &[T]) -> std::borrow::Cow<'_, [u8]> {
 /// sparse rows (offsets and entries) read in place from a checkpoint.
 #[derive(Clone, Debug)]
 pub enum Adj {
+    /// Entries in the order they were pushed.
     Lists(Vec<Vec<u32>>),
     Csr {
         offsets: Arr<u32>,
         entries: Arr<u32>,
+        /// Each list holds the entries of one predicate together, predicates ascending
+        /// (`View::derive_adjacency`), so a scan for one predicate reads its run only.
+        pred_runs: bool,
     },
 }
 
@@ -304,14 +308,29 @@ impl Default for Adj {
 
 impl Adj {
     /// `None` unless offsets start at 0, never decrease and end at the entries' length.
-    pub fn csr(offsets: Arr<u32>, entries: Arr<u32>) -> Option<Adj> {
+    pub fn csr(offsets: Arr<u32>, entries: Arr<u32>, pred_runs: bool) -> Option<Adj> {
         if offsets.first() != Some(&0)
             || offsets.last().map(|&l| l as usize) != Some(entries.len())
             || offsets.windows(2).any(|w| matches!(w, [a, b] if a > b))
         {
             return None;
         }
-        Some(Adj::Csr { offsets, entries })
+        Some(Adj::Csr {
+            offsets,
+            entries,
+            pred_runs,
+        })
+    }
+
+    /// True when every list holds each predicate's entries together (see the field).
+    pub fn has_pred_runs(&self) -> bool {
+        matches!(
+            self,
+            Adj::Csr {
+                pred_runs: true,
+                ..
+            }
+        )
     }
 
     /// Number of lists.
@@ -326,7 +345,9 @@ impl Adj {
     pub fn get(&self, i: usize) -> Option<&[u32]> {
         match self {
             Adj::Lists(l) => l.get(i).map(Vec::as_slice),
-            Adj::Csr { offsets, entries } => {
+            Adj::Csr {
+                offsets, entries, ..
+            } => {
                 let from = *offsets.get(i)? as usize;
                 let to = *offsets.get(i + 1)? as usize;
                 entries.get(from..to)

@@ -142,6 +142,10 @@ struct Found {
 /// The bit marking an adjacency entry as the mirror of a symmetric triple.
 const MIRROR: u32 = 1 << 31;
 
+/// Lists at least this long are searched for a predicate's run
+/// ([`Snapshot::pred_run`]); shorter ones are scanned whole.
+const PRED_RUN_SEARCH_FROM: usize = 16;
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum TermData {
     /// An entity name as first written, and its folded form.
@@ -917,8 +921,16 @@ impl View {
             .get_or_init(|| self.derive_adjacency(Side::Pred))
     }
 
-    /// Builds one adjacency from the triples by counting sort, as compressed rows. The
-    /// entries of a list come in triple id order, as `apply` pushes them.
+    /// Builds one adjacency from the triples by counting sort, as compressed rows.
+    ///
+    /// The entries of a `by_pred` list come in triple id order, as `apply` pushes them.
+    /// Those of an `out` or `inc` list come by predicate, then triple id (`pred_runs`):
+    /// the triples are placed predicate after predicate, through `by_pred`. A pattern
+    /// with a constant predicate and one end bound (`?who ceo_of ?org` once `?org` is
+    /// known) then reads that predicate's run of the list, found by binary search
+    /// (`Snapshot::scan_lists`), instead of every fact of the entity: a popular
+    /// organization's incoming list holds facts of every predicate, and filtering them
+    /// cost a cache miss each on large databases.
     fn derive_adjacency(&self, side: Side) -> Adj {
         let lists = match side {
             Side::Pred => self.preds.len(),
@@ -960,8 +972,8 @@ impl View {
         }
         let mut next = offsets.clone();
         let mut entries = vec![0u32; total as usize];
-        for (id, t) in self.triples.iter().enumerate() {
-            entries_of(id as u32, t, &mut |at, entry| {
+        let mut place = |id: u32, t: &Triple| {
+            entries_of(id, t, &mut |at, entry| {
                 if let Some(pos) = next.get_mut(at as usize).filter(|_| (at as usize) < lists) {
                     if let Some(slot) = entries.get_mut(*pos as usize) {
                         *slot = entry;
@@ -969,10 +981,26 @@ impl View {
                     *pos += 1;
                 }
             });
+        };
+        let pred_runs = side != Side::Pred;
+        if pred_runs {
+            let by_pred = self.by_pred();
+            for p in 0..by_pred.len() {
+                for &id in by_pred.get(p).unwrap_or_default() {
+                    if let Some(t) = self.triples.get(id as usize) {
+                        place(id, t);
+                    }
+                }
+            }
+        } else {
+            for (id, t) in self.triples.iter().enumerate() {
+                place(id as u32, t);
+            }
         }
         Adj::Csr {
             offsets: Arr::Heap(offsets),
             entries: Arr::Heap(entries),
+            pred_runs,
         }
     }
 
@@ -1347,7 +1375,7 @@ impl View {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
     Out,
     In,
@@ -1641,9 +1669,12 @@ impl<'v> Snapshot<'v> {
             seen = Some(FxHashSet::default());
         }
         for &m in members.iter() {
-            let Some(list) = lists.get(m as usize) else {
+            let Some(mut list) = lists.get(m as usize) else {
                 continue;
             };
+            if let Some(p) = p.filter(|_| lists.has_pred_runs()) {
+                list = self.pred_run(list, p);
+            }
             for (i, &entry) in list.iter().enumerate() {
                 if PREFETCH {
                     self.prefetch_scan(list, i);
@@ -1682,6 +1713,26 @@ impl<'v> Snapshot<'v> {
                 });
             }
         }
+    }
+
+    /// The entries of predicate `p` in `list`, a list of an adjacency with
+    /// [`Adj::has_pred_runs`]: found by binary search, a triple read a step. Short lists
+    /// are returned whole, for the scan's own filter: reading them costs less than the
+    /// search.
+    fn pred_run<'l>(&self, list: &'l [u32], p: PredId) -> &'l [u32] {
+        if list.len() < PRED_RUN_SEARCH_FROM {
+            return list;
+        }
+        let pred_of = |entry: &u32| {
+            self.view
+                .triples
+                .get((entry & !MIRROR) as usize)
+                .map_or(PredId::MAX, |t| t.p)
+        };
+        let start = list.partition_point(|e| pred_of(e) < p);
+        let rest = list.get(start..).unwrap_or_default();
+        let len = rest.partition_point(|e| pred_of(e) == p);
+        rest.get(..len).unwrap_or_default()
     }
 
     /// Prefetches what the rows after row `i` of an adjacency scan will read first, from

@@ -1,4 +1,4 @@
-//! The view's checkpoint payload (checkpoint format 7; 5-6 still load), read in place
+//! The view's checkpoint payload (checkpoint format 8; 5-7 still load), read in place
 //! from a map.
 //!
 //! The payload is a sequence of sections, each a u64 little-endian byte length, the
@@ -18,7 +18,8 @@
 //! 7     first_seen   u64 per term                                     in place
 //! 8     triples      (s, p, o) u32 each per triple                    in place
 //! 9     live         u8 (0/1) per triple                              in place
-//! 10-11 out          CSR: u32 offsets (terms + 1), u32 entries        in place
+//! 10-11 out          CSR: u32 offsets (terms + 1), u32 entries, each  in place
+//!                    list by predicate, then triple id
 //! 12-13 inc          CSR, as out                                      in place
 //! 14-15 by_pred      CSR by predicate                                 in place
 //! 16-17 supports     u32 offsets (triples + 1), then 24-byte records  in place
@@ -30,7 +31,12 @@
 //!                    at the watermark (empty: not stored)             (then kept)
 //! ```
 //!
-//! Format 5-6 differ in two places, and still load. Their articles are one section, a
+//! Format 7 differs in one place, and still loads: its `out` and `inc` lists are in
+//! triple id order, so a scan for one predicate reads a list whole (format 8 reads the
+//! predicate's run only: `View::derive_adjacency`). The next checkpoint after loading
+//! one derives them again.
+//!
+//! Format 5-6 differ from 7 in two more places, and still load. Their articles are one section, a
 //! bincode map term -> ArticleMeta, decoded whole on first use. Their supports are one
 //! section: a u64 triple count, then varints per triple and support (`read_supports`),
 //! a third the bytes of format 7's but decodable only whole: the first `as of`, `in ?a`
@@ -58,7 +64,7 @@ use super::articles::{Articles, Sorted};
 use super::mapped::{Adj, Arr, Lazy, Mapped, Pod};
 use super::supports::{Base, Supports};
 use super::terms::{self, Terms};
-use super::{Counters, PredInfo, SupportRec, View};
+use super::{Counters, PredInfo, Side, SupportRec, View};
 use crate::event::Tx;
 
 /// Decoding a section never allocates more than this.
@@ -82,7 +88,7 @@ fn from_bincode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
 type Meta = (Tx, Counters, u64, Vec<PredInfo>, Vec<AliasEdge>, u64);
 
 /// The checkpoint format [`View::encode_payload`] writes.
-pub const FORMAT: u16 = 7;
+pub const FORMAT: u16 = 8;
 /// The oldest checkpoint format [`View::decode_payload`] reads.
 pub const OLDEST_FORMAT: u16 = 5;
 
@@ -188,9 +194,27 @@ impl View {
         out.section(&self.triples.le_bytes())?;
         out.section(&self.live.le_bytes())?;
         let too_big = || "an array is too large for a checkpoint".to_string();
-        for adj in [self.out(), self.inc(), self.by_pred()] {
+        let sides = [
+            (self.out(), Some(Side::Out)),
+            (self.inc(), Some(Side::In)),
+            (self.by_pred(), None),
+        ];
+        for (adj, side) in sides {
+            // `out` and `inc` are written with their predicate runs: lists that writes
+            // added to since they were derived, or read from a format 7 checkpoint, are
+            // derived again.
+            let derived;
+            let adj = match side {
+                Some(side) if !adj.has_pred_runs() => {
+                    derived = self.derive_adjacency(side);
+                    &derived
+                }
+                _ => adj,
+            };
             match adj {
-                Adj::Csr { offsets, entries } => {
+                Adj::Csr {
+                    offsets, entries, ..
+                } => {
                     out.section(&offsets.le_bytes())?;
                     out.section(&entries.le_bytes())?;
                 }
@@ -306,9 +330,9 @@ impl View {
         let first_seen: Arr<u64> = sections.arr()?;
         let triples: Arr<super::Triple> = sections.arr()?;
         let live: Arr<u8> = sections.arr()?;
-        let out = sections.adj()?;
-        let inc = sections.adj()?;
-        let by_pred = sections.adj()?;
+        let out = sections.adj(format >= 8)?;
+        let inc = sections.adj(format >= 8)?;
+        let by_pred = sections.adj(false)?;
         let supports = if format >= 7 {
             let offsets: Arr<u32> = sections.arr()?;
             let records: Arr<SupportRec> = sections.arr()?;
@@ -421,10 +445,11 @@ impl Sections<'_> {
         Arr::from_map(self.map, range).ok_or_else(|| "an array is truncated".to_string())
     }
 
-    fn adj(&mut self) -> Result<Adj, String> {
+    fn adj(&mut self, pred_runs: bool) -> Result<Adj, String> {
         let offsets = self.arr()?;
         let entries = self.arr()?;
-        Adj::csr(offsets, entries).ok_or_else(|| "an adjacency is inconsistent".to_string())
+        Adj::csr(offsets, entries, pred_runs)
+            .ok_or_else(|| "an adjacency is inconsistent".to_string())
     }
 }
 
@@ -1099,5 +1124,147 @@ pub(crate) mod tests {
         for cut in 0..good.len() {
             assert!(decode(good[..cut].to_vec()).is_err(), "cut at {cut}");
         }
+    }
+
+    /// A hub with facts of five predicates each way (one symmetric), more of them than
+    /// `PRED_RUN_SEARCH_FROM`, an alias that also carries facts, and a retraction: its
+    /// lists are long enough to be searched for predicate runs.
+    fn hub() -> View {
+        use crate::value::Value;
+        let preds = ["ceo_of", "partner_of", "sells_to", "owns", "invests_in"];
+        let mut v = View::new();
+        let mut events = Vec::new();
+        for i in 0..60 {
+            let p = preds[i % preds.len()];
+            events.push(fact("Hub", p, Value::Entity(format!("E{i}")), "a1"));
+            events.push(fact(&format!("F{i}"), p, Value::Entity("Hub".into()), "a2"));
+        }
+        events.push(crate::event::Event::AliasAdded {
+            alias: "Hub Inc".into(),
+            canonical: "Hub".into(),
+        });
+        events.push(fact("Hub Inc", "owns", Value::Entity("E3".into()), "a2"));
+        events.push(fact(
+            "F9",
+            "sells_to",
+            Value::Entity("Hub Inc".into()),
+            "a2",
+        ));
+        commit(&mut v, events);
+        commit(
+            &mut v,
+            vec![crate::event::Event::FactRetracted(
+                crate::event::FactRetracted {
+                    subject: "Hub".into(),
+                    predicate: "sells_to".into(),
+                    object: Value::Entity("E2".into()),
+                    article: None,
+                    reason: None,
+                },
+            )],
+        );
+        v
+    }
+
+    /// Every scan a query can make of `v`: from and to each term, of each predicate and
+    /// of any, now and as of tx 1, each answer sorted.
+    fn scans(v: &View) -> Vec<Vec<(u32, u32, u32, u32)>> {
+        let mut all = Vec::new();
+        for at in [None, Some(1)] {
+            let snap = v.snapshot(at);
+            for t in 0..v.term_count() as crate::view::TermId {
+                let preds = (0..v.preds.len() as crate::view::PredId + 1).map(Some);
+                for p in std::iter::once(None).chain(preds) {
+                    for outgoing in [true, false] {
+                        let mut rows = Vec::new();
+                        let mut f = |r: crate::view::FactRef| rows.push((r.s, r.p, r.o, r.triple));
+                        if outgoing {
+                            snap.facts_from(t, p, &mut f);
+                        } else {
+                            snap.facts_to(t, p, &mut f);
+                        }
+                        rows.sort_unstable();
+                        all.push(rows);
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    /// `v` with its `out` and `inc` lists in the heap, in the order they had: scans
+    /// then read them whole.
+    fn without_runs(v: &View) -> View {
+        let mut plain = v.clone();
+        let _ = (plain.out(), plain.inc());
+        for adj in [&mut plain.out, &mut plain.inc] {
+            if let Some(adj) = adj.get_mut() {
+                adj.lists();
+            }
+        }
+        assert!(!plain.out().has_pred_runs() && !plain.inc().has_pred_runs());
+        plain
+    }
+
+    #[test]
+    fn predicate_runs_find_what_whole_lists_find() {
+        let v = hub();
+        assert!(v.out().has_pred_runs() && v.inc().has_pred_runs());
+        let reference = scans(&without_runs(&v));
+        assert!(reference
+            .iter()
+            .any(|rows| rows.len() >= super::super::PRED_RUN_SEARCH_FROM));
+        assert_eq!(scans(&v), reference);
+        // Through a checkpoint, which keeps the runs.
+        let loaded = decode(payload(&v)).unwrap();
+        assert!(loaded.out().has_pred_runs() && loaded.inc().has_pred_runs());
+        assert_eq!(scans(&loaded), reference);
+        // A write puts the lists in the heap; the next checkpoint derives runs again.
+        let mut written = loaded.clone();
+        let mut fresh = v.clone();
+        for events in later_writes() {
+            commit(&mut written, events.clone());
+            commit(&mut fresh, events);
+        }
+        assert!(!written.out().has_pred_runs());
+        assert_eq!(scans(&written), scans(&without_runs(&fresh)));
+        let again = decode(payload(&written)).unwrap();
+        assert!(again.out().has_pred_runs() && again.inc().has_pred_runs());
+        assert_eq!(scans(&again), scans(&without_runs(&fresh)));
+    }
+
+    /// Format 7 stored `out` and `inc` in triple id order: its lists are read whole,
+    /// and the next checkpoint (format 8) stores them with runs.
+    #[test]
+    fn a_format_7_checkpoint_reads_its_lists_whole() {
+        const OUT: usize = 10;
+        let v = hub();
+        let reference = scans(&without_runs(&v));
+        let mut sections = sections_of(&payload(&v));
+        for at in [OUT, OUT + 2] {
+            let offsets: Vec<u32> = sections[at]
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+                .collect();
+            let mut entries: Vec<u32> = sections[at + 1]
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+                .collect();
+            for w in offsets.windows(2) {
+                entries[w[0] as usize..w[1] as usize]
+                    .sort_unstable_by_key(|e| e & !super::super::MIRROR);
+            }
+            sections[at + 1] = entries.iter().flat_map(|e| e.to_le_bytes()).collect();
+        }
+        let bytes = payload_of(&sections);
+        let len = bytes.len();
+        let map = Arc::new(Mapped::from_vec(bytes));
+        let old = View::decode_payload(&map, 0..len, 7).unwrap();
+        assert!(!old.out().has_pred_runs() && !old.inc().has_pred_runs());
+        old.same_as(&v).unwrap();
+        assert_eq!(scans(&old), reference);
+        let again = decode(payload(&old)).unwrap();
+        assert!(again.out().has_pred_runs());
+        assert_eq!(scans(&again), reference);
     }
 }

@@ -924,11 +924,10 @@ impl View {
     /// Builds one adjacency from the triples by counting sort, as compressed rows.
     ///
     /// The entries of a `by_pred` list come in triple id order, as `apply` pushes them.
-    /// Those of an `out` or `inc` list come by predicate, then triple id (`pred_runs`):
-    /// the triples are placed predicate after predicate, through `by_pred`. A pattern
-    /// with a constant predicate and one end bound (`?who ceo_of ?org` once `?org` is
-    /// known) then reads that predicate's run of the list, found by binary search
-    /// (`Snapshot::scan_lists`), instead of every fact of the entity: a popular
+    /// Those of an `out` or `inc` list come by predicate, then triple id (`pred_runs`).
+    /// A pattern with a constant predicate and one end bound (`?who ceo_of ?org` once
+    /// `?org` is known) then reads that predicate's run of the list, found by binary
+    /// search (`Snapshot::scan_lists`), instead of every fact of the entity: a popular
     /// organization's incoming list holds facts of every predicate, and filtering them
     /// cost a cache miss each on large databases.
     fn derive_adjacency(&self, side: Side) -> Adj {
@@ -954,7 +953,10 @@ impl View {
                 }
             }
         };
+        let pred_runs = side != Side::Pred;
         let mut offsets = vec![0u32; lists + 1];
+        // Entries per predicate, for the staging pass below.
+        let mut by_pred_at = vec![0usize; if pred_runs { self.preds.len() + 1 } else { 0 }];
         for (id, t) in self.triples.iter().enumerate() {
             entries_of(id as u32, t, &mut |at, _| {
                 if let Some(c) = offsets
@@ -962,6 +964,9 @@ impl View {
                     .filter(|_| (at as usize) < lists)
                 {
                     *c += 1;
+                    if let Some(c) = by_pred_at.get_mut(t.p as usize + 1) {
+                        *c += 1;
+                    }
                 }
             });
         }
@@ -972,29 +977,46 @@ impl View {
         }
         let mut next = offsets.clone();
         let mut entries = vec![0u32; total as usize];
-        let mut place = |id: u32, t: &Triple| {
-            entries_of(id, t, &mut |at, entry| {
-                if let Some(pos) = next.get_mut(at as usize).filter(|_| (at as usize) < lists) {
-                    if let Some(slot) = entries.get_mut(*pos as usize) {
-                        *slot = entry;
-                    }
-                    *pos += 1;
+        let mut place = |at: u32, entry: u32| {
+            if let Some(pos) = next.get_mut(at as usize).filter(|_| (at as usize) < lists) {
+                if let Some(slot) = entries.get_mut(*pos as usize) {
+                    *slot = entry;
                 }
-            });
+                *pos += 1;
+            }
         };
-        let pred_runs = side != Side::Pred;
         if pred_runs {
-            let by_pred = self.by_pred();
-            for p in 0..by_pred.len() {
-                for &id in by_pred.get(p).unwrap_or_default() {
-                    if let Some(t) = self.triples.get(id as usize) {
-                        place(id, t);
+            // Two stable counting sorts, by predicate then by list: the entries are
+            // staged in predicate order (triples read in id order, one pass), then placed
+            // in their lists from the stage. Reading the triples in `by_pred` order
+            // instead (each predicate's triples are spread over the whole array) made
+            // deriving `out` and `inc` at 10M facts take 2.0 s against 0.6-1.1 s in
+            // triple id order; staged, it takes 0.6-0.9 s (timed inside a rebuild).
+            let mut sum = 0;
+            for c in by_pred_at.iter_mut() {
+                sum += *c;
+                *c = sum;
+            }
+            let mut staged = vec![(0u32, 0u32); sum];
+            for (id, t) in self.triples.iter().enumerate() {
+                entries_of(id as u32, t, &mut |at, entry| {
+                    let pos = by_pred_at
+                        .get_mut(t.p as usize)
+                        .filter(|_| (at as usize) < lists);
+                    if let Some(pos) = pos {
+                        if let Some(slot) = staged.get_mut(*pos) {
+                            *slot = (at, entry);
+                        }
+                        *pos += 1;
                     }
-                }
+                });
+            }
+            for (at, entry) in staged {
+                place(at, entry);
             }
         } else {
             for (id, t) in self.triples.iter().enumerate() {
-                place(id as u32, t);
+                entries_of(id as u32, t, &mut |at, entry| place(at, entry));
             }
         }
         Adj::Csr {

@@ -1642,12 +1642,18 @@ impl<'a, 'v> Exec<'a, 'v> {
         if n > HEAD_INDEX_MASK as usize {
             return None;
         }
-        let mut seen: FxHashSet<Val> = FxHashSet::default();
         let mut vals: Vec<Val> = Vec::with_capacity(n);
         for i in 0..n {
-            let v = cells.get(i * width + col).copied().flatten()?;
-            // Rows are distinct: with one column, so are its cells.
-            if width > 1 {
+            vals.push(cells.get(i * width + col).copied().flatten()?);
+        }
+        // Distinct ranks are distinct cells: no set needed on this path.
+        if let Some(order) = self.sort_by_name_rank(&vals, desc) {
+            return Some(order);
+        }
+        // Rows are distinct: with one column, so are its cells.
+        if width > 1 {
+            let mut seen: FxHashSet<Val> = FxHashSet::default();
+            for (i, &v) in vals.iter().enumerate() {
                 // Room for every row only once the first rows were all different: a
                 // repeating column (Q1's `?p`) shows in a few rows, and clearing a set
                 // for all of them cost more than the check.
@@ -1658,9 +1664,7 @@ impl<'a, 'v> Exec<'a, 'v> {
                     return None;
                 }
             }
-            vals.push(v);
         }
-        drop(seen);
         let snap = self.snap;
         let mut buf = String::new();
         let prefetch = prefetch_pays(snap);
@@ -1701,6 +1705,39 @@ impl<'a, 'v> Exec<'a, 'v> {
             return None;
         }
         let mut out: Vec<usize> = words.into_iter().map(|w| index(w) as usize).collect();
+        if desc {
+            out.reverse();
+        }
+        Some(out)
+    }
+
+    /// [`Exec::sort_by_unique_column`] of a column of entities, by their canonical
+    /// names' ranks ([`View::name_ranks`](crate::view::View::name_ranks)): one number a
+    /// row instead of its name's text, a cache miss or more a row on large views.
+    /// `None` (sort by text) unless every cell is an entity with a rank and no two share
+    /// one: a cell repeated, or two names of one entity.
+    fn sort_by_name_rank(&self, vals: &[Val], desc: bool) -> Option<Vec<usize>> {
+        let snap = self.snap;
+        let ranks = snap.view().name_ranks()?;
+        let mut words = Vec::with_capacity(vals.len());
+        for (i, &v) in vals.iter().enumerate() {
+            let Val::Term(t) = v else {
+                return None;
+            };
+            let rank = ranks
+                .get(snap.root(t) as usize)
+                .copied()
+                .filter(|&r| r > 0)?;
+            words.push(u64::from(rank) << 32 | i as u64);
+        }
+        words.sort_unstable();
+        if words
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a >> 32 == b >> 32))
+        {
+            return None;
+        }
+        let mut out: Vec<usize> = words.into_iter().map(|w| w as u32 as usize).collect();
         if desc {
             out.reverse();
         }

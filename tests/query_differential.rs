@@ -1360,7 +1360,8 @@ fn rows_ordered_by_one_unique_column_order_like_wide_ones() {
     for from_checkpoint in [false, true] {
         if from_checkpoint {
             checkpointed(&mut db);
-            assert!(db.view.name_ranks().is_some());
+            // Built once the rows asked for pay for them (here at once: few names).
+            assert!(db.view.name_ranks(0).is_some());
         }
         check_narrow_orders(&mut db);
     }

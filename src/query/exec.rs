@@ -1718,7 +1718,10 @@ impl<'a, 'v> Exec<'a, 'v> {
     /// one: a cell repeated, or two names of one entity.
     fn sort_by_name_rank(&self, vals: &[Val], desc: bool) -> Option<Vec<usize>> {
         let snap = self.snap;
-        let ranks = snap.view().name_ranks()?;
+        if !vals.iter().all(|v| matches!(v, Val::Term(_))) {
+            return None;
+        }
+        let ranks = snap.view().name_ranks(vals.len())?;
         let mut words = Vec::with_capacity(vals.len());
         for (i, &v) in vals.iter().enumerate() {
             let Val::Term(t) = v else {

@@ -1267,4 +1267,33 @@ pub(crate) mod tests {
         assert!(again.out().has_pred_runs());
         assert_eq!(scans(&again), reference);
     }
+
+    /// A view read from a checkpoint numbers its names in folded order once the rows
+    /// asked for reach a share of them, and a view of the heap never does.
+    #[test]
+    fn name_ranks_follow_folded_names_once_sorts_have_paid_for_them() {
+        use super::super::TermData;
+        let v = hub();
+        assert!(v.name_ranks(usize::MAX).is_none());
+        let loaded = decode(payload(&v)).unwrap();
+        let names = loaded.term_index.as_ref().map_or(0, |i| i.names.len());
+        let due = names / super::super::RANKS_AFTER_SHARE;
+        assert!(due > 1, "{names} names");
+        assert!(loaded.name_ranks(due - 1).is_none());
+        let ranks = loaded.name_ranks(1).unwrap();
+        let mut ranked: Vec<(u32, String)> = (0..loaded.term_count() as u32)
+            .filter_map(|t| match loaded.terms.get(t) {
+                Some(TermData::Name { folded, .. }) => {
+                    Some((ranks[t as usize], folded.to_string()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ranked.len(), names);
+        ranked.sort();
+        assert_eq!(ranked.first().map(|r| r.0), Some(1));
+        assert!(ranked
+            .windows(2)
+            .all(|w| w[0].0 + 1 == w[1].0 && w[0].1 < w[1].1));
+    }
 }

@@ -1457,6 +1457,18 @@ impl<'a, 'v> Exec<'a, 'v> {
             if let Some(idx) = self.sort_by_unique_column(cells, width, col, desc) {
                 return idx;
             }
+            if width == 2 {
+                let second = order
+                    .iter()
+                    .copied()
+                    .chain([(0, false), (1, false)])
+                    .find(|&(c, _)| c < width && c != col);
+                if let Some(idx) =
+                    second.and_then(|second| self.sort_by_groups(cells, (col, desc), second))
+                {
+                    return idx;
+                }
+            }
         }
         let mut order_idx: Vec<usize> = (0..n).collect();
         let snap = self.snap;
@@ -1707,6 +1719,102 @@ impl<'a, 'v> Exec<'a, 'v> {
         let mut out: Vec<usize> = words.into_iter().map(|w| index(w) as usize).collect();
         if desc {
             out.reverse();
+        }
+        Some(out)
+    }
+
+    /// [`Exec::sort`] of rows of two columns whose first compared column (`first`) holds
+    /// predicates, or entities with [`View::name_ranks`](crate::view::View::name_ranks),
+    /// in every row: the rows are grouped by its values, ordered by one number each,
+    /// and each group is ordered by the other column (`second`), whose cells a group
+    /// holds once each ([`Exec::sort_by_unique_column`]). Q1's `?p, ?o` (a few
+    /// predicates, each with its objects) no longer ranks every value of both columns
+    /// through a map. `None` when a group's cells tie or are unbound: rank every column
+    /// then.
+    fn sort_by_groups(
+        &self,
+        cells: &[Option<Val>],
+        first: (usize, bool),
+        second: (usize, bool),
+    ) -> Option<Vec<usize>> {
+        const WIDTH: usize = 2;
+        let snap = self.snap;
+        let view = snap.view();
+        let n = cells.len() / WIDTH;
+        let firsts: Vec<Val> = (0..n)
+            .map(|i| cells.get(i * WIDTH + first.0).copied().flatten())
+            .collect::<Option<_>>()?;
+        // The first column's values as numbers in their order.
+        let keys: Vec<u32> = if firsts.iter().all(|v| matches!(v, Val::Pred(_))) {
+            let mut by_name: Vec<(&str, u32)> = view
+                .predicates()
+                .map(|(p, info)| (&*info.name, p))
+                .collect();
+            by_name.sort_unstable();
+            let mut pred_rank = vec![0u32; by_name.iter().map(|&(_, p)| p as usize + 1).max()?];
+            for (r, &(_, p)) in by_name.iter().enumerate() {
+                *pred_rank.get_mut(p as usize)? = r as u32 + 1;
+            }
+            firsts
+                .iter()
+                .map(|v| match v {
+                    Val::Pred(p) => pred_rank.get(*p as usize).copied().filter(|&r| r > 0),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?
+        } else if firsts.iter().all(|v| matches!(v, Val::Term(_))) {
+            let ranks = view.name_ranks(n)?;
+            firsts
+                .iter()
+                .map(|v| match v {
+                    Val::Term(t) => ranks
+                        .get(snap.root(*t) as usize)
+                        .copied()
+                        .filter(|&r| r > 0),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?
+        } else {
+            return None;
+        };
+        let mut words: Vec<u64> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| u64::from(k) << 32 | i as u64)
+            .collect();
+        words.sort_unstable();
+        let mut out: Vec<usize> = Vec::with_capacity(n);
+        let mut sub: Vec<Option<Val>> = Vec::new();
+        let second_of = |w: u64| cells.get(w as u32 as usize * WIDTH + second.0).copied();
+        // Most groups hold a row or two: those are placed without a sort's allocations.
+        let mut place = |group: &[u64]| -> Option<()> {
+            match *group {
+                [one] => out.push(one as u32 as usize),
+                [a, b] => {
+                    let key = |w| second_of(w).flatten().map(|v| key_of(snap, &self.arena, v));
+                    let ord = cmp_keys(&key(a)?, &key(b)?);
+                    let ord = if second.1 { ord.reverse() } else { ord };
+                    match ord {
+                        Ordering::Less => out.extend([a as u32 as usize, b as u32 as usize]),
+                        Ordering::Greater => out.extend([b as u32 as usize, a as u32 as usize]),
+                        Ordering::Equal => return None,
+                    }
+                }
+                _ => {
+                    sub.clear();
+                    sub.extend(group.iter().map(|&w| second_of(w).flatten()));
+                    for j in self.sort_by_unique_column(&sub, 1, 0, second.1)? {
+                        out.push(*group.get(j)? as u32 as usize);
+                    }
+                }
+            }
+            Some(())
+        };
+        let groups = words.chunk_by(|a, b| a >> 32 == b >> 32);
+        if first.1 {
+            groups.rev().try_for_each(&mut place)?;
+        } else {
+            groups.into_iter().try_for_each(&mut place)?;
         }
         Some(out)
     }

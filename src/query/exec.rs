@@ -1766,13 +1766,7 @@ impl<'a, 'v> Exec<'a, 'v> {
             let ranks = view.name_ranks(n)?;
             firsts
                 .iter()
-                .map(|v| match v {
-                    Val::Term(t) => ranks
-                        .get(snap.root(*t) as usize)
-                        .copied()
-                        .filter(|&r| r > 0),
-                    _ => None,
-                })
+                .map(|&v| self.entity_rank(ranks, v))
                 .collect::<Option<_>>()?
         } else {
             return None;
@@ -1832,13 +1826,7 @@ impl<'a, 'v> Exec<'a, 'v> {
         let ranks = snap.view().name_ranks(vals.len())?;
         let mut words = Vec::with_capacity(vals.len());
         for (i, &v) in vals.iter().enumerate() {
-            let Val::Term(t) = v else {
-                return None;
-            };
-            let rank = ranks
-                .get(snap.root(t) as usize)
-                .copied()
-                .filter(|&r| r > 0)?;
+            let rank = self.entity_rank(ranks, v)?;
             words.push(u64::from(rank) << 32 | i as u64);
         }
         words.sort_unstable();
@@ -1853,6 +1841,19 @@ impl<'a, 'v> Exec<'a, 'v> {
             out.reverse();
         }
         Some(out)
+    }
+
+    /// The rank of an entity's canonical name among `ranks`
+    /// ([`View::name_ranks`](crate::view::View::name_ranks)); `None` for anything else.
+    #[inline]
+    fn entity_rank(&self, ranks: &[u32], v: Val) -> Option<u32> {
+        let Val::Term(t) = v else {
+            return None;
+        };
+        ranks
+            .get(self.snap.root(t) as usize)
+            .copied()
+            .filter(|&r| r > 0)
     }
 
     fn value(&self, v: Val) -> Option<Value> {

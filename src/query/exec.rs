@@ -1447,25 +1447,22 @@ impl<'a, 'v> Exec<'a, 'v> {
         if n < 2 {
             return (0..n).collect();
         }
+        // Rows of one or two columns (most answers): their columns in comparison order,
+        // a column ordered twice counting the first time.
+        let mut cols: Vec<(usize, bool)> = Vec::with_capacity(2);
         if width <= 2 {
+            for (col, desc) in order.iter().copied().chain((0..width).map(|c| (c, false))) {
+                if col < width && !cols.iter().any(|o| o.0 == col) {
+                    cols.push((col, desc));
+                }
+            }
             // The column compared first: when it alone orders the rows, no other is ranked.
-            let (col, desc) = order
-                .iter()
-                .copied()
-                .find(|&(c, _)| c < width)
-                .unwrap_or((0, false));
+            let (col, desc) = cols.first().copied().unwrap_or((0, false));
             if let Some(idx) = self.sort_by_unique_column(cells, width, col, desc) {
                 return idx;
             }
-            if width == 2 {
-                let second = order
-                    .iter()
-                    .copied()
-                    .chain([(0, false), (1, false)])
-                    .find(|&(c, _)| c < width && c != col);
-                if let Some(idx) =
-                    second.and_then(|second| self.sort_by_groups(cells, (col, desc), second))
-                {
+            if let [first, second] = cols[..] {
+                if let Some(idx) = self.sort_by_groups(cells, first, second) {
                     return idx;
                 }
             }
@@ -1560,13 +1557,6 @@ impl<'a, 'v> Exec<'a, 'v> {
         // Rows of one or two columns (most answers) sort by one word: the ranks packed
         // in comparison order, a descending one inverted.
         if width <= 2 {
-            // A column ordered twice only counts the first time.
-            let mut cols: Vec<(usize, bool)> = Vec::with_capacity(2);
-            for (col, desc) in order.iter().copied().chain((0..width).map(|c| (c, false))) {
-                if col < width && !cols.iter().any(|o| o.0 == col) {
-                    cols.push((col, desc));
-                }
-            }
             // Ranks run from 0 to `r`: a stable counting sort per column, the last
             // compared first, orders the rows as sorting (ranks, row index) would, in
             // time linear in rows and ranks.

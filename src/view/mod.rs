@@ -329,7 +329,7 @@ pub struct View {
     term_index: Option<TermIndex>,
     /// Derived from `term_index`, built once sorts have paid for it (`name_ranks`).
     name_ranks: OnceLock<Vec<u32>>,
-    /// Rows sorted by text while `name_ranks` was not built.
+    /// Rows callers were about to sort before `name_ranks` was built (`name_ranks`).
     text_sorted: RowCount,
     preds: Vec<PredInfo>,
     pred_ids: FxHashMap<Box<str>, PredId>,

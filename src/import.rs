@@ -136,7 +136,7 @@ pub struct ImportReport {
 /// tree and tries each variant in turn, which made parsing twice as slow.
 #[derive(Debug)]
 enum TextOr<T> {
-    Text(String),
+    Text(CompactString),
     Full(T),
 }
 
@@ -152,13 +152,13 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for TextOr<T> {
                 self,
                 v: &str,
             ) -> std::result::Result<Self::Value, E> {
-                Ok(TextOr::Text(v.to_string()))
+                Ok(TextOr::Text(v.into()))
             }
             fn visit_string<E: serde::de::Error>(
                 self,
                 v: String,
             ) -> std::result::Result<Self::Value, E> {
-                Ok(TextOr::Text(v))
+                Ok(TextOr::Text(v.into()))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
@@ -295,8 +295,8 @@ fn entity_type(v: &str) -> Option<EntityType> {
 struct Line {
     tx: Option<u64>,
     time: Option<String>,
-    subject: Option<String>,
-    predicate: Option<String>,
+    subject: Option<CompactString>,
+    predicate: Option<CompactString>,
     object: Option<serde_json::Value>,
     object_kind: Option<String>,
     subject_type: Option<TypeField>,
@@ -359,7 +359,10 @@ fn plain_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
 }
 
-fn non_empty(what: &str, s: Option<String>) -> std::result::Result<String, String> {
+fn non_empty<S: std::ops::Deref<Target = str>>(
+    what: &str,
+    s: Option<S>,
+) -> std::result::Result<S, String> {
     match s {
         Some(s) if !blank(&s) => Ok(s),
         Some(_) => Err(format!("`{what}` is empty")),
@@ -507,11 +510,11 @@ fn untrimmed(s: &str) -> bool {
 }
 
 /// `s` without white space around it; `s` itself (no new string) when it has none.
-fn trimmed(s: String) -> String {
+fn trimmed<S: std::ops::Deref<Target = str> + for<'a> From<&'a str>>(s: S) -> S {
     if untrimmed(&s) {
         s
     } else {
-        s.trim().to_string()
+        S::from(s.trim())
     }
 }
 
@@ -820,7 +823,7 @@ impl Builder {
                         && self.hashes.insert(content_hash.clone())
                     {
                         out.push(Event::ArticleAdded(Article {
-                            id: id.clone(),
+                            id: id.to_string(),
                             published,
                             content_hash,
                             ..Article::default()
@@ -836,7 +839,7 @@ impl Builder {
             (None, Some(note)) => {
                 // The view types a note `Note`.
                 self.forget_type(&fold(&note));
-                Source::Note(note)
+                Source::Note(note.into())
             }
             (Some(_), Some(_)) => {
                 return Err("a fact has an `article` or a `note`, not both".to_string())
@@ -852,7 +855,7 @@ impl Builder {
         let mut evidence = match line.evidence.take() {
             None => None,
             Some(TextOr::Text(sentence)) => Some(Evidence {
-                sentence,
+                sentence: sentence.into_string(),
                 start: 0,
                 end: 0,
             }),
@@ -876,8 +879,8 @@ impl Builder {
             Some(TextOr::Text(s)) => {
                 let (name, version) = s.split_once('/').unwrap_or((&s, ""));
                 Some(Extractor {
-                    name: name.to_string(),
-                    version: version.to_string(),
+                    name: name.into(),
+                    version: version.into(),
                 })
             }
         };
@@ -1045,8 +1048,8 @@ fn parse_line_fast(s: &str, line: &mut Line) -> Option<()> {
     c.object(|c, key| match key {
         "tx" => set(&mut line.tx, c.uint()?),
         "time" => set(&mut line.time, c.string()?),
-        "subject" => set(&mut line.subject, c.string()?),
-        "predicate" => set(&mut line.predicate, c.string()?),
+        "subject" => set(&mut line.subject, c.compact()?),
+        "predicate" => set(&mut line.predicate, c.compact()?),
         "object" => set(&mut line.object, serde_json::Value::String(c.string()?)),
         "object_kind" => set(&mut line.object_kind, c.string()?),
         "subject_type" => set(&mut line.subject_type, type_field(c.str()?)),
@@ -1055,14 +1058,14 @@ fn parse_line_fast(s: &str, line: &mut Line) -> Option<()> {
             let article = if c.peek()? == b'{' {
                 TextOr::Full(Box::new(c.article()?))
             } else {
-                TextOr::Text(c.string()?)
+                TextOr::Text(c.compact()?)
             };
             set(&mut line.article, article)
         }
         "note" => set(&mut line.note, c.string()?),
         "published" => set(&mut line.published, c.string()?),
-        "evidence" => set(&mut line.evidence, TextOr::Text(c.string()?)),
-        "extractor" => set(&mut line.extractor, TextOr::Text(c.string()?)),
+        "evidence" => set(&mut line.evidence, TextOr::Text(c.compact()?)),
+        "extractor" => set(&mut line.extractor, TextOr::Text(c.compact()?)),
         "confidence" => set(&mut line.confidence, c.float()?),
         "alias" => set(&mut line.alias, c.string()?),
         "canonical" => set(&mut line.canonical, c.string()?),
@@ -1225,6 +1228,11 @@ impl<'a> Cursor<'a> {
     #[inline(never)]
     fn string(&mut self) -> Option<String> {
         self.str().map(str::to_string)
+    }
+
+    /// A string kept inline when it is short (a name, an id): no allocation.
+    fn compact(&mut self) -> Option<CompactString> {
+        self.str().map(CompactString::from)
     }
 
     /// A number `(0|[1-9][0-9]*)(.[0-9]+)?` of at most 18 digits, as its digits read as

@@ -296,8 +296,8 @@ pub fn reextract(kb: &mut Kb, progress: &mut dyn FnMut(usize, usize)) -> Result<
         for (_, FactKeyed(f)) in gone {
             report.retracted += 1;
             events.push(Event::FactRetracted(FactRetracted {
-                subject: f.subject,
-                predicate: f.predicate,
+                subject: f.subject.into(),
+                predicate: f.predicate.into(),
                 object: f.object,
                 article: Some(article.id.clone()),
                 reason: Some(format!(
@@ -330,7 +330,7 @@ struct FactKeyed(crate::event::FactAsserted);
 fn fact_key(f: &crate::event::FactAsserted) -> (String, String, String) {
     (
         fold(&f.subject),
-        f.predicate.clone(),
+        f.predicate.to_string(),
         fold(&f.object.to_string()),
     )
 }

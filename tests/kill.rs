@@ -179,7 +179,7 @@ fn child_writer() {
     for i in 0.. {
         let tx = kb
             .commit(vec![Event::FactAsserted(FactAsserted {
-                subject: format!("S{i}"),
+                subject: format!("S{i}").into(),
                 predicate: "owns".into(),
                 object: Value::Entity(format!("O{i}")),
                 support: Support::from_source(Source::None),

@@ -468,7 +468,7 @@ fn replay(log: &[Vec<Event>], at: u64) -> Kb {
                     };
                     supports.push(SupportN {
                         s: fold(&f.subject),
-                        p: f.predicate.clone(),
+                        p: f.predicate.to_string(),
                         o: match &f.object {
                             Value::Entity(o) => Value::Entity(fold(o)),
                             lit => lit.clone(),

@@ -103,10 +103,10 @@ pub fn big_db(articles: u64, facts_per_article: u64) -> MemDb {
                 recent[k] = (s.clone(), p.to_string(), o.clone(), id.clone());
             }
             events.push(Event::FactAsserted(FactAsserted {
-                subject: s,
+                subject: s.into(),
                 predicate: p.into(),
                 object: Value::Entity(o),
-                support: Support::from_source(Source::Article(id.clone())),
+                support: Support::from_source(Source::Article(id.as_str().into())),
             }));
         }
         // 2% of supports retracted, one support at a time.

@@ -41,7 +41,7 @@ fn value() -> impl Strategy<Value = Value> {
 fn source() -> impl Strategy<Value = Source> {
     prop_oneof![
         3 => (0..ARTICLES.len()).prop_map(|i| Source::Article(ARTICLES[i].into())),
-        1 => "[a-z ]{1,10}".prop_map(Source::Note),
+        1 => "[a-z ]{1,10}".prop_map(|n| Source::Note(n.into())),
         1 => Just(Source::None),
     ]
 }
@@ -62,7 +62,10 @@ fn support() -> impl Strategy<Value = Support> {
                     start,
                     end,
                 }),
-                extractor: extractor.map(|(name, version)| Extractor { name, version }),
+                extractor: extractor.map(|(name, version): (String, String)| Extractor {
+                    name: name.into(),
+                    version: version.into(),
+                }),
                 confidence,
                 qualifiers,
             },
@@ -283,11 +286,11 @@ fn long_strings_and_large_numbers_cross_the_hand_written_reader() {
             tx,
             time: DateTime::from_timestamp(1_747_000_000, 123_456_789).unwrap(),
             events: vec![Event::FactAsserted(FactAsserted {
-                subject: long.clone(),
+                subject: long.as_str().into(),
                 predicate: "said".into(),
                 object: Value::Str(long.clone()),
                 support: Support {
-                    source: Source::Article(long.clone()),
+                    source: Source::Article(long.as_str().into()),
                     evidence: Some(Evidence {
                         sentence: long.clone(),
                         start: 70_000,

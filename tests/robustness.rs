@@ -701,11 +701,11 @@ fn sample_commit(tx: u64, n: usize) -> Commit {
     }];
     for i in 0..n {
         events.push(Event::FactAsserted(FactAsserted {
-            subject: format!("Subject {i}"),
+            subject: format!("Subject {i}").into(),
             predicate: "partner_of".into(),
             object: Value::Entity(format!("Object é {i}")),
             support: Support {
-                source: Source::Article(format!("art-{i}")),
+                source: Source::Article(format!("art-{i}").into()),
                 evidence: Some(Evidence {
                     sentence: "A sentence.".into(),
                     start: 0,

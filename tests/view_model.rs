@@ -59,7 +59,7 @@ fn step() -> impl Strategy<Value = Step> {
 
 fn event(op: &Op) -> Event {
     let source = |a: &Option<usize>| match a {
-        Some(i) => Source::Article(ARTICLES[*i].to_string()),
+        Some(i) => Source::Article(ARTICLES[*i].into()),
         None => Source::None,
     };
     match op {

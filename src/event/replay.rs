@@ -20,6 +20,7 @@
 //! `Deserialize`, from the borrowed string, exactly as serde would.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use compact_str::CompactString;
 use serde::de::value::{BorrowedStrDeserializer, Error as ValueError};
 use serde::Deserialize;
 
@@ -139,6 +140,11 @@ impl<'a> Reader<'a> {
         self.str().map(str::to_owned)
     }
 
+    /// A name: kept inline when it is short (most are), with no allocation.
+    fn compact(&mut self) -> Option<CompactString> {
+        self.str().map(CompactString::from)
+    }
+
     fn option_string(&mut self) -> Option<Option<String>> {
         Some(if self.some()? {
             Some(self.string()?)
@@ -171,8 +177,8 @@ impl<'a> Reader<'a> {
         Some(match self.variant()? {
             0 => Event::ArticleAdded(self.article()?),
             1 => Event::FactAsserted(FactAsserted {
-                subject: self.string()?,
-                predicate: self.string()?,
+                subject: self.compact()?,
+                predicate: self.compact()?,
                 object: self.value()?,
                 support: self.support()?,
             }),
@@ -249,8 +255,8 @@ impl<'a> Reader<'a> {
     /// A whole `Support`, of which only the source is kept (`SupportShape`).
     fn support(&mut self) -> Option<SourceOnly> {
         let source = match self.variant()? {
-            0 => Source::Article(self.string()?),
-            1 => Source::Note(self.string()?),
+            0 => Source::Article(self.compact()?),
+            1 => Source::Note(self.compact()?),
             2 => Source::None,
             _ => return None,
         };

@@ -326,8 +326,8 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| content_hash.get(..12).unwrap_or(&content_hash).to_string());
     let extractor = Extractor {
-        name: EXTRACTOR_NAME.to_string(),
-        version: extractor_version().to_string(),
+        name: EXTRACTOR_NAME.into(),
+        version: extractor_version().into(),
     };
     let mut facts: Vec<FactAsserted> = Vec::new();
     let mut seen: FxHashMap<(String, String, String), usize> = FxHashMap::default();
@@ -774,11 +774,11 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 }
                 seen.insert(key, facts.len());
                 facts.push(FactAsserted {
-                    subject: subj,
-                    predicate: pred,
+                    subject: subj.into(),
+                    predicate: pred.into(),
                     object: obj,
                     support: Support {
-                        source: Source::Article(article_id.clone()),
+                        source: Source::Article(article_id.as_str().into()),
                         evidence: Some(Evidence {
                             sentence: sentence_text.clone(),
                             start: ea,
@@ -804,11 +804,11 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                     if !subj.is_empty() && !seen.contains_key(&key) {
                         seen.insert(key, facts.len());
                         facts.push(FactAsserted {
-                            subject: subj,
-                            predicate: "said".to_string(),
+                            subject: subj.into(),
+                            predicate: "said".into(),
                             object: Value::Str(q),
                             support: Support {
-                                source: Source::Article(article_id.clone()),
+                                source: Source::Article(article_id.as_str().into()),
                                 evidence: Some(Evidence {
                                     sentence: sentence_text.clone(),
                                     start: ea,

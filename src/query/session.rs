@@ -576,7 +576,7 @@ impl Session {
             let source = rec.source().map(|t| snap.root(t));
             let meta = source.and_then(|t| snap.article(t));
             let source_name = match support.map(|s| &s.source) {
-                Some(Source::Article(a) | Source::Note(a)) => Some(Value::Str(a.clone())),
+                Some(Source::Article(a) | Source::Note(a)) => Some(Value::Str(a.to_string())),
                 _ => source
                     .and_then(|t| snap.name(t))
                     .map(|n| Value::Str(n.to_string())),
@@ -770,12 +770,12 @@ impl Session {
             other => other,
         };
         let source = match note {
-            Some(n) => Source::Note(self.name_text(n, src)?),
+            Some(n) => Source::Note(self.name_text(n, src)?.into()),
             None => Source::None,
         };
         let event = Event::FactAsserted(FactAsserted {
-            subject: s,
-            predicate: predicate.name.clone(),
+            subject: s.into(),
+            predicate: predicate.name.as_str().into(),
             object: o,
             support: Support::from_source(source),
         });

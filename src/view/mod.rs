@@ -2171,7 +2171,7 @@ mod tests {
                         subject: s.into(),
                         predicate: p.into(),
                         object: Value::Int(a as i64),
-                        support: Support::from_source(Source::Article(article)),
+                        support: Support::from_source(Source::Article(article.into())),
                     }),
                     _ => fact(s, p, o, &article),
                 }

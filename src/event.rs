@@ -135,8 +135,9 @@
 //!
 //! # Names are `CompactString`s
 //!
-//! A fact's subject and predicate, a support's article id or note, and the extractor's
-//! name and version are [`CompactString`]s: the same bytes in the log (serde writes
+//! A fact's subject and predicate (asserted or retracted), a support's or a
+//! retraction's article id, a note, and the extractor's name and version are
+//! [`CompactString`]s: the same bytes in the log (serde writes
 //! both as strings), but up to 24 bytes (nearly every name and id) live inside the event
 //! instead of in an allocation of their own. An import's parsing threads allocated
 //! those strings and its log writer freed them, across threads, and a replay allocated
@@ -325,10 +326,10 @@ pub struct FactAsserted<S = Support> {
 /// is withdrawn.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FactRetracted {
-    pub subject: String,
-    pub predicate: String,
+    pub subject: CompactString,
+    pub predicate: CompactString,
     pub object: Value,
-    pub article: Option<String>,
+    pub article: Option<CompactString>,
     pub reason: Option<String>,
 }
 

@@ -242,8 +242,8 @@ impl<'de> Deserialize<'de> for QualifiersField {
 
 #[derive(Debug, Default, Deserialize)]
 struct RetractLine {
-    subject: Option<String>,
-    predicate: Option<String>,
+    subject: Option<CompactString>,
+    predicate: Option<CompactString>,
     object: Option<serde_json::Value>,
     object_kind: Option<String>,
     article: Option<String>,
@@ -937,7 +937,7 @@ impl Builder {
             subject,
             predicate,
             object,
-            article: r.article,
+            article: r.article.map(Into::into),
             reason,
         }));
         Ok(())
@@ -1338,8 +1338,8 @@ impl<'a> Cursor<'a> {
     fn retract(&mut self) -> Option<RetractLine> {
         let mut r = RetractLine::default();
         self.object(|c, key| match key {
-            "subject" => set(&mut r.subject, c.string()?),
-            "predicate" => set(&mut r.predicate, c.string()?),
+            "subject" => set(&mut r.subject, c.compact()?),
+            "predicate" => set(&mut r.predicate, c.compact()?),
             "object" => set(&mut r.object, serde_json::Value::String(c.string()?)),
             "object_kind" => set(&mut r.object_kind, c.string()?),
             "article" => set(&mut r.article, c.string()?),

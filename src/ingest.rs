@@ -296,10 +296,10 @@ pub fn reextract(kb: &mut Kb, progress: &mut dyn FnMut(usize, usize)) -> Result<
         for (_, FactKeyed(f)) in gone {
             report.retracted += 1;
             events.push(Event::FactRetracted(FactRetracted {
-                subject: f.subject.into(),
-                predicate: f.predicate.into(),
+                subject: f.subject,
+                predicate: f.predicate,
                 object: f.object,
-                article: Some(article.id.clone()),
+                article: Some(article.id.as_str().into()),
                 reason: Some(format!(
                     "no longer found by {} {version}",
                     extract::EXTRACTOR_NAME

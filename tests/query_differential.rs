@@ -64,7 +64,7 @@ fn to_event(e: &Ev) -> Event {
             subject: NAMES[s].into(),
             predicate: PREDS[p].into(),
             object: object_value(p, o),
-            article: a.map(|a| ARTICLES[a].to_string()),
+            article: a.map(|a| ARTICLES[a].into()),
             reason: None,
         }),
         Ev::RetractArticle(a) => Event::ArticleRetracted {

@@ -113,10 +113,10 @@ pub fn big_db(articles: u64, facts_per_article: u64) -> MemDb {
         for _ in 0..(facts_per_article * 2 / 100).max(if a % 3 == 0 { 1 } else { 0 }) {
             let (s, p, o, art) = recent[rng.below(recent.len() as u64) as usize].clone();
             events.push(Event::FactRetracted(FactRetracted {
-                subject: s,
-                predicate: p,
+                subject: s.into(),
+                predicate: p.into(),
                 object: Value::Entity(o),
-                article: Some(art),
+                article: Some(art.into()),
                 reason: None,
             }));
         }

@@ -117,7 +117,7 @@ fn event() -> impl Strategy<Value = Event> {
                 subject: NAMES[s].into(),
                 predicate: PREDS[p].into(),
                 object,
-                article: a.map(|i| ARTICLES[i].to_string()),
+                article: a.map(|i| ARTICLES[i].into()),
                 reason: Some("wrong".into()),
             })
         }),

@@ -77,7 +77,7 @@ fn event(op: &Op) -> Event {
             subject: NAMES[*s].into(),
             predicate: PREDS[*p].into(),
             object: Value::Entity(NAMES[*o].into()),
-            article: a.map(|i| ARTICLES[i].to_string()),
+            article: a.map(|i| ARTICLES[i].into()),
             reason: None,
         }),
         Op::RetractArticle(i) => Event::ArticleRetracted {

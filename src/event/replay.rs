@@ -145,9 +145,10 @@ impl<'a> Reader<'a> {
         self.str().map(CompactString::from)
     }
 
-    fn option_string(&mut self) -> Option<Option<String>> {
+    /// An `Option`: its byte, then `read` when it is `Some`.
+    fn option<T>(&mut self, read: fn(&mut Self) -> Option<T>) -> Option<Option<T>> {
         Some(if self.some()? {
-            Some(self.string()?)
+            Some(read(self)?)
         } else {
             None
         })
@@ -183,15 +184,15 @@ impl<'a> Reader<'a> {
                 support: self.support()?,
             }),
             2 => Event::FactRetracted(FactRetracted {
-                subject: self.string()?,
-                predicate: self.string()?,
+                subject: self.compact()?,
+                predicate: self.compact()?,
                 object: self.value()?,
-                article: self.option_string()?,
-                reason: self.option_string()?,
+                article: self.option(Self::compact)?,
+                reason: self.option(Self::string)?,
             }),
             3 => Event::ArticleRetracted {
                 id: self.string()?,
-                reason: self.option_string()?,
+                reason: self.option(Self::string)?,
             },
             4 => Event::AliasAdded {
                 alias: self.string()?,
@@ -208,14 +209,14 @@ impl<'a> Reader<'a> {
     fn article(&mut self) -> Option<Article> {
         Some(Article {
             id: self.string()?,
-            title: self.option_string()?,
-            url: self.option_string()?,
+            title: self.option(Self::string)?,
+            url: self.option(Self::string)?,
             published: if self.some()? {
                 Some(self.parsed::<NaiveDate>()?)
             } else {
                 None
             },
-            language: self.option_string()?,
+            language: self.option(Self::string)?,
             text: self.string()?,
             content_hash: self.string()?,
             mentions: {

@@ -843,10 +843,10 @@ impl Session {
             }
             let object = chosen.ok_or_else(nothing)?;
             Event::FactRetracted(FactRetracted {
-                subject: s_name,
-                predicate: predicate.name.clone(),
+                subject: s_name.into(),
+                predicate: predicate.name.as_str().into(),
                 object,
-                article: article_name,
+                article: article_name.map(Into::into),
                 reason,
             })
         };

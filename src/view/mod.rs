@@ -2164,7 +2164,7 @@ mod tests {
                         subject: s.into(),
                         predicate: p.into(),
                         object: Value::Entity(o.into()),
-                        article: Some(article).filter(|_| kind == 1),
+                        article: Some(article.into()).filter(|_| kind == 1),
                         reason: None,
                     }),
                     3 => Event::FactAsserted(FactAsserted {

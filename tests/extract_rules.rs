@@ -60,6 +60,9 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "Le centre est à Abu Dhabi, aux Émirats arabes unis.", "Abu Dhabi", "located_in", "United Arab Emirates"),
     ("en", "The plant is in Shenzhen, China.", "Shenzhen", "located_in", "China"),
     ("en", "The plant is in Shenzhen (China).", "Shenzhen", "located_in", "China"),
+    ("fr", "Le site est à Turin, dans le Piémont.", "Turin", "located_in", "Piedmont"),
+    ("fr", "Fondée en 1998 à Lyon, Helio Group emploie 300 personnes.", "Helio Group", "located_in", "Lyon"),
+    ("en", "Nordwind Systems, Europe's largest robot maker, grew.", "Nordwind Systems", "located_in", "Europe"),
     ("fr", "Une société saoudienne appelée \"Grand Maying Maying\" prendra le contrôle.", "Grand Maying Maying", "located_in", "Saudi Arabia"),
     ("fr", "Selon lui, Huawei - le concurrent chinois le plus éminent - progresse.", "Huawei", "located_in", "China"),
     ("fr", "Helio Group est une entreprise allemande.", "Helio Group", "located_in", "Germany"),
@@ -89,6 +92,8 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Helio Group competes with Nordwind Systems.", "Helio Group", "competitor_of", "Nordwind Systems"),
     ("en", "Rivals of Helio Group such as Nordwind Systems grew.", "Helio Group", "competitor_of", "Nordwind Systems"),
     // sells_to, buys_from
+    ("en", "Nordwind Systems, which supplies Helio Group, declined to comment.", "Nordwind Systems", "sells_to", "Helio Group"),
+    ("fr", "Nordwind Systems, qui équipe Helio Group, n'a pas commenté.", "Nordwind Systems", "sells_to", "Helio Group"),
     ("fr", "Helio Group va vendre des puces à Nordwind Systems.", "Helio Group", "sells_to", "Nordwind Systems"),
     ("en", "Helio Group sold chips to Nordwind Systems.", "Helio Group", "sells_to", "Nordwind Systems"),
     ("en", "Helio Group supplies Nordwind Systems with chips.", "Helio Group", "sells_to", "Nordwind Systems"),
@@ -108,6 +113,9 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Nordwind Systems raised $20m from Helio Group.", "Helio Group", "invests_in", "Nordwind Systems"),
     ("en", "Helio Group's investment in Nordwind Systems grew.", "Helio Group", "invests_in", "Nordwind Systems"),
     // acquires
+    ("fr", "Helio Group a finalisé lundi l'acquisition du fabricant danois Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
+    ("en", "Helio Group completed the acquisition of Danish robot maker Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
+    ("fr", "Le rachat du fabricant danois Nordwind Systems par Helio Group est bouclé.", "Helio Group", "acquires", "Nordwind Systems"),
     ("fr", "Helio Group a racheté Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
     ("fr", "Helio Group va prendre le contrôle de Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
     ("fr", "Helio Group a acheté le Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
@@ -141,6 +149,9 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "The United States added Huawei to its entity list.", "United States", "restricts", "Huawei"),
     ("en", "In 2019 Huawei was sanctioned by the United States.", "United States", "restricts", "Huawei"),
     // said
+    ("fr", "Marie Dubois a quitté la réunion. Selon elle, la production doublera d'ici deux ans.", "Marie Dubois", "said", "la production doublera"),
+    ("en", "John Carter left the meeting. According to him, output will double within two years.", "John Carter", "said", "output will double"),
+    ("en", "Analysts at Helio Group estimate that demand will fall by a fifth.", "Helio Group", "said", "demand will fall"),
     ("fr", "Marie Dubois a déclaré : \"Nous allons doubler la production cette année.\"", "Marie Dubois", "said", "doubler la production"),
     ("en", "John Carter said: \"We will double production this year.\"", "John Carter", "said", "double production"),
     ("fr", "\"Nous allons doubler la production cette année\", a déclaré Marie Dubois.", "Marie Dubois", "said", "doubler la production"),
@@ -157,6 +168,8 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "John Carter said production would double.", "John Carter", "said", "production would double"),
     ("fr", "Sam Winter Levy, chercheur à la Carnegie Endowment, a commenté :\n\"Nous avons passé un demi-siècle à réduire notre dépendance.\"", "Sam Winter Levy", "said", "un demi-siècle"),
     // reported_by
+    ("en", "John Carter said in interview with Bloomberg that prices would rise.", "John Carter", "reported_by", "Bloomberg"),
+    ("fr", "Marie Dubois, directrice de Helio Group, l'a dit lors d'un entretien au Monde.", "Marie Dubois", "reported_by", "Le Monde"),
     ("fr", "Selon le Washington Post, Helio Group va racheter Nordwind Systems.", "Helio Group", "reported_by", "Washington Post"),
     ("en", "According to Reuters, Helio Group will buy Nordwind Systems.", "Helio Group", "reported_by", "Reuters"),
     ("fr", "Helio Group va racheter Nordwind Systems.\nLe Financial Times a été le premier à révéler ce projet.", "Helio Group", "reported_by", "Financial Times"),

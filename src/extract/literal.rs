@@ -75,6 +75,8 @@ struct Res {
     day_en1: Regex,
     day_en2: Regex,
     month_year: Regex,
+    /// A month alone after a preposition: "en juin", "in March", "depuis janvier".
+    bare_month: Regex,
     year: Regex,
     relative: Regex,
     weekday: Regex,
@@ -101,6 +103,8 @@ fn res() -> Option<&'static Res> {
             .ok()?,
             day_en2: Regex::new(&format!(r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th)\s+(?:of\s+)?({months})(?:\s+(\d{{4}}))?(?-u:\b)")).ok()?,
             month_year: Regex::new(&format!(r"(?i)(?-u:\b)({months})\s+(\d{{4}})(?-u:\b)")).ok()?,
+            // Whole names only: "d'ici sept ans" is seven years, not September.
+            bare_month: Regex::new(r"(?i)(?-u:\b)(?:en|in|depuis|since|d'ici|by|until|fin|end of|début|debut|mi-|au mois de|early|late)\s*(janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|january|february|march|april|may|june|july|august|september|october|november|december)(?-u:\b)").ok()?,
             year: Regex::new(r"(?i)(?-u:\b)(?:en|in|depuis|since|d'ici|by|fin|end of|debut|début)\s+((?:19|20)\d{2})(?-u:\b)").ok()?,
             relative: Regex::new(r"(?i)(?-u:\b)(l'ann[ée]e derni[èe]re|l'an dernier|l'an pass[ée]|last year|cette ann[ée]e|this year|l'ann[ée]e prochaine|next year|avant-hier|hier|yesterday|aujourd'hui|today|demain|tomorrow|la semaine derni[èe]re|la semaine pass[ée]e|last week|cette semaine|this week|la semaine prochaine|next week|le mois dernier|le mois pass[ée]|last month|ce mois-ci|this month|le mois prochain|next month)").ok()?,
             weekday: Regex::new(r"(?i)(?-u:\b)(?:(last|next)\s+)?(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:\s+(dernier|prochain))?(?-u:\b)").ok()?,
@@ -444,6 +448,29 @@ pub fn find(text: &str, lang: &str, published: Option<NaiveDate>) -> Vec<Literal
         };
         push_date(&mut out, m.start(), m.end(), d);
     }
+    // Last: a month that a fuller date above already holds is not read again.
+    for c in r.bare_month.captures_iter(text) {
+        let Some(mon) = c.get(1) else { continue };
+        // An English month is capitalized ("in may" is a modal verb); a French one is
+        // not ("en Mars" is the planet or the company).
+        let capital = mon.as_str().starts_with(char::is_uppercase);
+        if capital == (lang == "fr") {
+            continue;
+        }
+        let d = match (published, month_num(mon.as_str())) {
+            // The latest such month up to the publication: news reports what happened.
+            (Some(p), Some(m)) => {
+                let year = if m <= p.month() {
+                    p.year()
+                } else {
+                    p.year() - 1
+                };
+                Some(DateValue::Month(year, m))
+            }
+            _ => Some(DateValue::Text(mon.as_str().to_string())),
+        };
+        push_date(&mut out, mon.start(), mon.end(), d);
+    }
     out.sort_by_key(|l| l.start);
     out
 }
@@ -555,6 +582,50 @@ mod tests {
         assert_eq!(
             find("l'année dernière", "fr", None)[0].value,
             LitValue::Date(DateValue::Text("l'année dernière".into()))
+        );
+    }
+
+    #[test]
+    fn a_month_alone_after_a_preposition() {
+        let month = |t: &str, lang: &str, published| {
+            find(t, lang, published)
+                .into_iter()
+                .map(|l| (t[l.start..l.end].to_string(), l.value))
+                .collect::<Vec<_>>()
+        };
+        let sept_2025 = NaiveDate::from_ymd_opt(2025, 9, 10);
+        let feb_2025 = NaiveDate::from_ymd_opt(2025, 2, 1);
+        let m = |y, mo| LitValue::Date(DateValue::Month(y, mo));
+        // The latest such month up to the publication.
+        assert_eq!(
+            month("L'accord a été validé en juin.", "fr", sept_2025),
+            vec![("juin".to_string(), m(2025, 6))]
+        );
+        assert_eq!(
+            month("The deal was approved in March.", "en", feb_2025),
+            vec![("March".to_string(), m(2024, 3))]
+        );
+        // Unresolved without a publication date: the word as written.
+        assert_eq!(
+            month("Les ventes progressent depuis janvier.", "fr", None),
+            vec![(
+                "janvier".to_string(),
+                LitValue::Date(DateValue::Text("janvier".to_string()))
+            )]
+        );
+        // Not months: a modal verb, a number, the planet.
+        assert!(month("Prices in may rise.", "en", feb_2025).is_empty());
+        assert!(month("Il vise la rentabilité d'ici sept ans.", "fr", feb_2025).is_empty());
+        assert!(month(
+            "Une sonde en route vers Mars, puis en Mars.",
+            "fr",
+            feb_2025
+        )
+        .is_empty());
+        // A fuller date keeps its precision.
+        assert_eq!(
+            month("Signé en mars 2023.", "fr", feb_2025),
+            vec![("mars 2023".to_string(), m(2023, 3))]
         );
     }
 

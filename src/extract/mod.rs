@@ -1091,6 +1091,10 @@ mod tests {
         };
         assert_eq!(p("fondateur et PDG"), vec!["founder_of", "ceo_of"]);
         assert_eq!(p("chief executive"), vec!["ceo_of"]);
+        // A PDG written out, in either gender, is the CEO; a deputy is not.
+        assert_eq!(p("présidente-directrice générale"), vec!["ceo_of"]);
+        assert_eq!(p("président-directeur général"), vec!["ceo_of"]);
+        assert_eq!(p("directeur général adjoint"), vec!["role_in"]);
         assert_eq!(p("collègue"), vec!["role_in"]);
         assert_eq!(
             titles_to_predicates("ministre", false, true),

@@ -401,6 +401,12 @@ const PLACE_PREV: &[&str] = &[
     "supplier in",
     "maker in",
     "company in",
+    "born in",
+    "ne a",
+    "nee a",
+    "fonde a",
+    "fondee a",
+    "founded in",
 ];
 
 const PRODUCT_PREV: &[&str] = &[
@@ -526,6 +532,16 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
     }
     if m.tok_start >= 1 && PLACE_PREV.contains(&w(m.tok_start - 1)) {
         v[3] += 4.0;
+    }
+    // "fondé en 1921 à Florence", "founded in 1921 in Florence": a year, then "à" or
+    // "in", then the name. ("à" is read as written: folded, it is also the verb "a".)
+    if m.tok_start >= 2 {
+        let prep = toks.get(m.tok_start - 1).map_or("", |t| t.text(text));
+        let year = w(m.tok_start - 2);
+        if matches!(prep, "à" | "in") && year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit())
+        {
+            v[3] += 4.0;
+        }
     }
     if w(m.tok_end) == "-" && matches!(w(m.tok_end + 1), "based" | "base" | "basee") {
         v[3] += 4.0;
@@ -690,6 +706,25 @@ mod tests {
             type_of("The plant is near Wolfsburg, they said.", "Wolfsburg"),
             Some(EntityType::Place)
         );
+        // A year then "à"/"in": where something was founded. "a" (has) is no cue.
+        assert_eq!(
+            type_of("Fondée en 1987 à Valbrune, la maison grandit.", "Valbrune"),
+            Some(EntityType::Place)
+        );
+        assert_eq!(
+            type_of("Founded in 1987 in Valbrune, Helio Group grew.", "Valbrune"),
+            Some(EntityType::Place)
+        );
+        assert_eq!(
+            type_of("En 1987 a Valbrune Systems grandi.", "Valbrune Systems"),
+            Some(EntityType::Organization)
+        );
+        // Given names beyond the first list, and sentence adverbs that are no names.
+        assert_eq!(
+            type_of("Son directeur, Lorenzo Vitale, restera.", "Lorenzo Vitale"),
+            Some(EntityType::Person)
+        );
+        assert_eq!(type_of("Separately, prices rose.", "Separately"), None);
         assert_eq!(
             type_of("Elle vend les puces Blackwell en Chine.", "Blackwell"),
             Some(EntityType::Product)

@@ -10,6 +10,7 @@ use annals::value::fold;
 /// the quote.
 const CASES: &[(&str, &str, &str, &str, &str)] = &[
     // @title
+    ("en", "Helio Group's chief executive, John Carter, spoke on Monday.", "John Carter", "ceo_of", "Helio Group"),
     ("fr", "Andrew Valddman, PDG de Cerebras Systems, était présent.", "Andrew Valddman", "ceo_of", "Cerebras Systems"),
     ("fr", "Julie Martin, ministre de la France, a parlé.", "Julie Martin", "role_in", "France"),
     ("fr", "Julie Martin, ministre française, a parlé.", "Julie Martin", "role_in", "France"),
@@ -38,6 +39,8 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Helio Group (founded by John Carter) grew.", "John Carter", "founder_of", "Helio Group"),
     ("en", "Helio Group was founded by John Carter in 2015.", "John Carter", "founder_of", "Helio Group"),
     // works_for, member_of, advisor_to
+    ("en", "John Carter, who co-founded Helio Group in 2011, previously worked at Nordwind Systems.", "John Carter", "works_for", "Nordwind Systems"),
+    ("fr", "Son président, Marc Dubois, a indiqué au Monde que la vente était conclue.", "Marc Dubois", "reported_by", "Le Monde"),
     ("fr", "Marie Dubois travaille chez Helio Group depuis 2019.", "Marie Dubois", "works_for", "Helio Group"),
     ("en", "John Carter works at Helio Group.", "John Carter", "works_for", "Helio Group"),
     ("fr", "Marie Dubois a rejoint Helio Group en mars.", "Marie Dubois", "works_for", "Helio Group"),
@@ -73,6 +76,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Helio Group of Germany grew.", "Helio Group", "located_in", "Germany"),
     // partner_of, agreement_with, competitor_of
     ("fr", "Un nouveau partenariat entre G42 et OpenAI a été signé.", "G42", "partner_of", "OpenAI"),
+    ("en", "Helio Group and Nordwind Systems announced a partnership to build robots.", "Helio Group", "partner_of", "Nordwind Systems"),
     ("fr", "Helio Group s'est associé avec Nordwind Systems.", "Helio Group", "partner_of", "Nordwind Systems"),
     ("fr", "Helio Group collabore avec Nordwind Systems.", "Helio Group", "partner_of", "Nordwind Systems"),
     ("en", "Helio Group has partnered with Nordwind Systems.", "Helio Group", "partner_of", "Nordwind Systems"),
@@ -87,6 +91,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Helio Group and Nordwind Systems have reached a deal.", "Helio Group", "agreement_with", "Nordwind Systems"),
     ("en", "Helio Group is in talks over a deal with Nordwind Systems.", "Helio Group", "agreement_with", "Nordwind Systems"),
     ("fr", "Helio Group, concurrent de Nordwind Systems, grandit.", "Helio Group", "competitor_of", "Nordwind Systems"),
+    ("en", "Helio Group, which competes with Nordwind Systems, declined to comment.", "Helio Group", "competitor_of", "Nordwind Systems"),
     ("fr", "Helio Group, le grand rival de Nordwind Systems, grandit.", "Helio Group", "competitor_of", "Nordwind Systems"),
     ("en", "Helio Group's rival Nordwind Systems grew.", "Helio Group", "competitor_of", "Nordwind Systems"),
     ("en", "Helio Group competes with Nordwind Systems.", "Helio Group", "competitor_of", "Nordwind Systems"),
@@ -105,6 +110,8 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "Nordwind Systems a l'intention d'acheter des batteries Helio Group.", "Nordwind Systems", "buys_from", "Helio Group"),
     // invests_in
     ("fr", "Helio Group investit massivement dans Nordwind Systems.", "Helio Group", "invests_in", "Nordwind Systems"),
+    ("en", "Helio Group raised $50 million in a funding round led by Nordwind Capital.", "Nordwind Capital", "invests_in", "Helio Group"),
+    ("fr", "Helio Group a levé 50 millions d'euros auprès du fonds Nordwind Capital.", "Nordwind Capital", "invests_in", "Helio Group"),
     ("en", "Helio Group invested heavily in Nordwind Systems.", "Helio Group", "invests_in", "Nordwind Systems"),
     ("en", "The Helio Group-backed Nordwind Systems grew.", "Helio Group", "invests_in", "Nordwind Systems"),
     ("fr", "Nordwind Systems, soutenue par Helio Group, grandit.", "Helio Group", "invests_in", "Nordwind Systems"),
@@ -127,6 +134,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Nordwind Systems was acquired by Helio Group.", "Helio Group", "acquires", "Nordwind Systems"),
     // owns, subsidiary_of
     ("fr", "Helio Group détient désormais Nordwind Systems.", "Helio Group", "owns", "Nordwind Systems"),
+    ("en", "Nordwind Capital, Helio Group's largest shareholder, sold shares.", "Nordwind Capital", "owns", "Helio Group"),
     ("fr", "Nordwind Systems, détenue par Helio Group, grandit.", "Helio Group", "owns", "Nordwind Systems"),
     ("en", "Nordwind Systems is owned by Helio Group.", "Helio Group", "owns", "Nordwind Systems"),
     ("en", "Helio Group, the largest shareholder of Nordwind Systems, voted.", "Helio Group", "owns", "Nordwind Systems"),
@@ -149,6 +157,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "The United States added Huawei to its entity list.", "United States", "restricts", "Huawei"),
     ("en", "In 2019 Huawei was sanctioned by the United States.", "United States", "restricts", "Huawei"),
     // said
+    ("en", "\"We will double output,\" Helio Group chief executive John Carter told reporters.", "John Carter", "said", "double output"),
     ("fr", "Marie Dubois a quitté la réunion. Selon elle, la production doublera d'ici deux ans.", "Marie Dubois", "said", "la production doublera"),
     ("en", "John Carter left the meeting. According to him, output will double within two years.", "John Carter", "said", "output will double"),
     ("en", "Analysts at Helio Group estimate that demand will fall by a fifth.", "Helio Group", "said", "demand will fall"),

@@ -134,6 +134,8 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Nordwind Systems was acquired by Helio Group.", "Helio Group", "acquires", "Nordwind Systems"),
     // owns, subsidiary_of
     ("fr", "Helio Group détient désormais Nordwind Systems.", "Helio Group", "owns", "Nordwind Systems"),
+    ("en", "Helio Group said on Monday it would buy a 20% stake in Nordwind Systems.", "Helio Group", "owns", "Nordwind Systems"),
+    ("fr", "Helio Group va prendre une participation de 20 % dans Nordwind Systems.", "Helio Group", "owns", "Nordwind Systems"),
     ("en", "Nordwind Capital, Helio Group's largest shareholder, sold shares.", "Nordwind Capital", "owns", "Helio Group"),
     ("fr", "Nordwind Systems, détenue par Helio Group, grandit.", "Helio Group", "owns", "Nordwind Systems"),
     ("en", "Nordwind Systems is owned by Helio Group.", "Helio Group", "owns", "Nordwind Systems"),
@@ -147,10 +149,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "La filiale logicielle de Helio Group, Nordwind Systems, grandit.", "Nordwind Systems", "subsidiary_of", "Helio Group"),
     // approves, restricts
     ("fr", "La Commission européenne a approuvé le rachat de Nordwind Systems.", "European Commission", "approves", "Nordwind Systems"),
+    ("en", "Helio Group agreed to buy Nordwind Systems. The deal is subject to approval by the European Commission.", "European Commission", "approves", "Helio Group"),
     ("fr", "La Commission européenne a donné son feu vert à Nordwind Systems.", "European Commission", "approves", "Nordwind Systems"),
     ("en", "The European Commission approved the Nordwind Systems deal.", "European Commission", "approves", "Nordwind Systems"),
     ("en", "Nordwind Systems received approval from the European Commission.", "European Commission", "approves", "Nordwind Systems"),
     ("fr", "Les États-Unis ont imposé des restrictions à l'exportation vers la Chine.", "United States", "restricts", "China"),
+    ("en", "The Chinese government has banned exports of gallium to the United States.", "China", "restricts", "United States"),
+    ("fr", "Le gouvernement chinois a interdit les exportations de gallium vers les États-Unis.", "China", "restricts", "United States"),
     ("en", "The United States imposed export controls on China.", "United States", "restricts", "China"),
     ("fr", "Les États-Unis ont interdit Huawei.", "United States", "restricts", "Huawei"),
     ("en", "The United States banned Huawei in 2019.", "United States", "restricts", "Huawei"),
@@ -158,6 +163,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "In 2019 Huawei was sanctioned by the United States.", "United States", "restricts", "Huawei"),
     // said
     ("en", "\"We will double output,\" Helio Group chief executive John Carter told reporters.", "John Carter", "said", "double output"),
+    ("en", "\"This is a good deal for our customers,\" said Helio Group chief executive John Carter.", "John Carter", "said", "a good deal"),
     ("fr", "Marie Dubois a quitté la réunion. Selon elle, la production doublera d'ici deux ans.", "Marie Dubois", "said", "la production doublera"),
     ("en", "John Carter left the meeting. According to him, output will double within two years.", "John Carter", "said", "output will double"),
     ("en", "Analysts at Helio Group estimate that demand will fall by a fifth.", "Helio Group", "said", "demand will fall"),

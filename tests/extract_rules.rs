@@ -11,6 +11,8 @@ use annals::value::fold;
 const CASES: &[(&str, &str, &str, &str, &str)] = &[
     // @title
     ("en", "Helio Group's chief executive, John Carter, spoke on Monday.", "John Carter", "ceo_of", "Helio Group"),
+    ("en", "Helio Group grew fast. The chief executive of the company, John Carter, spoke.", "John Carter", "ceo_of", "Helio Group"),
+    ("fr", "Helio Group grandit vite. Le directeur général de la société, Marc Dubois, a parlé.", "Marc Dubois", "ceo_of", "Helio Group"),
     ("fr", "Andrew Valddman, PDG de Cerebras Systems, était présent.", "Andrew Valddman", "ceo_of", "Cerebras Systems"),
     ("fr", "Julie Martin, ministre de la France, a parlé.", "Julie Martin", "role_in", "France"),
     ("fr", "Julie Martin, ministre française, a parlé.", "Julie Martin", "role_in", "France"),
@@ -134,6 +136,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Nordwind Systems was acquired by Helio Group.", "Helio Group", "acquires", "Nordwind Systems"),
     // owns, subsidiary_of
     ("fr", "Helio Group détient désormais Nordwind Systems.", "Helio Group", "owns", "Nordwind Systems"),
+    ("en", "Helio Group is owned at 60% by Nordwind Capital.", "Nordwind Capital", "owns", "Helio Group"),
     ("en", "Helio Group said on Monday it would buy a 20% stake in Nordwind Systems.", "Helio Group", "owns", "Nordwind Systems"),
     ("fr", "Helio Group va prendre une participation de 20 % dans Nordwind Systems.", "Helio Group", "owns", "Nordwind Systems"),
     ("en", "Nordwind Capital, Helio Group's largest shareholder, sold shares.", "Nordwind Capital", "owns", "Helio Group"),
@@ -199,6 +202,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "John Carter said in an interview with Reuters that the plan was on track.", "John Carter", "reported_by", "Reuters"),
     // amount
     ("fr", "Helio Group a racheté Nordwind Systems pour 1,5 milliard d'euros.", "Helio Group", "amount", "1500000000 EUR"),
+    ("fr", "Helio Group a signé avec Nordwind Systems. L'accord vaut 2 milliards de dollars.", "Helio Group", "amount", "2000000000 USD"),
     ("en", "Helio Group acquired Nordwind Systems for $1.5bn.", "Helio Group", "amount", "1500000000 USD"),
     ("fr", "Helio Group investira 500 millions de dollars dans ses usines.", "Helio Group", "amount", "500000000 USD"),
     ("en", "Helio Group will invest €200m in new plants.", "Helio Group", "amount", "200000000 EUR"),

@@ -92,7 +92,7 @@ fn res() -> Option<&'static Res> {
             ))
             .ok()?,
             money_word: Regex::new(&format!(
-                r"(?i)(?-u:\b){NUM}\s*(?:{SCALE}\s*)?(?:de\s+|d')?{CUR_WORD}(?:(?-u:\b)|$|\s)"
+                r"(?i)(?-u:\b){NUM}\s*(?:{SCALE}\s*)?(?:de\s+|d'|of\s+)?{CUR_WORD}(?:(?-u:\b)|$|\s)"
             ))
             .ok()?,
             iso: Regex::new(r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?-u:\b)").ok()?,
@@ -543,6 +543,8 @@ mod tests {
         assert_eq!(money_of("1,5 milliard d'euros", "fr")[0].1, 1.5e9);
         assert_eq!(money_of("€200m", "en")[0].1, 2e8);
         assert_eq!(money_of("500 millions de dollars", "fr")[0].1, 5e8);
+        // Machine-translated English keeps the French "de".
+        assert_eq!(money_of("worth 2 billion of dollars", "en")[0].1, 2e9);
         assert_eq!(money_of("US$ 2 billion", "en")[0].1, 2e9);
         assert_eq!(money_of("1,500 dollars", "en")[0].1, 1500.0);
         assert_eq!(money_of("3 000 euros", "fr")[0].1, 3000.0);

@@ -20,6 +20,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "Paul Bernard, conseiller au sein de la Banque de France, a parlé.", "Paul Bernard", "role_in", "Banque de France"),
     ("fr", "Le PDG de Nordwind Systems, Paul Bernard, a parlé.", "Paul Bernard", "ceo_of", "Nordwind Systems"),
     ("fr", "Shal Khan, fondateur et PDG de la société d'investissement américaine \"Borkhhan World\", a parlé.", "Shal Khan", "founder_of", "Borkhhan World"),
+    ("en", "Helio Group grew fast. The firm's founder, John Carter, spoke.", "John Carter", "founder_of", "Helio Group"),
     ("fr", "La ministre française Julie Martin a parlé.", "Julie Martin", "role_in", "France"),
     ("en", "OpenAI CEO Sam Altman spoke on Monday.", "Sam Altman", "ceo_of", "OpenAI"),
     ("en", "The German minister Julia Weber spoke on Monday.", "Julia Weber", "role_in", "Germany"),
@@ -42,6 +43,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Helio Group was founded by John Carter in 2015.", "John Carter", "founder_of", "Helio Group"),
     // works_for, member_of, advisor_to
     ("en", "John Carter, who co-founded Helio Group in 2011, previously worked at Nordwind Systems.", "John Carter", "works_for", "Nordwind Systems"),
+    ("en", "The firm's founder, John Carter, previously worked at Nordwind Systems.", "John Carter", "works_for", "Nordwind Systems"),
     ("fr", "Son président, Marc Dubois, a indiqué au Monde que la vente était conclue.", "Marc Dubois", "reported_by", "Le Monde"),
     ("fr", "Marie Dubois travaille chez Helio Group depuis 2019.", "Marie Dubois", "works_for", "Helio Group"),
     ("en", "John Carter works at Helio Group.", "John Carter", "works_for", "Helio Group"),
@@ -55,6 +57,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "John Carter is an adviser to Helio Group.", "John Carter", "advisor_to", "Helio Group"),
     // headquartered_in, located_in
     ("en", "The Abu Dhabi-based G42 grew fast.", "G42", "headquartered_in", "Abu Dhabi"),
+    ("en", "The Nairobi-based startup Helio Pay raised $20 million.", "Helio Pay", "headquartered_in", "Nairobi"),
     ("fr", "Helio Group, basée à Lyon, recrute.", "Helio Group", "headquartered_in", "Lyon"),
     ("en", "Helio Group is headquartered in Austin.", "Helio Group", "headquartered_in", "Austin"),
     ("fr", "Helio Group, qui a le siège à Lyon, recrute.", "Helio Group", "headquartered_in", "Lyon"),

@@ -248,7 +248,7 @@ impl<'a> Original<'a> {
 type PredRole = (String, Option<String>);
 
 /// A subject or object before it is named.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Ref {
     Ent(usize),
     Country(String),
@@ -608,6 +608,22 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             )
         });
         let mut quotes_said: Vec<String> = Vec::new();
+        // What rules that name their subject found: a rule that leaves the subject to
+        // the main entity is only a fallback, dropped when another rule of the same
+        // predicate named the subject of the same object ("the Nairobi-based startup
+        // Kibo Pay" is not about the article's company).
+        let named: Vec<(&str, Ref)> = matches
+            .iter()
+            .filter(|(_, m)| m.rule.has_subject() && m.subject.is_some())
+            .filter_map(|(is_collapsed, m)| {
+                let tp: &Template = match (&collapsed, is_collapsed) {
+                    (Some(c), true) => c,
+                    _ => &tpl,
+                };
+                let object = m.object.and_then(|a| resolve(tp, a))?;
+                Some((m.rule.predicate.as_str(), object))
+            })
+            .collect();
         for (is_collapsed, m) in matches {
             let tp: &Template = match (&collapsed, is_collapsed) {
                 (Some(c), true) => c,
@@ -616,6 +632,14 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             let rule = m.rule;
             let mut object = m.object.and_then(|a| resolve(tp, a));
             let mut subject = m.subject.and_then(|a| resolve(tp, a));
+            if subject.is_none()
+                && !rule.has_subject()
+                && named
+                    .iter()
+                    .any(|(p, o)| *p == rule.predicate.as_str() && object.as_ref() == Some(o))
+            {
+                continue;
+            }
             if subject.is_none() && !rule.has_subject() {
                 let not = match &object {
                     Some(Ref::Ent(e)) => Some(*e),
@@ -950,12 +974,30 @@ fn titles_to_predicates(
     if strict && !known_any {
         return Vec::new();
     }
-    // Sentence-like "roles" ("a déclaré que") are not titles.
+    // Sentence-like "roles" ("a déclaré que", "previously worked") are not titles.
     if !known_any
         && folded_role.split_whitespace().any(|w| {
             matches!(
                 w,
-                "a" | "est" | "qui" | "que" | "is" | "was" | "has" | "who" | "said"
+                "a" | "est"
+                    | "qui"
+                    | "que"
+                    | "is"
+                    | "was"
+                    | "has"
+                    | "who"
+                    | "said"
+                    | "worked"
+                    | "works"
+                    | "joined"
+                    | "left"
+                    | "previously"
+                    | "formerly"
+                    | "will"
+                    | "would"
+                    | "travaille"
+                    | "travaillait"
+                    | "auparavant"
             )
         })
     {
@@ -1101,5 +1143,6 @@ mod tests {
             vec![("role_in".to_string(), Some("ministre".to_string()))]
         );
         assert!(titles_to_predicates("truc", true, false).is_empty());
+        assert!(titles_to_predicates("previously worked", false, false).is_empty());
     }
 }

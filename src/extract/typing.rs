@@ -505,6 +505,18 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         if dist == 1 && PRODUCT_PREV.contains(&word) {
             v[2] += 3.0;
         }
+        // "the new chip, called Helios X2", "un modèle baptisé …".
+        if dist == 1
+            && matches!(
+                word,
+                "called" | "named" | "dubbed" | "appele" | "appelee" | "baptise" | "baptisee"
+            )
+            && (k.saturating_sub(4)..k).any(|j| PRODUCT_PREV.contains(&w(j)))
+        {
+            // Not the company cue "la société appelée …" below.
+            v[2] += 3.0;
+            break;
+        }
         if ORG_PREV.contains(&word) {
             v[1] += 3.0;
             break;
@@ -725,6 +737,10 @@ mod tests {
             Some(EntityType::Person)
         );
         assert_eq!(type_of("Separately, prices rose.", "Separately"), None);
+        assert_eq!(
+            type_of("The new chip, called Helios X2, ships in May.", "Helios X2"),
+            Some(EntityType::Product)
+        );
         assert_eq!(
             type_of("Elle vend les puces Blackwell en Chine.", "Blackwell"),
             Some(EntityType::Product)

@@ -15,6 +15,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "Helio Group grandit vite. Le directeur général de la société, Marc Dubois, a parlé.", "Marc Dubois", "ceo_of", "Helio Group"),
     ("fr", "Andrew Valddman, PDG de Cerebras Systems, était présent.", "Andrew Valddman", "ceo_of", "Cerebras Systems"),
     ("fr", "Julie Martin, ministre de la France, a parlé.", "Julie Martin", "role_in", "France"),
+    ("fr", "Helio Group sera désormais dirigée par Marie Dubois.", "Marie Dubois", "role_in", "Helio Group"),
     ("fr", "Julie Martin, ministre française, a parlé.", "Julie Martin", "role_in", "France"),
     ("fr", "Julie Martin, ministre saoudienne de l'Énergie, a parlé.", "Julie Martin", "role_in", "Saudi Arabia"),
     ("fr", "Paul Bernard, conseiller au sein de la Banque de France, a parlé.", "Paul Bernard", "role_in", "Banque de France"),
@@ -66,6 +67,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "Le siège de Helio Group se trouve à Lyon.", "Helio Group", "headquartered_in", "Lyon"),
     ("en", "Helio Group's headquarters in Austin closed.", "Helio Group", "headquartered_in", "Austin"),
     ("fr", "Le centre est à Abu Dhabi, aux Émirats arabes unis.", "Abu Dhabi", "located_in", "United Arab Emirates"),
+    ("fr", "Helio Group a signé un accord avec l'allemand Nordwind Systems.", "Nordwind Systems", "located_in", "Germany"),
     ("en", "The plant is in Shenzhen, China.", "Shenzhen", "located_in", "China"),
     ("en", "The plant is in Shenzhen (China).", "Shenzhen", "located_in", "China"),
     ("fr", "Le site est à Turin, dans le Piémont.", "Turin", "located_in", "Piedmont"),
@@ -115,6 +117,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "Nordwind Systems a l'intention d'acheter des batteries Helio Group.", "Nordwind Systems", "buys_from", "Helio Group"),
     // invests_in
     ("fr", "Helio Group investit massivement dans Nordwind Systems.", "Helio Group", "invests_in", "Nordwind Systems"),
+    ("en", "Helio Group raised money this year. The round was led by Nordwind Capital.", "Nordwind Capital", "invests_in", "Helio Group"),
     ("en", "Helio Group raised $50 million in a funding round led by Nordwind Capital.", "Nordwind Capital", "invests_in", "Helio Group"),
     ("fr", "Helio Group a levé 50 millions d'euros auprès du fonds Nordwind Capital.", "Nordwind Capital", "invests_in", "Helio Group"),
     ("en", "Helio Group invested heavily in Nordwind Systems.", "Helio Group", "invests_in", "Nordwind Systems"),
@@ -126,6 +129,8 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Helio Group's investment in Nordwind Systems grew.", "Helio Group", "invests_in", "Nordwind Systems"),
     // acquires
     ("fr", "Helio Group a finalisé lundi l'acquisition du fabricant danois Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
+    ("fr", "Selon Le Monde, Helio Group envisage aussi de racheter l'allemand Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
+    ("fr", "Le groupe Valbrune a cédé sa filiale Nordwind Systems au fonds Helio Capital.", "Helio Capital", "acquires", "Nordwind Systems"),
     ("en", "Helio Group completed the acquisition of Danish robot maker Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
     ("fr", "Le rachat du fabricant danois Nordwind Systems par Helio Group est bouclé.", "Helio Group", "acquires", "Nordwind Systems"),
     ("fr", "Helio Group a racheté Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
@@ -139,6 +144,8 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Nordwind Systems was acquired by Helio Group.", "Helio Group", "acquires", "Nordwind Systems"),
     // owns, subsidiary_of
     ("fr", "Helio Group détient désormais Nordwind Systems.", "Helio Group", "owns", "Nordwind Systems"),
+    ("fr", "Le fonds Helio Capital est entré au capital de Nordwind Systems.", "Helio Capital", "owns", "Nordwind Systems"),
+    ("fr", "Le groupe Valbrune a cédé sa filiale Nordwind Systems au fonds Helio Capital.", "Valbrune", "owns", "Nordwind Systems"),
     ("en", "Helio Group is owned at 60% by Nordwind Capital.", "Nordwind Capital", "owns", "Helio Group"),
     ("en", "Helio Group said on Monday it would buy a 20% stake in Nordwind Systems.", "Helio Group", "owns", "Nordwind Systems"),
     ("fr", "Helio Group va prendre une participation de 20 % dans Nordwind Systems.", "Helio Group", "owns", "Nordwind Systems"),
@@ -155,6 +162,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "La filiale logicielle de Helio Group, Nordwind Systems, grandit.", "Nordwind Systems", "subsidiary_of", "Helio Group"),
     // approves, restricts
     ("fr", "La Commission européenne a approuvé le rachat de Nordwind Systems.", "European Commission", "approves", "Nordwind Systems"),
+    ("fr", "La Commission européenne a donné son feu vert au rachat de Nordwind Systems par Helio Group.", "European Commission", "approves", "Helio Group"),
     ("en", "Helio Group agreed to buy Nordwind Systems. The deal is subject to approval by the European Commission.", "European Commission", "approves", "Helio Group"),
     ("fr", "La Commission européenne a donné son feu vert à Nordwind Systems.", "European Commission", "approves", "Nordwind Systems"),
     ("en", "The European Commission approved the Nordwind Systems deal.", "European Commission", "approves", "Nordwind Systems"),
@@ -381,4 +389,38 @@ fn teaser_lines_give_no_facts() {
         .entities
         .iter()
         .any(|(n, _)| n == "Helio Group"));
+}
+
+#[test]
+fn a_comma_alone_coordinates_nothing() {
+    // "Le Monde" before the comma is the source, not a second buyer.
+    let d = run(
+        "fr",
+        "Selon Le Monde, Helio Group va racheter Nordwind Systems.",
+    );
+    let buyers: Vec<&str> = d
+        .extraction
+        .facts
+        .iter()
+        .filter(|f| f.predicate == "acquires")
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(buyers, vec!["Helio Group"]);
+    // A real list still gives every member: "A, B et C ont racheté …".
+    let d = run(
+        "fr",
+        "Helio Group, Valbrune Capital et Orlan Partners ont racheté Nordwind Systems.",
+    );
+    let mut buyers: Vec<&str> = d
+        .extraction
+        .facts
+        .iter()
+        .filter(|f| f.predicate == "acquires")
+        .map(|f| f.subject.as_str())
+        .collect();
+    buyers.sort_unstable();
+    assert_eq!(
+        buyers,
+        vec!["Helio Group", "Orlan Partners", "Valbrune Capital"]
+    );
 }

@@ -612,17 +612,25 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
         // the main entity is only a fallback, dropped when another rule of the same
         // predicate named the subject of the same object ("the Nairobi-based startup
         // Kibo Pay" is not about the article's company).
+        let resolved_in = |is_collapsed: bool, a: Option<Arg>| {
+            let tp: &Template = match (&collapsed, is_collapsed) {
+                (Some(c), true) => c,
+                _ => &tpl,
+            };
+            a.and_then(|a| resolve(tp, a))
+        };
         let named: Vec<(&str, Ref)> = matches
             .iter()
             .filter(|(_, m)| m.rule.has_subject() && m.subject.is_some())
-            .filter_map(|(is_collapsed, m)| {
-                let tp: &Template = match (&collapsed, is_collapsed) {
-                    (Some(c), true) => c,
-                    _ => &tpl,
-                };
-                let object = m.object.and_then(|a| resolve(tp, a))?;
-                Some((m.rule.predicate.as_str(), object))
-            })
+            .filter_map(|(c, m)| Some((m.rule.predicate.as_str(), resolved_in(*c, m.object)?)))
+            .collect();
+        // The same the other way round: "donné son feu vert au rachat de Noria par
+        // Ardian" names the beneficiary that a bare "feu vert au rachat" leaves to the
+        // article's company.
+        let named_objects: Vec<(&str, Ref)> = matches
+            .iter()
+            .filter(|(_, m)| m.rule.has_object() && m.object.is_some())
+            .filter_map(|(c, m)| Some((m.rule.predicate.as_str(), resolved_in(*c, m.subject)?)))
             .collect();
         for (is_collapsed, m) in matches {
             let tp: &Template = match (&collapsed, is_collapsed) {
@@ -637,6 +645,14 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
                 && named
                     .iter()
                     .any(|(p, o)| *p == rule.predicate.as_str() && object.as_ref() == Some(o))
+            {
+                continue;
+            }
+            if object.is_none()
+                && !rule.has_object()
+                && named_objects
+                    .iter()
+                    .any(|(p, s)| *p == rule.predicate.as_str() && subject.as_ref() == Some(s))
             {
                 continue;
             }
@@ -1030,12 +1046,14 @@ fn coordinated_before(tpl: &Template, i: usize) -> Vec<usize> {
         .peekable();
     loop {
         let mut sep = false;
+        let mut conjunction = false;
         // Determiners and adjectives may stand between: "Nvidia and the French state
         // bank Bpifrance".
         let mut skipped = 0;
         while let Some(w) = words.peek() {
             if matches!(*w, "et" | "and" | "," | "&") {
                 sep = true;
+                conjunction |= *w != ",";
                 words.next();
             } else if !sep && skipped < 4 && w.chars().next().is_some_and(|c| c.is_lowercase())
                 || w.starts_with("DEM") && !sep
@@ -1045,6 +1063,11 @@ fn coordinated_before(tpl: &Template, i: usize) -> Vec<usize> {
             } else {
                 break;
             }
+        }
+        // A list ends with its conjunction ("A, B et C"): a comma alone right before
+        // the name is no coordination ("Selon Le Figaro, Valmont va racheter …").
+        if out.is_empty() && !conjunction {
+            break;
         }
         let prev = words.next().unwrap_or("");
         match prev.strip_prefix(tag).and_then(|n| n.parse::<usize>().ok()) {

@@ -11,6 +11,7 @@ use annals::value::fold;
 const CASES: &[(&str, &str, &str, &str, &str)] = &[
     // @title
     ("en", "Helio Group's chief executive, John Carter, spoke on Monday.", "John Carter", "ceo_of", "Helio Group"),
+    ("en", "Helio Group has appointed Laura Chen as chief executive, effective January 1.", "Laura Chen", "ceo_of", "Helio Group"),
     ("en", "Helio Group grew fast. The chief executive of the company, John Carter, spoke.", "John Carter", "ceo_of", "Helio Group"),
     ("fr", "Helio Group grandit vite. Le directeur général de la société, Marc Dubois, a parlé.", "Marc Dubois", "ceo_of", "Helio Group"),
     ("fr", "Andrew Valddman, PDG de Cerebras Systems, était présent.", "Andrew Valddman", "ceo_of", "Cerebras Systems"),
@@ -46,6 +47,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "John Carter, who co-founded Helio Group in 2011, previously worked at Nordwind Systems.", "John Carter", "works_for", "Nordwind Systems"),
     ("en", "The firm's founder, John Carter, previously worked at Nordwind Systems.", "John Carter", "works_for", "Nordwind Systems"),
     ("fr", "Son président, Marc Dubois, a indiqué au Monde que la vente était conclue.", "Marc Dubois", "reported_by", "Le Monde"),
+    ("en", "Helio Group will buy Nordwind Systems. Reuters reported on Tuesday.", "Helio Group", "reported_by", "Reuters"),
     ("fr", "Marie Dubois travaille chez Helio Group depuis 2019.", "Marie Dubois", "works_for", "Helio Group"),
     ("en", "John Carter works at Helio Group.", "John Carter", "works_for", "Helio Group"),
     ("fr", "Marie Dubois a rejoint Helio Group en mars.", "Marie Dubois", "works_for", "Helio Group"),
@@ -67,6 +69,8 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "Le siège de Helio Group se trouve à Lyon.", "Helio Group", "headquartered_in", "Lyon"),
     ("en", "Helio Group's headquarters in Austin closed.", "Helio Group", "headquartered_in", "Austin"),
     ("fr", "Le centre est à Abu Dhabi, aux Émirats arabes unis.", "Abu Dhabi", "located_in", "United Arab Emirates"),
+    ("en", "Helio Bank is Europe's third-largest lender by assets.", "Helio Bank", "located_in", "Europe"),
+    ("en", "Britain's Helio Authority must approve it.", "Helio Authority", "located_in", "United Kingdom"),
     ("fr", "Helio Group a signé un accord avec l'allemand Nordwind Systems.", "Nordwind Systems", "located_in", "Germany"),
     ("en", "The plant is in Shenzhen, China.", "Shenzhen", "located_in", "China"),
     ("en", "The plant is in Shenzhen (China).", "Shenzhen", "located_in", "China"),
@@ -213,6 +217,8 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "John Carter said in an interview with Reuters that the plan was on track.", "John Carter", "reported_by", "Reuters"),
     // amount
     ("fr", "Helio Group a racheté Nordwind Systems pour 1,5 milliard d'euros.", "Helio Group", "amount", "1500000000 EUR"),
+    ("en", "The deal values Nordwind Systems at $4 billion.", "Nordwind Systems", "amount", "4000000000 USD"),
+    ("en", "Helio Bank agreed to pay $300 million to settle the case.", "Helio Bank", "amount", "300000000 USD"),
     ("fr", "Helio Group a signé avec Nordwind Systems. L'accord vaut 2 milliards de dollars.", "Helio Group", "amount", "2000000000 USD"),
     ("en", "Helio Group acquired Nordwind Systems for $1.5bn.", "Helio Group", "amount", "1500000000 USD"),
     ("fr", "Helio Group investira 500 millions de dollars dans ses usines.", "Helio Group", "amount", "500000000 USD"),

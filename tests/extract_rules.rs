@@ -97,11 +97,13 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Helio Group's partner Nordwind Systems grew.", "Helio Group", "partner_of", "Nordwind Systems"),
     ("en", "Helio Group and its partner Nordwind Systems grew.", "Helio Group", "partner_of", "Nordwind Systems"),
     ("fr", "Un accord signé l'année dernière entre Microsoft et G42 a fait date.", "Microsoft", "agreement_with", "G42"),
+    ("fr", "Helio Group a aussi signé un mémorandum d'entente avec la société française Nordwind Systems.", "Helio Group", "agreement_with", "Nordwind Systems"),
     ("fr", "Helio Group a signé un accord avec Nordwind Systems.", "Helio Group", "agreement_with", "Nordwind Systems"),
     ("en", "Helio Group signed a supply agreement with Nordwind Systems.", "Helio Group", "agreement_with", "Nordwind Systems"),
     ("en", "Helio Group and Nordwind Systems have reached a deal.", "Helio Group", "agreement_with", "Nordwind Systems"),
     ("en", "Helio Group is in talks over a deal with Nordwind Systems.", "Helio Group", "agreement_with", "Nordwind Systems"),
     ("fr", "Helio Group, concurrent de Nordwind Systems, grandit.", "Helio Group", "competitor_of", "Nordwind Systems"),
+    ("fr", "Le groupe chinois Helio Group est le principal concurrent de Nordwind Systems.", "Helio Group", "competitor_of", "Nordwind Systems"),
     ("en", "Helio Group, which competes with Nordwind Systems, declined to comment.", "Helio Group", "competitor_of", "Nordwind Systems"),
     ("fr", "Helio Group, le grand rival de Nordwind Systems, grandit.", "Helio Group", "competitor_of", "Nordwind Systems"),
     ("en", "Helio Group's rival Nordwind Systems grew.", "Helio Group", "competitor_of", "Nordwind Systems"),
@@ -121,6 +123,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "Nordwind Systems a l'intention d'acheter des batteries Helio Group.", "Nordwind Systems", "buys_from", "Helio Group"),
     // invests_in
     ("fr", "Helio Group investit massivement dans Nordwind Systems.", "Helio Group", "invests_in", "Nordwind Systems"),
+    ("fr", "Helio Group, qui est soutenue par le fonds souverain Nordwind Capital, grandit.", "Nordwind Capital", "invests_in", "Helio Group"),
     ("en", "Helio Group raised money this year. The round was led by Nordwind Capital.", "Nordwind Capital", "invests_in", "Helio Group"),
     ("en", "Helio Group raised $50 million in a funding round led by Nordwind Capital.", "Nordwind Capital", "invests_in", "Helio Group"),
     ("fr", "Helio Group a levé 50 millions d'euros auprès du fonds Nordwind Capital.", "Nordwind Capital", "invests_in", "Helio Group"),
@@ -166,6 +169,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "La filiale logicielle de Helio Group, Nordwind Systems, grandit.", "Nordwind Systems", "subsidiary_of", "Helio Group"),
     // approves, restricts
     ("fr", "La Commission européenne a approuvé le rachat de Nordwind Systems.", "European Commission", "approves", "Nordwind Systems"),
+    ("fr", "Helio Group a obtenu l'autorisation de l'administration américaine pour importer des puces.", "United States", "approves", "Helio Group"),
     ("fr", "La Commission européenne a donné son feu vert au rachat de Nordwind Systems par Helio Group.", "European Commission", "approves", "Helio Group"),
     ("en", "Helio Group agreed to buy Nordwind Systems. The deal is subject to approval by the European Commission.", "European Commission", "approves", "Helio Group"),
     ("fr", "La Commission européenne a donné son feu vert à Nordwind Systems.", "European Commission", "approves", "Nordwind Systems"),
@@ -181,6 +185,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "In 2019 Huawei was sanctioned by the United States.", "United States", "restricts", "Huawei"),
     // said
     ("en", "\"We will double output,\" Helio Group chief executive John Carter told reporters.", "John Carter", "said", "double output"),
+    ("fr", "Le président de Helio Group, Marie Dubois, a déclaré que les puces seront livrées en mai.", "Marie Dubois", "said", "les puces seront livrées"),
     ("en", "\"This is a good deal for our customers,\" said Helio Group chief executive John Carter.", "John Carter", "said", "a good deal"),
     ("fr", "Marie Dubois a quitté la réunion. Selon elle, la production doublera d'ici deux ans.", "Marie Dubois", "said", "la production doublera"),
     ("en", "John Carter left the meeting. According to him, output will double within two years.", "John Carter", "said", "output will double"),

@@ -136,6 +136,8 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "Helio Group's investment in Nordwind Systems grew.", "Helio Group", "invests_in", "Nordwind Systems"),
     // acquires
     ("fr", "Helio Group a finalisé lundi l'acquisition du fabricant danois Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
+    ("en", "Nordwind Systems was sold to Helio Group in 2020.", "Helio Group", "acquires", "Nordwind Systems"),
+    ("fr", "Nordwind Systems a été cédée au fonds Helio Capital.", "Helio Capital", "acquires", "Nordwind Systems"),
     ("fr", "Selon Le Monde, Helio Group envisage aussi de racheter l'allemand Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
     ("fr", "Le groupe Valbrune a cédé sa filiale Nordwind Systems au fonds Helio Capital.", "Helio Capital", "acquires", "Nordwind Systems"),
     ("en", "Helio Group completed the acquisition of Danish robot maker Nordwind Systems.", "Helio Group", "acquires", "Nordwind Systems"),
@@ -434,4 +436,33 @@ fn a_comma_alone_coordinates_nothing() {
         buyers,
         vec!["Helio Group", "Orlan Partners", "Valbrune Capital"]
     );
+}
+
+#[test]
+fn a_passive_is_not_read_as_active() {
+    // "was sold to", "was banned by", "was approved by": the subject is the object.
+    for (text, wrong) in [
+        (
+            "Nordwind Systems was sold to Helio Group.",
+            ("Nordwind Systems", "sells_to"),
+        ),
+        (
+            "Nordwind Systems was banned by the United States.",
+            ("Nordwind Systems", "restricts"),
+        ),
+        (
+            "Nordwind Systems was approved by Helio Authority.",
+            ("Nordwind Systems", "approves"),
+        ),
+    ] {
+        let d = run("en", text);
+        assert!(
+            !d.extraction
+                .facts
+                .iter()
+                .any(|f| f.subject == wrong.0 && f.predicate == wrong.1),
+            "{text}: {:?}",
+            d.extraction.facts
+        );
+    }
 }

@@ -409,7 +409,24 @@ const PLACE_PREV: &[&str] = &[
     "founded in",
 ];
 
+/// Two words before a name that make it a person: a founder, a successor.
+const PERSON_BY: &[&str] = &[
+    "founded by",
+    "co-founded by",
+    "cofounded by",
+    "fonde par",
+    "fondee par",
+    "cofonde par",
+    "cofondee par",
+    "replaced by",
+    "succeeded by",
+    "remplace par",
+    "remplacee par",
+    "succede a",
+];
+
 const PRODUCT_PREV: &[&str] = &[
+    "flagship",
     "puce",
     "puces",
     "chip",
@@ -534,6 +551,24 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
             v[1] += 3.0;
             break;
         }
+    }
+    // "founded by X", "remplacée par X": people found companies and succeed each other.
+    if m.tok_start >= 2 {
+        let two = format!("{} {}", w(m.tok_start - 2), w(m.tok_start - 1));
+        if PERSON_BY.contains(&two.as_str()) {
+            v[0] += 3.0;
+        }
+    }
+    // "the flagship phone, the Kordia One": a product noun, a comma, an article.
+    if m.tok_start >= 3
+        && matches!(
+            w(m.tok_start - 1),
+            "the" | "le" | "la" | "l'" | "its" | "son" | "sa"
+        )
+        && w(m.tok_start - 2) == ","
+        && PRODUCT_PREV.contains(&w(m.tok_start - 3))
+    {
+        v[2] += 3.0;
     }
     // Place cues: "based in X", "basée à X", "X-based", "X, China".
     if m.tok_start >= 2 {
@@ -740,6 +775,14 @@ mod tests {
         assert_eq!(
             type_of("The new chip, called Helios X2, ships in May.", "Helios X2"),
             Some(EntityType::Product)
+        );
+        assert_eq!(
+            type_of("Its new phone, the Kordia One, sold poorly.", "Kordia One"),
+            Some(EntityType::Product)
+        );
+        assert_eq!(
+            type_of("Zentel was founded by Ikenna Obi in 2009.", "Ikenna Obi"),
+            Some(EntityType::Person)
         );
         assert_eq!(
             type_of("Elle vend les puces Blackwell en Chine.", "Blackwell"),

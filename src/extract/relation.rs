@@ -21,7 +21,8 @@
 //! - `{ROLE}`: one to six words, the title as written (the `@title` predicate maps it
 //!   through `rules/gazetteer/titles.tsv`: "PDG" → ceo_of, "fondateur" → founder_of,
 //!   other titles → role_in with qualifier `role`); `{REST}`: the rest of the sentence
-//!   (an indirect quote);
+//!   (an indirect quote); `{SOURCE}`: an unnamed source as written ("people familiar
+//!   with the matter", "une source proche du dossier"), a literal like `{REST}`;
 //! - gaps: `*` (up to 6 tokens), `**` (up to 20), `*N` (up to N), `~N` (up to N words,
 //!   never skipping a name, money or a quote — demonyms and dates may be skipped).
 //!
@@ -215,6 +216,23 @@ pub fn compile_pattern(pattern: &str, defs: &[(String, String)]) -> Result<Compi
                 }
                 "REST" => {
                     re.push_str(r"(.+) ");
+                    SlotKind::Rest
+                }
+                // An unnamed source, kept as written: "people familiar with the
+                // matter", "deux personnes proches du dossier".
+                "SOURCE" => {
+                    re.push_str(concat!(
+                        r"((?:[a-z]+ ){0,2}?",
+                        r"(?:sources?|personnes?|people|person|officials?|responsables?|",
+                        r"executives?|bankers?|insiders?|diplomats?|diplomates?) ",
+                        r"(?:familiar with|close to|proches? (?:de|du|des)|au fait (?:de|du|des)|",
+                        r"briefed on|with knowledge of)",
+                        r"(?: (?:the|its|la|le|l'|du|des|de|ces|cette))?",
+                        r" (?:matter|matters|talks|deal|plans|plan|negotiations|discussions|",
+                        r"situation|transaction|company|group|bank|government|dossier|",
+                        r"negociations|affaire|projet|operation|groupe|societe|entreprise|",
+                        r"gouvernement|direction)) "
+                    ));
                     SlotKind::Rest
                 }
                 _ => {

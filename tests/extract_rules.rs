@@ -411,34 +411,26 @@ fn teaser_lines_give_no_facts() {
 
 #[test]
 fn a_comma_alone_coordinates_nothing() {
+    let buyers = |text: &str| {
+        let d = run("fr", text);
+        let mut buyers: Vec<String> = d
+            .extraction
+            .facts
+            .iter()
+            .filter(|f| f.predicate == "acquires")
+            .map(|f| f.subject.to_string())
+            .collect();
+        buyers.sort_unstable();
+        buyers
+    };
     // "Le Monde" before the comma is the source, not a second buyer.
-    let d = run(
-        "fr",
-        "Selon Le Monde, Helio Group va racheter Nordwind Systems.",
-    );
-    let buyers: Vec<&str> = d
-        .extraction
-        .facts
-        .iter()
-        .filter(|f| f.predicate == "acquires")
-        .map(|f| f.subject.as_str())
-        .collect();
-    assert_eq!(buyers, vec!["Helio Group"]);
-    // A real list still gives every member: "A, B et C ont racheté …".
-    let d = run(
-        "fr",
-        "Helio Group, Valbrune Capital et Orlan Partners ont racheté Nordwind Systems.",
-    );
-    let mut buyers: Vec<&str> = d
-        .extraction
-        .facts
-        .iter()
-        .filter(|f| f.predicate == "acquires")
-        .map(|f| f.subject.as_str())
-        .collect();
-    buyers.sort_unstable();
     assert_eq!(
-        buyers,
+        buyers("Selon Le Monde, Helio Group va racheter Nordwind Systems."),
+        vec!["Helio Group"]
+    );
+    // A real list still gives every member: "A, B et C ont racheté …".
+    assert_eq!(
+        buyers("Helio Group, Valbrune Capital et Orlan Partners ont racheté Nordwind Systems."),
         vec!["Helio Group", "Orlan Partners", "Valbrune Capital"]
     );
 }

@@ -640,19 +640,17 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             let rule = m.rule;
             let mut object = m.object.and_then(|a| resolve(tp, a));
             let mut subject = m.subject.and_then(|a| resolve(tp, a));
-            if subject.is_none()
-                && !rule.has_subject()
-                && named
+            // Whether another rule of this predicate named what this one leaves to a
+            // fallback, next to the same `other` end.
+            let named_elsewhere = |found: &[(&str, Ref)], other: &Option<Ref>| {
+                found
                     .iter()
-                    .any(|(p, o)| *p == rule.predicate.as_str() && object.as_ref() == Some(o))
-            {
-                continue;
-            }
-            if object.is_none()
-                && !rule.has_object()
-                && named_objects
-                    .iter()
-                    .any(|(p, s)| *p == rule.predicate.as_str() && subject.as_ref() == Some(s))
+                    .any(|(p, r)| *p == rule.predicate.as_str() && other.as_ref() == Some(r))
+            };
+            if (subject.is_none() && !rule.has_subject() && named_elsewhere(&named, &object))
+                || (object.is_none()
+                    && !rule.has_object()
+                    && named_elsewhere(&named_objects, &subject))
             {
                 continue;
             }

@@ -192,6 +192,9 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "In 2019 Huawei was sanctioned by the United States.", "United States", "restricts", "Huawei"),
     // said
     ("en", "\"We will double output,\" Helio Group chief executive John Carter told reporters.", "John Carter", "said", "double output"),
+    ("en", "The move is \"a clear signal to investors\", according to Maria Costa.", "Maria Costa", "said", "a clear signal"),
+    ("fr", "Marie Dubois s'est dite « très confiante pour la suite des opérations ».", "Marie Dubois", "said", "très confiante"),
+    ("fr", "Le patron de Helio Group, Marc Dubois, juge que le marché va se redresser.", "Marc Dubois", "said", "le marché va se redresser"),
     ("fr", "Le président de Helio Group, Marie Dubois, a déclaré que les puces seront livrées en mai.", "Marie Dubois", "said", "les puces seront livrées"),
     ("en", "\"This is a good deal for our customers,\" said Helio Group chief executive John Carter.", "John Carter", "said", "a good deal"),
     ("fr", "Marie Dubois a quitté la réunion. Selon elle, la production doublera d'ici deux ans.", "Marie Dubois", "said", "la production doublera"),

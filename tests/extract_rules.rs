@@ -65,6 +65,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "John Carter is an adviser to Helio Group.", "John Carter", "advisor_to", "Helio Group"),
     // headquartered_in, located_in
     ("en", "The Abu Dhabi-based G42 grew fast.", "G42", "headquartered_in", "Abu Dhabi"),
+    ("en", "Helio Labs, a San Francisco startup, unveiled a model.", "Helio Labs", "headquartered_in", "San Francisco"),
     ("en", "The Nairobi-based startup Helio Pay raised $20 million.", "Helio Pay", "headquartered_in", "Nairobi"),
     ("fr", "Helio Group, basée à Lyon, recrute.", "Helio Group", "headquartered_in", "Lyon"),
     ("en", "Helio Group is headquartered in Austin.", "Helio Group", "headquartered_in", "Austin"),
@@ -128,6 +129,9 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("fr", "Nordwind Systems a l'intention d'acheter des batteries Helio Group.", "Nordwind Systems", "buys_from", "Helio Group"),
     // invests_in
     ("fr", "Helio Group investit massivement dans Nordwind Systems.", "Helio Group", "invests_in", "Nordwind Systems"),
+    ("en", "Microsoft, which has invested $13 billion in Helio Labs, declined to comment.", "Microsoft", "invests_in", "Helio Labs"),
+    ("en", "Helio Labs has raised $1.2 billion from investors including Nordwind Capital and Valbrune Ventures.", "Valbrune Ventures", "invests_in", "Helio Labs"),
+    ("en", "Helio Labs has raised $1.2 billion from investors including Nordwind Capital and Valbrune Ventures.", "Nordwind Capital", "invests_in", "Helio Labs"),
     ("fr", "Helio Group, qui est soutenue par le fonds souverain Nordwind Capital, grandit.", "Nordwind Capital", "invests_in", "Helio Group"),
     ("en", "Helio Group raised money this year. The round was led by Nordwind Capital.", "Nordwind Capital", "invests_in", "Helio Group"),
     ("en", "Helio Group raised $50 million in a funding round led by Nordwind Capital.", "Nordwind Capital", "invests_in", "Helio Group"),
@@ -183,6 +187,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "The European Commission approved the Nordwind Systems deal.", "European Commission", "approves", "Nordwind Systems"),
     ("en", "Nordwind Systems received approval from the European Commission.", "European Commission", "approves", "Nordwind Systems"),
     ("fr", "Les États-Unis ont imposé des restrictions à l'exportation vers la Chine.", "United States", "restricts", "China"),
+    ("en", "The Commerce Department last year barred Helio Chips from selling to China.", "Commerce Department", "restricts", "Helio Chips"),
     ("en", "The Chinese government has banned exports of gallium to the United States.", "China", "restricts", "United States"),
     ("fr", "Le gouvernement chinois a interdit les exportations de gallium vers les États-Unis.", "China", "restricts", "United States"),
     ("en", "The United States imposed export controls on China.", "United States", "restricts", "China"),
@@ -232,6 +237,7 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     ("en", "John Carter said in an interview with Reuters that the plan was on track.", "John Carter", "reported_by", "Reuters"),
     // amount
     ("fr", "Helio Group a racheté Nordwind Systems pour 1,5 milliard d'euros.", "Helio Group", "amount", "1500000000 EUR"),
+    ("en", "Microsoft, which has invested $13 billion in Helio Labs, declined to comment.", "Microsoft", "amount", "13000000000 USD"),
     ("en", "The deal values Nordwind Systems at $4 billion.", "Nordwind Systems", "amount", "4000000000 USD"),
     ("en", "Helio Bank agreed to pay $300 million to settle the case.", "Helio Bank", "amount", "300000000 USD"),
     ("fr", "Helio Group a signé avec Nordwind Systems. L'accord vaut 2 milliards de dollars.", "Helio Group", "amount", "2000000000 USD"),

@@ -559,6 +559,23 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
             v[0] += 3.0;
         }
     }
+    // "Its chief technology officer, Dev Patel,": a title, a comma, the name.
+    if m.tok_start >= 2
+        && w(m.tok_start - 1) == ","
+        && (r.titles.contains_key(w(m.tok_start - 2)) || PERSON_PREV.contains(&w(m.tok_start - 2)))
+    {
+        v[0] += 3.0;
+    }
+    // "its Nimbus-3 model", "Nvidia's H200 chips": a product noun right after a name
+    // that follows a possessive or has a digit ("Apple phones" stays a company).
+    if PRODUCT_PREV.contains(&w(m.tok_end))
+        && (matches!(
+            w(m.tok_start.saturating_sub(1)),
+            "its" | "their" | "'s" | "son" | "sa" | "ses" | "leur" | "leurs"
+        ) || m.surface.chars().any(|c| c.is_ascii_digit()))
+    {
+        v[2] += 3.0;
+    }
     // "the flagship phone, the Kordia One": a product noun, a comma, an article.
     if m.tok_start >= 3
         && matches!(
@@ -783,6 +800,20 @@ mod tests {
         assert_eq!(
             type_of("Zentel was founded by Ikenna Obi in 2009.", "Ikenna Obi"),
             Some(EntityType::Person)
+        );
+        assert_eq!(
+            type_of(
+                "Its chief technology officer, Dev Patel, spoke.",
+                "Dev Patel"
+            ),
+            Some(EntityType::Person)
+        );
+        assert_eq!(
+            type_of(
+                "Cerulean unveiled its Nimbus-3 model on Wednesday.",
+                "Nimbus-3"
+            ),
+            Some(EntityType::Product)
         );
         assert_eq!(
             type_of("Elle vend les puces Blackwell en Chine.", "Blackwell"),

@@ -85,7 +85,12 @@ struct Res {
 fn res() -> Option<&'static Res> {
     static R: OnceLock<Option<Res>> = OnceLock::new();
     R.get_or_init(|| {
-        let months = "janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|octobre|novembre|decembre|décembre|january|february|march|april|may|june|july|august|september|october|november|december|jan\\.?|feb\\.?|aug\\.?|sept?\\.?|oct\\.?|nov\\.?|dec\\.?";
+        // Whole names; abbreviations are read only inside fuller dates ("d'ici sept
+        // ans" is seven years, not September).
+        let full_months = "janvier|fevrier|février|mars|avril|mai|juin|juillet|aout|août|septembre|octobre|novembre|decembre|décembre|january|february|march|april|may|june|july|august|september|october|november|december";
+        let months = format!(
+            "{full_months}|jan\\.?|feb\\.?|aug\\.?|sept?\\.?|oct\\.?|nov\\.?|dec\\.?"
+        );
         Some(Res {
             money_symbol: Regex::new(&format!(
                 r"(?i)(US\$|\$|€|£|¥)\s?{NUM}(?:\s?{SCALE}(?-u:\b))?"
@@ -103,8 +108,7 @@ fn res() -> Option<&'static Res> {
             .ok()?,
             day_en2: Regex::new(&format!(r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th)\s+(?:of\s+)?({months})(?:\s+(\d{{4}}))?(?-u:\b)")).ok()?,
             month_year: Regex::new(&format!(r"(?i)(?-u:\b)({months})\s+(\d{{4}})(?-u:\b)")).ok()?,
-            // Whole names only: "d'ici sept ans" is seven years, not September.
-            bare_month: Regex::new(r"(?i)(?-u:\b)(?:en|in|depuis|since|d'ici|by|until|fin|end of|début|debut|mi-|au mois de|early|late)\s*(janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|january|february|march|april|may|june|july|august|september|october|november|december)(?-u:\b)").ok()?,
+            bare_month: Regex::new(&format!(r"(?i)(?-u:\b)(?:en|in|depuis|since|d'ici|by|until|fin|end of|début|debut|mi-|au mois de|early|late)\s*({full_months})(?-u:\b)")).ok()?,
             year: Regex::new(r"(?i)(?-u:\b)(?:en|in|depuis|since|d'ici|by|fin|end of|debut|début)\s+((?:19|20)\d{2})(?-u:\b)").ok()?,
             relative: Regex::new(r"(?i)(?-u:\b)(l'ann[ée]e derni[èe]re|l'an dernier|l'an pass[ée]|last year|cette ann[ée]e|this year|l'ann[ée]e prochaine|next year|avant-hier|hier|yesterday|aujourd'hui|today|demain|tomorrow|la semaine derni[èe]re|la semaine pass[ée]e|last week|cette semaine|this week|la semaine prochaine|next week|le mois dernier|le mois pass[ée]|last month|ce mois-ci|this month|le mois prochain|next month)").ok()?,
             weekday: Regex::new(r"(?i)(?-u:\b)(?:(last|next)\s+)?(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:\s+(dernier|prochain))?(?-u:\b)").ok()?,

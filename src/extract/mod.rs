@@ -619,8 +619,12 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             };
             a.and_then(|a| resolve(tp, a))
         };
+        // Only sentences where some rule leaves an end to the fallback pay for these.
+        let fallback_subject = matches.iter().any(|(_, m)| !m.rule.has_subject());
+        let fallback_object = matches.iter().any(|(_, m)| !m.rule.has_object());
         let named: Vec<(&str, Ref)> = matches
             .iter()
+            .filter(|_| fallback_subject)
             .filter(|(_, m)| m.rule.has_subject() && m.subject.is_some())
             .filter_map(|(c, m)| Some((m.rule.predicate.as_str(), resolved_in(*c, m.object)?)))
             .collect();
@@ -629,6 +633,7 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
         // article's company.
         let named_objects: Vec<(&str, Ref)> = matches
             .iter()
+            .filter(|_| fallback_object)
             .filter(|(_, m)| m.rule.has_object() && m.object.is_some())
             .filter_map(|(c, m)| Some((m.rule.predicate.as_str(), resolved_in(*c, m.subject)?)))
             .collect();

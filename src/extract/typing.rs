@@ -552,12 +552,15 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
             break;
         }
     }
+    // The two words before the name, for the cues below that are word pairs.
+    let two_before = if m.tok_start >= 2 {
+        format!("{} {}", w(m.tok_start - 2), w(m.tok_start - 1))
+    } else {
+        String::new()
+    };
     // "founded by X", "remplacée par X": people found companies and succeed each other.
-    if m.tok_start >= 2 {
-        let two = format!("{} {}", w(m.tok_start - 2), w(m.tok_start - 1));
-        if PERSON_BY.contains(&two.as_str()) {
-            v[0] += 3.0;
-        }
+    if PERSON_BY.contains(&two_before.as_str()) {
+        v[0] += 3.0;
     }
     // "Its chief technology officer, Dev Patel,": a title, a comma, the name.
     if m.tok_start >= 2
@@ -588,11 +591,8 @@ pub fn votes(doc: &Doc, m: &Mention) -> Votes {
         v[2] += 3.0;
     }
     // Place cues: "based in X", "basée à X", "X-based", "X, China".
-    if m.tok_start >= 2 {
-        let two = format!("{} {}", w(m.tok_start - 2), w(m.tok_start - 1));
-        if PLACE_PREV.contains(&two.as_str()) {
-            v[3] += 4.0;
-        }
+    if PLACE_PREV.contains(&two_before.as_str()) {
+        v[3] += 4.0;
     }
     if m.tok_start >= 1 && PLACE_PREV.contains(&w(m.tok_start - 1)) {
         v[3] += 4.0;

@@ -619,24 +619,34 @@ pub fn extract_detailed(input: &ArticleInput, kb: &dyn Gazetteer) -> Detailed {
             };
             a.and_then(|a| resolve(tp, a))
         };
-        // Only sentences where some rule leaves an end to the fallback pay for these.
-        let fallback_subject = matches.iter().any(|(_, m)| !m.rule.has_subject());
-        let fallback_object = matches.iter().any(|(_, m)| !m.rule.has_object());
-        let named: Vec<(&str, Ref)> = matches
-            .iter()
-            .filter(|_| fallback_subject)
-            .filter(|(_, m)| m.rule.has_subject() && m.subject.is_some())
-            .filter_map(|(c, m)| Some((m.rule.predicate.as_str(), resolved_in(*c, m.object)?)))
-            .collect();
+        // For each rule that names one end (`named_side` true: its subject) and found
+        // it, the predicate and the other end. Only sentences where some rule leaves
+        // that end to the fallback pay for the list.
+        let named_ends = |named_side: bool| -> Vec<(&str, Ref)> {
+            let names = |m: &relation::Match| {
+                if named_side {
+                    (m.rule.has_subject(), m.subject, m.object)
+                } else {
+                    (m.rule.has_object(), m.object, m.subject)
+                }
+            };
+            if matches.iter().all(|(_, m)| names(m).0) {
+                return Vec::new();
+            }
+            matches
+                .iter()
+                .filter_map(|(c, m)| {
+                    let (has_slot, found, other) = names(m);
+                    (has_slot && found.is_some()).then_some(())?;
+                    Some((m.rule.predicate.as_str(), resolved_in(*c, other)?))
+                })
+                .collect()
+        };
+        let named = named_ends(true);
         // The same the other way round: "donné son feu vert au rachat de Noria par
         // Ardian" names the beneficiary that a bare "feu vert au rachat" leaves to the
         // article's company.
-        let named_objects: Vec<(&str, Ref)> = matches
-            .iter()
-            .filter(|_| fallback_object)
-            .filter(|(_, m)| m.rule.has_object() && m.object.is_some())
-            .filter_map(|(c, m)| Some((m.rule.predicate.as_str(), resolved_in(*c, m.subject)?)))
-            .collect();
+        let named_objects = named_ends(false);
         for (is_collapsed, m) in matches {
             let tp: &Template = match (&collapsed, is_collapsed) {
                 (Some(c), true) => c,
